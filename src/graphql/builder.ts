@@ -1,0 +1,30 @@
+/**
+ * The one Pothos builder of a schema. The schema depends on the prediction task (input fields
+ * come from the model manifest), so the builder is made per `buildSchema` call and handed to
+ * one definition function per type.
+ */
+import SchemaBuilder from '@pothos/core';
+import TracingPlugin from '@pothos/plugin-tracing';
+import type { PredictQLContext } from './context.ts';
+import { tracePredictionResolver } from './trace-resolver.ts';
+
+export interface BuilderTypes {
+  Context: PredictQLContext;
+  DefaultFieldNullability: false;
+  Tracing: boolean;
+}
+
+export function createBuilder() {
+  return new SchemaBuilder<BuilderTypes>({
+    plugins: [TracingPlugin],
+    // Non-null unless said otherwise; prediction fields opt in to null so an error stays on its field.
+    defaultFieldNullability: false,
+    tracing: {
+      // Only fields marked `tracing: true` (the prediction fields) are wrapped.
+      default: false,
+      wrap: (resolver, _options, config) => tracePredictionResolver(resolver, `${config.parentType}.${config.name}`),
+    },
+  });
+}
+
+export type Builder = ReturnType<typeof createBuilder>;

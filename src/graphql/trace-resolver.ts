@@ -1,0 +1,39 @@
+/**
+ * Wraps a prediction field's resolver so that, in a traced request, its duration (including the
+ * wait for its batch) lands in the request's inference report. Untraced requests pay one check.
+ */
+import type { GraphQLFieldResolver } from 'graphql';
+import type { PredictQLContext } from './context.ts';
+
+export function tracePredictionResolver(
+  resolver: GraphQLFieldResolver<unknown, PredictQLContext, Record<string, unknown>>,
+  coordinate: string,
+): GraphQLFieldResolver<unknown, PredictQLContext, Record<string, unknown>> {
+  return (source, args, context, info) => {
+    const trace = context.inferenceTrace;
+    if (!trace) return resolver(source, args, context, info);
+    const startMs = performance.now();
+    const done = (failed: boolean) => trace.recordResolver(coordinate, performance.now() - startMs, failed);
+    let result: unknown;
+    try {
+      result = resolver(source, args, context, info);
+    } catch (error) {
+      done(true);
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value) => {
+          done(value instanceof Error);
+          return value;
+        },
+        (error: unknown) => {
+          done(true);
+          throw error;
+        },
+      );
+    }
+    done(result instanceof Error);
+    return result;
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Gives every request its own prediction loaders (one DataLoader per model, created lazily), so
+ * batching and deduplication never leak between requests.
+ */
+import type { Plugin } from 'graphql-yoga';
+import type { ModelRegistry } from '../inference/registry.ts';
+import { PredictionLoaders, type BatchingMode } from '../loaders/prediction-loaders.ts';
+import type { SampleCatalog } from '../samples/sample-catalog.ts';
+import type { PredictQLContext } from '../graphql/context.ts';
+
+export interface PredictionLoadersPluginOptions {
+  registry: ModelRegistry;
+  catalog: SampleCatalog;
+  defaultModel: string;
+  batching?: BatchingMode;
+  logError?: (message: string, error: unknown) => void;
+}
+
+export function usePredictionLoaders(options: PredictionLoadersPluginOptions): Plugin<PredictQLContext> {
+  const { registry, catalog, defaultModel, batching, logError } = options;
+  return {
+    onContextBuilding({ context, extendContext }) {
+      // Runs after usePredictionTrace's hook (plugin order), so the trace is already in context.
+      const trace = (context as Partial<PredictQLContext>).inferenceTrace;
+      extendContext({
+        registry,
+        catalog,
+        defaultModel,
+        predictions: new PredictionLoaders({ registry, batching, trace, logError }),
+      });
+    },
+  };
+}
