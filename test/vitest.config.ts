@@ -8,6 +8,7 @@ export default defineConfig({
     // Integration files load real onnxruntime sessions (~0.2 s each); 2 workers match CI's 2 cores.
     pool: 'forks',
     maxWorkers: 2,
+    reporters: ['default', fileURLToPath(new URL('./support/summary-reporter.ts', import.meta.url))],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

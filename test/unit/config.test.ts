@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/config.ts';
+
+describe('readConfig', () => {
+  it('has working defaults', () => {
+    const config = readConfig({});
+    expect(config).toMatchObject({ port: 4000, defaultModel: 'request-latency', trace: 'header' });
+    expect(config.session).toMatchObject({ intraOpThreads: 1, graphOptimization: 'all', executionProviders: ['cpu'] });
+  });
+
+  it.each([
+    [{ PORT: '0' }, 'PORT must be an integer within [1, 65535], but got: "0"'],
+    [{ PORT: '80.5' }, 'PORT must be an integer within [1, 65535], but got: "80.5"'],
+    [{ PREDICTQL_TRACE: 'yes' }, 'PREDICTQL_TRACE must be one of header, always, off, but got: "yes"'],
+    [{ PREDICTQL_INTRA_OP_THREADS: '0' }, 'PREDICTQL_INTRA_OP_THREADS must be an integer within [1, 64], but got: "0"'],
+    [{ PREDICTQL_GRAPH_OPTIMIZATION: 'max' }, 'PREDICTQL_GRAPH_OPTIMIZATION must be one of disabled, basic, extended, all, but got: "max"'],
+    [
+      { PREDICTQL_EXECUTION_PROVIDERS: 'cuda,tpu' },
+      'PREDICTQL_EXECUTION_PROVIDERS must be a comma-separated list of distinct providers from cpu, cuda, but got: "cuda,tpu"',
+    ],
+  ])('refuses %j with a message that states the contract', (env, message) => {
+    expect(() => readConfig(env)).toThrow(message);
+  });
+
+  it('reads a provider preference list', () => {
+    expect(readConfig({ PREDICTQL_EXECUTION_PROVIDERS: 'cuda, cpu' }).session.executionProviders).toEqual(['cuda', 'cpu']);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ModelRegistry } from '../../src/inference/registry.ts';
+import { PredictionLoaders } from '../../src/loaders/prediction-loaders.ts';
+import { InferenceTrace } from '../../src/tracing/inference-trace.ts';
+import { rowKey } from '../../src/samples/sample-catalog.ts';
+import { ErrorCode } from '../../src/errors.ts';
+import { FakeModel } from './fake-model.ts';
+
+const row = (...values: number[]) => Float32Array.from(values);
+const load = (loaders: PredictionLoaders, model: string, r: Float32Array, path = 'p') =>
+  loaders.load(model, r, rowKey(r), { coordinate: 'Query.predict', path });
+
+describe('PredictionLoaders', () => {
+  it('merges loads made in the same tick into one run per model, in order', async () => {
+    const a = new FakeModel('a');
+    const b = new FakeModel('b');
+    const loaders = new PredictionLoaders({ registry: new ModelRegistry([a, b]) });
+    const results = await Promise.all([
+      load(loaders, 'a', row(1, 2)),
+      load(loaders, 'b', row(3, 4)),
+      load(loaders, 'a', row(5, 6)),
+    ]);
+    expect(results.map((r) => Array.from(r))).toEqual([
+      [3, 6],
+      [7, 14],
+      [11, 22],
+    ]);
+    expect(a.batches).toEqual([[1, 5]]);
+    expect(b.batches).toEqual([[3]]);
+  });
+
+  it('asks for identical rows once and answers every load', async () => {
+    const a = new FakeModel('a');
+    const trace = new InferenceTrace();
+    const loaders = new PredictionLoaders({ registry: new ModelRegistry([a]), trace });
+    const results = await Promise.all([1, 2, 3].map((i) => load(loaders, 'a', row(1, 1), `x${i}`)));
+    expect(results.every((r) => r[0] === 2)).toBe(true);
+    expect(a.batches).toEqual([[1]]);
+    // A repeat after the run is a cache hit, reported against the batch that served it.
+    await load(loaders, 'a', row(1, 1), 'late');
+    expect(a.batches).toHaveLength(1);
+    const report = trace.report();
+    expect(report.batches).toHaveLength(1);
+    expect(report.batches[0]).toMatchObject({ model: 'a', size: 1, loads: 4, paths: ['x1', 'x2', 'x3', 'late'] });
+  });
+
+  it('runs once per load in per-field mode (the naive baseline)', async () => {
+    const a = new FakeModel('a');
+    const loaders = new PredictionLoaders({ registry: new ModelRegistry([a]), batching: 'per-field' });
+    await Promise.all([row(1, 0), row(2, 0), row(3, 0)].map((r) => load(loaders, 'a', r)));
+    expect(a.batches).toEqual([[1], [2], [3]]);
+  });
+
+  it('fails only the loads of a failed run with INFERENCE_FAILED, hiding the cause, and serves later loads', async () => {
+    const a = new FakeModel('a');
+    const b = new FakeModel('b');
+    const logged: unknown[] = [];
+    const trace = new InferenceTrace();
+    const loaders = new PredictionLoaders({ registry: new ModelRegistry([a, b]), trace, logError: (_m, e) => logged.push(e) });
+    a.failNext = true;
+    const settled = await Promise.allSettled([load(loaders, 'a', row(1, 1)), load(loaders, 'b', row(2, 2))]);
+    expect(settled[0]).toMatchObject({ status: 'rejected' });
+    const error = (settled[0] as PromiseRejectedResult).reason as { message: string; extensions: { code: string } };
+    expect(error.extensions.code).toBe(ErrorCode.INFERENCE_FAILED);
+    expect(error.message).not.toContain('secret');
+    expect(settled[1]).toMatchObject({ status: 'fulfilled' });
+    expect(logged).toHaveLength(1);
+    expect(trace.report().totals).toMatchObject({ batches: 2, failedBatches: 1 });
+    const later = await load(loaders, 'a', row(7, 7));
+    expect(later[0]).toBe(14);
+  });
+
+  it('keeps loaders of different requests apart', async () => {
+    const a = new FakeModel('a');
+    const registry = new ModelRegistry([a]);
+    const first = new PredictionLoaders({ registry });
+    const second = new PredictionLoaders({ registry });
+    await Promise.all([load(first, 'a', row(1, 0)), load(second, 'a', row(1, 0))]);
+    // Same row, different requests: no shared cache, one run each (cross-request merging is the scheduler's job).
+    expect(a.batches).toEqual([[1], [1]]);
+  });
+});
