@@ -7,6 +7,7 @@ import { InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-nod
 import type { ModelManifest } from './manifest.ts';
 import { ManifestError } from './manifest.ts';
 import { toOrtSessionOptions, type ExecutionProviderName, type SessionSettings } from './session-options.ts';
+import type { WorkerSetup } from './scheduler/inference-worker.ts';
 
 /** What the registry and the scheduler need of a model; unit tests may fake it. */
 export interface ModelRunner {
@@ -14,6 +15,8 @@ export interface ModelRunner {
   readonly executionProvider: ExecutionProviderName;
   readonly warmedUp: boolean;
   run(packed: Float32Array, rows: number): Promise<Float32Array>;
+  /** How a worker thread can load the same model; absent for runners that cannot leave this thread. */
+  workerSetup?(): WorkerSetup;
 }
 
 export interface LoadModelOptions {
@@ -26,11 +29,19 @@ export class ModelSession implements ModelRunner {
   readonly manifest: ModelManifest;
   readonly executionProvider: ExecutionProviderName;
   readonly modelFile: string;
+  readonly #sessionOptions: InferenceSession.SessionOptions;
   #session: InferenceSession;
   #warmedUp = false;
 
-  private constructor(manifest: ModelManifest, modelFile: string, session: InferenceSession, provider: ExecutionProviderName) {
+  private constructor(
+    manifest: ModelManifest,
+    modelFile: string,
+    session: InferenceSession,
+    provider: ExecutionProviderName,
+    sessionOptions: InferenceSession.SessionOptions,
+  ) {
     this.manifest = manifest;
+    this.#sessionOptions = sessionOptions;
     this.modelFile = modelFile;
     this.#session = session;
     this.executionProvider = provider;
@@ -38,9 +49,9 @@ export class ModelSession implements ModelRunner {
 
   static async load(folder: string, manifest: ModelManifest, options: LoadModelOptions): Promise<ModelSession> {
     const modelFile = join(folder, 'model.onnx');
-    const { session, provider } = await createSession(modelFile, options);
+    const { session, provider, sessionOptions } = await createSession(modelFile, options);
     checkSessionAgainstManifest(modelFile, session, manifest);
-    const model = new ModelSession(manifest, modelFile, session, provider);
+    const model = new ModelSession(manifest, modelFile, session, provider, sessionOptions);
     await model.#warmUp();
     return model;
   }
@@ -58,6 +69,16 @@ export class ModelSession implements ModelRunner {
       throw new Error(`${this.modelFile}: run returned no float32 output "${this.manifest.output.name}"`);
     }
     return output.data;
+  }
+
+  workerSetup(): WorkerSetup {
+    return {
+      modelFile: this.modelFile,
+      inputName: this.manifest.input.name,
+      outputName: this.manifest.output.name,
+      width: this.manifest.features.length,
+      sessionOptions: this.#sessionOptions,
+    };
   }
 
   async release(): Promise<void> {
@@ -86,7 +107,7 @@ export class ModelSession implements ModelRunner {
 async function createSession(
   modelFile: string,
   { settings, warn }: LoadModelOptions,
-): Promise<{ session: InferenceSession; provider: ExecutionProviderName }> {
+): Promise<{ session: InferenceSession; provider: ExecutionProviderName; sessionOptions: InferenceSession.SessionOptions }> {
   const available = new Set(listSupportedBackends().filter((b) => b.bundled || b.name === 'cpu').map((b) => b.name));
   const failures: string[] = [];
   for (const provider of settings.executionProviders) {
@@ -95,9 +116,10 @@ async function createSession(
       continue;
     }
     try {
-      const session = await InferenceSession.create(modelFile, toOrtSessionOptions(settings, [provider]));
+      const sessionOptions = toOrtSessionOptions(settings, [provider]);
+      const session = await InferenceSession.create(modelFile, sessionOptions);
       if (failures.length > 0) warn?.(`${modelFile}: using execution provider "${provider}"; ${failures.join('; ')}`);
-      return { session, provider };
+      return { session, provider, sessionOptions };
     } catch (error) {
       failures.push(`${provider}: ${(error as Error).message}`);
     }

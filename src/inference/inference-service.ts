@@ -1,0 +1,126 @@
+/**
+ * The serving side of the models: one dynamic batcher per model, each with its executor (on the
+ * JS thread or on a worker thread). Loaders of every request submit here; the batcher merges
+ * their jobs into runs.
+ */
+import type { ModelRunner } from './model-session.ts';
+import type { ModelRegistry } from './registry.ts';
+import { DynamicBatcher, type BatcherCounters, type RunObservation } from './scheduler/dynamic-batcher.ts';
+import { InThreadExecutor, type BatchExecutor } from './scheduler/executor.ts';
+import type { JobMeta, JobResult } from './scheduler/job.ts';
+import type { SchedulerOptions } from './scheduler/scheduler-options.ts';
+import { WorkerExecutor } from './scheduler/worker-executor.ts';
+
+/** `auto` measures the model at start and picks `worker` when a large batch would block the event loop. */
+export type ExecutorChoice = 'auto' | 'main' | 'worker';
+
+export interface InferenceServiceOptions {
+  scheduler?: Partial<SchedulerOptions>;
+  /** Per model name; models not listed use `defaultExecutor`. */
+  executors?: Readonly<Record<string, ExecutorChoice>>;
+  defaultExecutor?: ExecutorChoice;
+  /**
+   * `auto` picks the worker when a run of `autoProbeRows` takes longer than this on the JS thread.
+   * 2 ms: a run is a pause in serving every other request, and the goal is an event-loop p99 ≤ 5 ms.
+   */
+  autoWorkerThresholdMs?: number;
+  autoProbeRows?: number;
+  onRun?: (run: RunObservation) => void;
+}
+
+export interface ExecutorDecision {
+  executor: 'main' | 'worker';
+  reason: string;
+}
+
+export class InferenceService {
+  readonly registry: ModelRegistry;
+  readonly #batchers = new Map<string, DynamicBatcher>();
+  readonly decisions = new Map<string, ExecutorDecision>();
+
+  private constructor(registry: ModelRegistry) {
+    this.registry = registry;
+  }
+
+  static async create(registry: ModelRegistry, options: InferenceServiceOptions = {}): Promise<InferenceService> {
+    const service = new InferenceService(registry);
+    for (const model of registry.list()) {
+      const name = model.manifest.name;
+      const choice = options.executors?.[name] ?? options.defaultExecutor ?? 'auto';
+      const decision = await decideExecutor(model, choice, options);
+      const executor = await createExecutor(model, decision.executor);
+      service.decisions.set(name, decision);
+      service.#batchers.set(
+        name,
+        new DynamicBatcher(
+          { name, width: model.manifest.features.length, outWidth: model.manifest.outputs.length, executionProvider: model.executionProvider },
+          executor,
+          options.scheduler,
+          options.onRun,
+        ),
+      );
+    }
+    return service;
+  }
+
+  /** Queues `rows` for `model`; see DynamicBatcher.submit. */
+  predict(model: string, rows: readonly Float32Array[], meta: JobMeta): Promise<JobResult> {
+    return this.batcher(model).submit(rows, meta);
+  }
+
+  batcher(model: string): DynamicBatcher {
+    const batcher = this.#batchers.get(model);
+    if (!batcher) throw new Error(`No model named "${model}".`);
+    return batcher;
+  }
+
+  batchers(): DynamicBatcher[] {
+    return [...this.#batchers.values()];
+  }
+
+  counters(model: string): BatcherCounters {
+    return this.batcher(model).counters();
+  }
+
+  /** Finishes queued and running work, then stops workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.batchers().map((b) => b.close()));
+  }
+}
+
+async function decideExecutor(model: ModelRunner, choice: ExecutorChoice, options: InferenceServiceOptions): Promise<ExecutorDecision> {
+  if (choice === 'main') return { executor: 'main', reason: 'configured' };
+  if (!model.workerSetup) return { executor: 'main', reason: 'this runner cannot run on a worker' };
+  if (choice === 'worker') return { executor: 'worker', reason: 'configured' };
+  const rows = options.autoProbeRows ?? 1000;
+  const thresholdMs = options.autoWorkerThresholdMs ?? 2;
+  const runMs = await medianRunMs(model, rows);
+  return runMs > thresholdMs
+    ? { executor: 'worker', reason: `a ${rows}-row run takes ${runMs.toFixed(2)} ms > ${thresholdMs} ms on the JS thread` }
+    : { executor: 'main', reason: `a ${rows}-row run takes ${runMs.toFixed(2)} ms ≤ ${thresholdMs} ms; a worker round trip would cost more` };
+}
+
+// Private: median of a few runs on mid-range rows; the first run (allocator growth) is discarded.
+async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
+  const { features } = model.manifest;
+  const packed = new Float32Array(rows * features.length);
+  for (let r = 0; r < rows; r++) {
+    features.forEach((f, c) => (packed[r * features.length + c] = f.min + ((f.max - f.min) * ((r % 97) + 1)) / 98));
+  }
+  await model.run(packed, rows);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    await model.run(packed, rows);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[2]!;
+}
+
+async function createExecutor(model: ModelRunner, kind: 'main' | 'worker'): Promise<BatchExecutor> {
+  if (kind === 'main') return new InThreadExecutor(model);
+  const executor = new WorkerExecutor(model.workerSetup!());
+  await executor.start();
+  return executor;
+}

@@ -1,0 +1,237 @@
+/**
+ * One model's dynamic batcher, in the spirit of Triton's DynamicBatchScheduler: jobs from many
+ * requests queue here and are merged into runs of at most maxBatchSize rows. An idle model runs
+ * at the end of the current event-loop turn (no timer, unless maxQueueDelayMs asks for one); a
+ * busy model's queue is merged into the next run the moment the current one ends.
+ *
+ * Knows nothing of GraphQL: the queue (PendingQueue), batch assembly (batch-assembly.ts) and
+ * execution (BatchExecutor) are separate pieces.
+ */
+import { assembleBatch, splitBatchOutput, type AssembledBatch } from './batch-assembly.ts';
+import type { BatchExecutor } from './executor.ts';
+import { Job, type JobMeta, type JobResult, type RunRecord } from './job.ts';
+import { PendingQueue, type Slice } from './pending-queue.ts';
+import { OverloadedError, RunFailedError } from './scheduler-errors.ts';
+import { getValidSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
+
+export interface BatcherModel {
+  name: string;
+  /** Features per row. */
+  width: number;
+  /** Outputs per row. */
+  outWidth: number;
+  executionProvider: string;
+}
+
+export interface BatcherCounters {
+  runs: number;
+  items: number;
+  failedRuns: number;
+  failedItems: number;
+  refusedJobs: number;
+}
+
+export interface RunObservation extends Omit<RunRecord, 'items' | 'queueMs'> {
+  /** Queue wait of each job in the run, one entry per slice. */
+  queueMs: number[];
+}
+
+export class DynamicBatcher {
+  readonly model: BatcherModel;
+  readonly options: SchedulerOptions;
+  readonly #executor: BatchExecutor;
+  readonly #queue = new PendingQueue();
+  readonly #onRun: ((run: RunObservation) => void) | undefined;
+  readonly #counters: BatcherCounters = { runs: 0, items: 0, failedRuns: 0, failedItems: 0, refusedJobs: 0 };
+  #running = false;
+  #dispatchScheduled = false;
+  #closing = false;
+  #idleWaiters: (() => void)[] = [];
+  static #nextRunId = 1;
+
+  constructor(model: BatcherModel, executor: BatchExecutor, options: Partial<SchedulerOptions> = {}, onRun?: (run: RunObservation) => void) {
+    this.model = model;
+    this.options = getValidSchedulerOptions(options);
+    this.#executor = executor;
+    this.#onRun = onRun;
+  }
+
+  get executorKind(): string {
+    return this.#executor.kind;
+  }
+
+  /** Rows waiting (not yet in a run). */
+  get queuedRows(): number {
+    return this.#queue.rows;
+  }
+
+  /** Runs under way (0 or 1: one model runs one batch at a time). */
+  get inFlightRuns(): number {
+    return this.#running ? 1 : 0;
+  }
+
+  counters(): BatcherCounters {
+    return { ...this.#counters };
+  }
+
+  /** Queues `rows`; resolves once each has an output or its run's error. Refuses at once when full. */
+  submit(rows: readonly Float32Array[], meta: JobMeta): Promise<JobResult> {
+    if (this.#closing) return Promise.reject(this.#refusal('shutting-down', `Model "${this.model.name}" is shutting down.`));
+    if (rows.length === 0) return Promise.resolve({ outputs: [], runs: [], rowRun: new Int32Array(0) });
+    const { maxQueueSize, queueTimeoutMs } = this.options;
+    if (this.#queue.rows + rows.length > maxQueueSize) {
+      return Promise.reject(
+        this.#refusal(
+          'queue-full',
+          `Model "${this.model.name}" is overloaded: ${this.#queue.rows} row(s) are queued and ${rows.length} more would pass maxQueueSize ${maxQueueSize}.`,
+        ),
+      );
+    }
+    const job = new Job(rows, meta);
+    this.#queue.push(job);
+    if (queueTimeoutMs > 0) job.timeout = setTimeout(() => this.#expire(job), queueTimeoutMs).unref();
+    this.#schedule();
+    return job.promise;
+  }
+
+  /** Stops taking jobs; resolves when queued and running work has finished. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    if (this.#running || !this.#queue.isEmpty) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#executor.close();
+  }
+
+  #refusal(reason: OverloadedError['reason'], message: string): OverloadedError {
+    this.#counters.refusedJobs++;
+    // Suggest waiting about one run's worth; a full queue drains at the model's pace.
+    return new OverloadedError(message, reason, 1000);
+  }
+
+  #expire(job: Job): void {
+    if (job.settled || job.nextRow > 0) return; // already running: let it finish
+    this.#queue.remove(job);
+    job.refuse(
+      this.#refusal('queue-timeout', `Model "${this.model.name}" is overloaded: the job waited more than queueTimeoutMs ${this.options.queueTimeoutMs} ms.`),
+    );
+  }
+
+  // Private: arrange one dispatch. Idle: at the end of this event-loop turn (setImmediate lets every
+  // request whose loader dispatches in this turn join), or after maxQueueDelayMs if set and the
+  // batch is not yet full. Busy: the run's end schedules the next one.
+  #schedule(): void {
+    if (this.#running || this.#dispatchScheduled || this.#queue.isEmpty) return;
+    this.#dispatchScheduled = true;
+    const { maxQueueDelayMs, maxBatchSize } = this.options;
+    const waitMs = maxQueueDelayMs > 0 && this.#queue.rows < maxBatchSize ? this.#queue.oldest()!.enqueuedAtMs + maxQueueDelayMs - performance.now() : 0;
+    if (waitMs > 0) setTimeout(() => this.#dispatch(), waitMs);
+    else setImmediate(() => this.#dispatch());
+  }
+
+  #dispatch(): void {
+    this.#dispatchScheduled = false;
+    if (this.#running || this.#queue.isEmpty) return;
+    const slices = this.#queue.take(this.options.maxBatchSize, !this.options.mergeRequests);
+    this.#running = true;
+    this.#runSlices(slices, { isolationRunsLeft: isolationBudget(slices) })
+      .catch(() => {}) // #runSlices settles every slice itself; nothing may escape and stop the loop
+      .finally(() => {
+        this.#running = false;
+        if (this.#queue.isEmpty) this.#notifyIdle();
+        else this.#schedule();
+      });
+  }
+
+  async #runSlices(slices: Slice[], budget: { isolationRunsLeft: number }): Promise<void> {
+    const batch = assembleBatch(slices, this.model.width);
+    const runId = DynamicBatcher.#nextRunId++;
+    const startedAtMs = performance.now();
+    let output: Float32Array | undefined;
+    let failure: unknown;
+    try {
+      output = await this.#executor.run(batch.packed, batch.rows);
+    } catch (error) {
+      failure = error;
+    }
+    const computeMs = performance.now() - startedAtMs;
+    let perSlice: Float32Array[][] | undefined;
+    if (output) {
+      try {
+        perSlice = splitBatchOutput(output, batch, this.model.outWidth);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    this.#record(runId, batch, startedAtMs, computeMs, perSlice === undefined);
+    if (perSlice) {
+      batch.slices.forEach(({ job, start, count }, i) => job.complete(start, count, perSlice[i]!));
+      return;
+    }
+    if (this.options.isolateFailures && batch.rows > 1 && budget.isolationRunsLeft >= 2) {
+      // One bad row must not fail its neighbours: re-run each half until the failing rows are alone.
+      // The budget (enough to corner a few bad rows) stops a model that fails everything from
+      // turning one failed run into thousands.
+      budget.isolationRunsLeft -= 2;
+      const [left, right] = halve(batch);
+      await this.#runSlices(left, budget);
+      await this.#runSlices(right, budget);
+      return;
+    }
+    const error = new RunFailedError(this.model.name, batch.rows, failure);
+    this.#counters.failedItems += batch.rows;
+    for (const { job, start, count } of batch.slices) job.complete(start, count, error);
+  }
+
+  #record(runId: number, batch: AssembledBatch, startedAtMs: number, computeMs: number, failed: boolean): void {
+    const c = this.#counters;
+    c.runs++;
+    c.items += batch.rows;
+    if (failed) c.failedRuns++;
+    const common = {
+      runId,
+      model: this.model.name,
+      size: batch.rows,
+      requests: batch.requests,
+      computeMs,
+      executor: this.#executor.kind,
+      executionProvider: this.model.executionProvider,
+      failed,
+    };
+    for (const { job, start, count } of batch.slices) {
+      job.addRun({ ...common, items: count, queueMs: startedAtMs - job.enqueuedAtMs }, start, count);
+    }
+    this.#onRun?.({ ...common, queueMs: batch.slices.map(({ job }) => startedAtMs - job.enqueuedAtMs) });
+  }
+
+  #notifyIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+// Private: bisecting to one bad row takes 2·log2(rows) runs; allow for about two bad rows.
+function isolationBudget(slices: readonly Slice[]): number {
+  let rows = 0;
+  for (const s of slices) rows += s.count;
+  return 4 * Math.ceil(Math.log2(Math.max(rows, 2)));
+}
+
+// Private: split a batch's slices into two halves by rows (a slice may be cut in two).
+function halve(batch: AssembledBatch): [Slice[], Slice[]] {
+  let room = Math.ceil(batch.rows / 2);
+  const left: Slice[] = [];
+  const right: Slice[] = [];
+  for (const slice of batch.slices) {
+    if (room >= slice.count) {
+      left.push(slice);
+      room -= slice.count;
+    } else if (room > 0) {
+      left.push({ job: slice.job, start: slice.start, count: room });
+      right.push({ job: slice.job, start: slice.start + room, count: slice.count - room });
+      room = 0;
+    } else {
+      right.push(slice);
+    }
+  }
+  return [left, right];
+}

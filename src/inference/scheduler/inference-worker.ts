@@ -1,0 +1,44 @@
+/**
+ * Worker-thread entry: owns one onnxruntime session and runs batches posted by WorkerExecutor,
+ * so that the synchronous native run() blocks this thread instead of the server's event loop.
+ * Buffers move in both directions by transfer, not copy.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+
+export interface WorkerSetup {
+  modelFile: string;
+  inputName: string;
+  outputName: string;
+  width: number;
+  sessionOptions: InferenceSession.SessionOptions;
+}
+
+export type WorkerRequest = { id: number; packed: Float32Array; rows: number };
+export type WorkerResponse = { id: number; output: Float32Array } | { id: number; error: string } | { ready: true } | { fatal: string };
+
+const setup = workerData as WorkerSetup;
+const port = parentPort!;
+
+try {
+  const session = await InferenceSession.create(setup.modelFile, setup.sessionOptions);
+  port.on('message', (request: WorkerRequest) => {
+    const tensor = new Tensor('float32', request.packed, [request.rows, setup.width]);
+    session.run({ [setup.inputName]: tensor }).then(
+      (results) => {
+        const data = results[setup.outputName]?.data;
+        if (!(data instanceof Float32Array)) {
+          port.postMessage({ id: request.id, error: `no float32 output "${setup.outputName}"` } satisfies WorkerResponse);
+          return;
+        }
+        // The output may be a view on a larger native buffer; transfer only what is ours.
+        const output = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+        port.postMessage({ id: request.id, output } satisfies WorkerResponse, [output.buffer as ArrayBuffer]);
+      },
+      (error: unknown) => port.postMessage({ id: request.id, error: (error as Error).message } satisfies WorkerResponse),
+    );
+  });
+  port.postMessage({ ready: true } satisfies WorkerResponse);
+} catch (error) {
+  port.postMessage({ fatal: (error as Error).message } satisfies WorkerResponse);
+}

@@ -1,0 +1,81 @@
+/**
+ * The jobs waiting for a model, oldest first, bounded by rows (memory grows with rows, not jobs).
+ * A job larger than a batch stays at the head until all its rows are taken.
+ */
+import type { Job } from './job.ts';
+
+/** Rows [start, start + count) of a job, taken into one batch. */
+export interface Slice {
+  job: Job;
+  start: number;
+  count: number;
+}
+
+export class PendingQueue {
+  readonly #jobs: Job[] = [];
+  #head = 0;
+  #rows = 0;
+
+  get rows(): number {
+    return this.#rows;
+  }
+
+  get isEmpty(): boolean {
+    return this.#head === this.#jobs.length;
+  }
+
+  oldest(): Job | undefined {
+    return this.#jobs[this.#head];
+  }
+
+  push(job: Job): void {
+    this.#jobs.push(job);
+    this.#rows += job.rows.length;
+  }
+
+  /** Drops a job that will not run (timed out); its untaken rows leave the count. */
+  remove(job: Job): void {
+    const index = this.#jobs.indexOf(job, this.#head);
+    if (index === -1) return;
+    this.#rows -= job.remainingRows;
+    this.#jobs.splice(index, 1);
+  }
+
+  /**
+   * Takes up to `maxRows` rows: whole jobs while they fit, then part of the next one.
+   * With `oneJob`, takes from the head job only (no merging across requests).
+   */
+  take(maxRows: number, oneJob: boolean): Slice[] {
+    const slices: Slice[] = [];
+    let room = maxRows;
+    while (room > 0 && !this.isEmpty) {
+      const job = this.#jobs[this.#head]!;
+      const count = Math.min(room, job.remainingRows);
+      slices.push({ job, start: job.nextRow, count });
+      job.nextRow += count;
+      room -= count;
+      this.#rows -= count;
+      if (job.remainingRows === 0) this.#dequeueHead();
+      if (oneJob) break;
+    }
+    return slices;
+  }
+
+  /** Every job still queued, removed from the queue. */
+  drain(): Job[] {
+    const jobs = this.#jobs.slice(this.#head);
+    this.#jobs.length = 0;
+    this.#head = 0;
+    this.#rows = 0;
+    return jobs;
+  }
+
+  #dequeueHead(): void {
+    this.#head++;
+    // Compact now and then so a long-lived queue does not hold on to served jobs.
+    if (this.#head > 1024 && this.#head * 2 > this.#jobs.length) {
+      this.#jobs.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+}
