@@ -6,6 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { ExecutionProviderName, GraphOptimizationLevel, SessionSettings } from './inference/session-options.ts';
 import type { TraceMode } from './plugins/use-prediction-trace.ts';
+import type { ExecutorChoice } from './inference/inference-service.ts';
+import type { SchedulerOptions } from './inference/scheduler/scheduler-options.ts';
+
+/**
+ * `cross-request` (default): per-request loaders, and a scheduler merging concurrent requests.
+ * `per-request`: loaders only. `per-field`: one run per field. The last two exist for benchmarks.
+ */
+export type BatchingMode = 'cross-request' | 'per-request' | 'per-field';
 
 export interface Config {
   port: number;
@@ -15,6 +23,9 @@ export interface Config {
   defaultModel: string;
   trace: TraceMode;
   session: SessionSettings;
+  batching: BatchingMode;
+  scheduler: Omit<SchedulerOptions, 'mergeRequests' | 'isolateFailures'>;
+  executors: { default: ExecutorChoice; perModel: Record<string, ExecutorChoice> };
 }
 
 export const defaultModelsDir = fileURLToPath(new URL('../models', import.meta.url));
@@ -30,6 +41,12 @@ export const configVariables = {
   PREDICTQL_INTRA_OP_THREADS: 'onnxruntime intra-op threads per model (1-64). Default 1 (measured fastest on 2 cores).',
   PREDICTQL_GRAPH_OPTIMIZATION: 'onnxruntime graph optimization: disabled, basic, extended or all. Default all.',
   PREDICTQL_EXECUTION_PROVIDERS: 'Comma-separated preference list of cpu, cuda. Default cpu. Unusable CUDA falls back to the next with a warning.',
+  PREDICTQL_BATCHING: 'cross-request (default), per-request or per-field. The last two are baselines for benchmarks.',
+  PREDICTQL_MAX_BATCH_SIZE: 'Most rows in one model run; larger jobs are split (1-1048576). Default 4096.',
+  PREDICTQL_MAX_QUEUE_DELAY_MS: 'Extra wait for more work before running an idle model (0-10000 ms). Default 0: no timer.',
+  PREDICTQL_MAX_QUEUE_SIZE: 'Most rows queued per model before new work is refused with OVERLOADED (1-16777216). Default 65536.',
+  PREDICTQL_QUEUE_TIMEOUT_MS: 'Refuse (OVERLOADED) work still queued after this long (0-600000 ms; 0 = never). Default 0.',
+  PREDICTQL_EXECUTOR: 'auto, main or worker, or per model: "request-latency=main,request-latency-gbdt=worker". Default auto: worker when a 1000-row run takes > 2 ms.',
 } as const;
 
 export class ConfigError extends Error {
@@ -59,7 +76,34 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       executionProviders: getProviders(env),
     },
+    batching: getChoice(env, 'PREDICTQL_BATCHING', ['cross-request', 'per-request', 'per-field'] as const, 'cross-request'),
+    scheduler: {
+      maxBatchSize: getInteger(env, 'PREDICTQL_MAX_BATCH_SIZE', 4096, 1, 1_048_576),
+      maxQueueDelayMs: getInteger(env, 'PREDICTQL_MAX_QUEUE_DELAY_MS', 0, 0, 10_000),
+      maxQueueSize: getInteger(env, 'PREDICTQL_MAX_QUEUE_SIZE', 65_536, 1, 16_777_216),
+      queueTimeoutMs: getInteger(env, 'PREDICTQL_QUEUE_TIMEOUT_MS', 0, 0, 600_000),
+    },
+    executors: getExecutors(env),
   };
+}
+
+function getExecutors(env: NodeJS.ProcessEnv): Config['executors'] {
+  const raw = env.PREDICTQL_EXECUTOR;
+  const choices = ['auto', 'main', 'worker'];
+  const result: Config['executors'] = { default: 'auto', perModel: {} };
+  if (raw === undefined || raw === '') return result;
+  const fail = (): never => {
+    throw new ConfigError(
+      `PREDICTQL_EXECUTOR must be one of auto, main, worker, or a list like "model-a=main,model-b=worker", but got: ${JSON.stringify(raw)}`,
+    );
+  };
+  for (const part of raw.split(',').map((s) => s.trim())) {
+    const [name, choice] = part.includes('=') ? part.split('=').map((s) => s.trim()) : [undefined, part];
+    if (!choice || !choices.includes(choice) || name === '') fail();
+    if (name === undefined) result.default = choice as ExecutorChoice;
+    else result.perModel[name] = choice as ExecutorChoice;
+  }
+  return result;
 }
 
 function getInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

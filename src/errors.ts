@@ -13,6 +13,8 @@ export const ErrorCode = {
   MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
   /** onnxruntime failed the run that held this item; other runs are unaffected. */
   INFERENCE_FAILED: 'INFERENCE_FAILED',
+  /** The model's queue is full (or the item waited too long): retry later. HTTP 503 when nothing else was answered. */
+  OVERLOADED: 'OVERLOADED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -49,4 +51,10 @@ export function inferenceFailed(model: string, batchSize: number): GraphQLError 
 
 function formatValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+export function overloaded(model: string, reason: string, retryAfterMs: number): GraphQLError {
+  return createGraphQLError(`${reason} Retry after ${Math.ceil(retryAfterMs / 1000)} s.`, {
+    extensions: { code: ErrorCode.OVERLOADED, model, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
+  });
 }

@@ -1,25 +1,24 @@
 /** Starts the predictql server: read config, load models, listen. Refuses to start on bad config or models. */
 import { createServer } from 'node:http';
-import { createApp, loadServices } from './app.ts';
+import { appOptions, createApp, loadServices } from './app.ts';
 import { ConfigError, readConfig } from './config.ts';
 
 async function main(): Promise<void> {
   const config = readConfig();
   const services = await loadServices(config);
-  const yoga = createApp({
-    ...services,
-    trace: config.trace,
-    logError: (message, error) => console.error(message, error),
-  });
+  const yoga = createApp(
+    appOptions(services, { trace: config.trace, logError: (message, error) => console.error(message, error) }),
+  );
   const server = createServer(yoga);
   server.listen(config.port, config.host, () => {
     const models = services.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
     console.log(`predictql: models ${models.join(', ')}`);
+    for (const [name, d] of services.inference.decisions) console.log(`predictql: ${name} runs on ${d.executor} (${d.reason})`);
     console.log(`predictql: GraphiQL at http://localhost:${config.port}${yoga.graphqlEndpoint}`);
   });
   const stop = (signal: string) => {
     console.log(`predictql: ${signal}, closing`);
-    server.close(() => process.exit(0));
+    server.close(() => void services.inference.close().then(() => process.exit(0)));
     // In-flight requests get a bounded time to finish.
     setTimeout(() => process.exit(0), 10_000).unref();
   };

@@ -1,6 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
+// The code runs TypeScript natively (Node ≥ 22.18 type stripping), in workers too: a system Node 20
+// would fail in confusing ways. `npm test` puts the pinned Node 24 first on PATH.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 22) {
+  throw new Error(`predictql tests need Node >= 22 (got ${process.version}); run them with \`npm test\`, which uses the pinned Node 24.`);
+}
+
 export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),

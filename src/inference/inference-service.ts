@@ -45,22 +45,43 @@ export class InferenceService {
   static async create(registry: ModelRegistry, options: InferenceServiceOptions = {}): Promise<InferenceService> {
     const service = new InferenceService(registry);
     for (const model of registry.list()) {
-      const name = model.manifest.name;
-      const choice = options.executors?.[name] ?? options.defaultExecutor ?? 'auto';
+      const choice = options.executors?.[model.manifest.name] ?? options.defaultExecutor ?? 'auto';
       const decision = await decideExecutor(model, choice, options);
-      const executor = await createExecutor(model, decision.executor);
-      service.decisions.set(name, decision);
-      service.#batchers.set(
-        name,
-        new DynamicBatcher(
-          { name, width: model.manifest.features.length, outWidth: model.manifest.outputs.length, executionProvider: model.executionProvider },
-          executor,
-          options.scheduler,
-          options.onRun,
-        ),
-      );
+      service.#addModel(model, await createExecutor(model, decision.executor), decision, options);
     }
     return service;
+  }
+
+  /** A service whose models all run on the JS thread; needs no start-up measurement, so it is synchronous. */
+  static inThread(registry: ModelRegistry, options: Omit<InferenceServiceOptions, 'executors' | 'defaultExecutor'> = {}): InferenceService {
+    const service = new InferenceService(registry);
+    for (const model of registry.list()) {
+      service.#addModel(model, new InThreadExecutor(model), { executor: 'main', reason: 'configured' }, options);
+    }
+    return service;
+  }
+
+  /** Whether jobs of different requests share runs. */
+  get mergesRequests(): boolean {
+    return this.batchers().every((b) => b.options.mergeRequests);
+  }
+
+  #addModel(model: ModelRunner, executor: BatchExecutor, decision: ExecutorDecision, options: InferenceServiceOptions): void {
+    const { name, features, outputs } = model.manifest;
+    const onRun = (run: RunObservation) => {
+      this.registry.noteRun(run.model, run.size, run.failed);
+      options.onRun?.(run);
+    };
+    this.decisions.set(name, decision);
+    this.#batchers.set(
+      name,
+      new DynamicBatcher(
+        { name, width: features.length, outWidth: outputs.length, executionProvider: model.executionProvider },
+        executor,
+        options.scheduler,
+        onRun,
+      ),
+    );
   }
 
   /** Queues `rows` for `model`; see DynamicBatcher.submit. */

@@ -88,6 +88,15 @@ export class ModelRegistry {
     return { ...counters };
   }
 
+  /** Counts a run made outside `predict` (by a scheduler's executor), so counters cover every run. */
+  noteRun(name: string, rows: number, failed: boolean): void {
+    const counters = this.#counters.get(name);
+    if (!counters) return;
+    counters.runs++;
+    counters.items += rows;
+    if (failed) counters.failedRuns++;
+  }
+
   /**
    * Runs `rows` through `name` in one batch and returns one output row per input row, in order.
    * Throws when the run fails; the whole batch shares that fate.

@@ -1,23 +1,28 @@
 /**
  * Per-request prediction loaders: one DataLoader per model, created lazily for the request and
  * dropped with it. Every prediction field calls `load`; DataLoader collects the loads made in
- * the same tick into one `registry.predict` call, so a request's fields share one run per model.
- * Identical rows are asked for once (DataLoader's per-request cache, keyed by the row's values).
+ * the same tick into one job for the model's scheduler, which may merge it with other requests'
+ * jobs into one run. Identical rows are asked for once (DataLoader's per-request cache).
  */
 import DataLoader from 'dataloader';
-import type { ModelRegistry } from '../inference/registry.ts';
-import { inferenceFailed } from '../errors.ts';
+import type { GraphQLError } from 'graphql';
+import type { JobMeta, JobResult } from '../inference/scheduler/job.ts';
+import { OverloadedError } from '../inference/scheduler/scheduler-errors.ts';
+import { inferenceFailed, overloaded } from '../errors.ts';
 import type { InferenceTrace, PredictionSite, TracedBatch } from '../tracing/inference-trace.ts';
 
-/**
- * `per-request`: the default. `per-field`: one run per field, the naive server, kept only so the
- * benchmark can show what batching saves; it is not reachable through the public schema.
- */
-export type BatchingMode = 'per-request' | 'per-field';
+/** Anything that runs jobs of rows for a model: the InferenceService, or a fake in unit tests. */
+export interface Predictor {
+  predict(model: string, rows: readonly Float32Array[], meta: JobMeta): Promise<JobResult>;
+}
 
 export interface PredictionLoadersOptions {
-  registry: ModelRegistry;
-  batching?: BatchingMode;
+  predictor: Predictor;
+  /**
+   * `false` gives one job (so one run) per field: the naive server, kept only so the benchmark
+   * can show what batching saves. It is not reachable through the public schema.
+   */
+  batch?: boolean;
   /** The request's trace, or undefined when the request is not traced (then no sites are kept). */
   trace?: InferenceTrace | undefined;
   /** Logs the cause of a failed run; the client only sees INFERENCE_FAILED. */
@@ -36,16 +41,18 @@ export class PredictionLoaders {
   load(model: string, row: Float32Array, key: string, site?: PredictionSite): Promise<Float32Array> {
     let loader = this.#loaders.get(model);
     if (!loader) {
-      loader = new ModelLoader(model, this.#options);
+      // `this` identifies the request to the scheduler (for its count of requests per run).
+      loader = new ModelLoader(model, this, this.#options);
       this.#loaders.set(model, loader);
     }
     return loader.load(row, key, site);
   }
 }
 
-// Private: one model's loader, with the side tables that let a batch know its rows and its sites.
+// Private: one model's loader, with the side tables that let a job know its rows and its sites.
 class ModelLoader {
   readonly #model: string;
+  readonly #requestId: unknown;
   readonly #options: PredictionLoadersOptions;
   readonly #loader: DataLoader<string, Float32Array>;
   readonly #rows = new Map<string, Float32Array>();
@@ -53,11 +60,12 @@ class ModelLoader {
   readonly #batchByKey = new Map<string, TracedBatch>();
   #firstLoadAtMs: number | undefined;
 
-  constructor(model: string, options: PredictionLoadersOptions) {
+  constructor(model: string, requestId: unknown, options: PredictionLoadersOptions) {
     this.#model = model;
+    this.#requestId = requestId;
     this.#options = options;
-    this.#loader = new DataLoader((keys) => this.#runBatch(keys), {
-      batch: options.batching !== 'per-field',
+    this.#loader = new DataLoader((keys) => this.#runJob(keys), {
+      batch: options.batch !== false,
       // The cache is per request (this object lives in the request's context), so it is safe.
       cache: true,
     });
@@ -73,7 +81,7 @@ class ModelLoader {
   #noteSite(key: string, site: PredictionSite): void {
     const servedBy = this.#batchByKey.get(key);
     if (servedBy) {
-      // A repeat of a row whose batch already ran: the cache answers it, the same batch served it.
+      // A repeat of a row whose run already happened: the cache answers it, the same run served it.
       this.#options.trace!.addSite(servedBy, site);
       return;
     }
@@ -82,40 +90,57 @@ class ModelLoader {
     else this.#sitesByKey.set(key, [site]);
   }
 
-  async #runBatch(keys: readonly string[]): Promise<(Float32Array | Error)[]> {
-    const { registry, trace } = this.#options;
+  async #runJob(keys: readonly string[]): Promise<(Float32Array | Error)[]> {
+    const { predictor, trace } = this.#options;
     const rows = keys.map((key) => this.#rows.get(key)!);
     const enqueuedAtMs = this.#firstLoadAtMs ?? performance.now();
     this.#firstLoadAtMs = undefined;
+    let result: JobResult;
     try {
-      const { outputs, stats } = await registry.predict(this.#model, rows, enqueuedAtMs);
-      if (trace) this.#traceBatch(keys, trace.recordBatch(stats, this.#takeSites(keys)));
-      return outputs;
+      result = await predictor.predict(this.#model, rows, { requestId: this.#requestId, enqueuedAtMs });
     } catch (error) {
-      this.#options.logError?.(`Model "${this.#model}" failed a run of ${keys.length} item(s)`, error);
-      const model = registry.get(this.#model);
+      // The whole job was refused before running: overload, shutdown, or an unknown model.
       if (trace) {
-        const stats = { model: this.#model, size: keys.length, executionProvider: model?.executionProvider ?? 'unknown' };
-        this.#traceBatch(keys, trace.recordBatch(stats, this.#takeSites(keys), true));
+        trace.recordRefused(keys.length);
+        for (const key of keys) this.#sitesByKey.delete(key);
       }
+      if (error instanceof OverloadedError) {
+        const refusal = overloaded(this.#model, error.message, error.retryAfterMs);
+        return keys.map(() => refusal);
+      }
+      this.#options.logError?.(`Model "${this.#model}" refused a job of ${keys.length} item(s)`, error);
       const failure = inferenceFailed(this.#model, keys.length);
       return keys.map(() => failure);
     }
+    if (trace) this.#traceJob(keys, result, trace);
+    return this.#toValues(result);
   }
 
-  #takeSites(keys: readonly string[]): PredictionSite[] {
-    const sites: PredictionSite[] = [];
-    for (const key of keys) {
-      const forKey = this.#sitesByKey.get(key);
-      if (forKey) {
-        for (const site of forKey) sites.push(site);
-        this.#sitesByKey.delete(key);
+  #toValues(result: JobResult): (Float32Array | GraphQLError)[] {
+    // One GraphQL error per failed run, shared by its rows; the cause is logged once, not sent.
+    const failures = new Map<Error, GraphQLError>();
+    return result.outputs.map((output, i) => {
+      if (!(output instanceof Error)) return output;
+      let failure = failures.get(output);
+      if (!failure) {
+        const run = result.runs[result.rowRun[i]!];
+        this.#options.logError?.(`Model "${this.#model}" failed a run of ${run?.size ?? '?'} item(s)`, output);
+        failure = inferenceFailed(this.#model, run?.size ?? 1);
+        failures.set(output, failure);
       }
-    }
-    return sites;
+      return failure;
+    });
   }
 
-  #traceBatch(keys: readonly string[], batch: TracedBatch): void {
-    for (const key of keys) this.#batchByKey.set(key, batch);
+  #traceJob(keys: readonly string[], result: JobResult, trace: InferenceTrace): void {
+    const batches = result.runs.map((run) => trace.recordRun(run));
+    keys.forEach((key, i) => {
+      const batch = batches[result.rowRun[i]!]!;
+      this.#batchByKey.set(key, batch);
+      const sites = this.#sitesByKey.get(key);
+      if (!sites) return;
+      for (const site of sites) trace.addSite(batch, site);
+      this.#sitesByKey.delete(key);
+    });
   }
 }

@@ -4,20 +4,22 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import type { ModelRegistry } from '../inference/registry.ts';
-import { PredictionLoaders, type BatchingMode } from '../loaders/prediction-loaders.ts';
+import { PredictionLoaders, type Predictor } from '../loaders/prediction-loaders.ts';
 import type { SampleCatalog } from '../samples/sample-catalog.ts';
 import type { PredictQLContext } from '../graphql/context.ts';
 
 export interface PredictionLoadersPluginOptions {
   registry: ModelRegistry;
+  predictor: Predictor;
   catalog: SampleCatalog;
   defaultModel: string;
-  batching?: BatchingMode;
+  /** false: one run per field (benchmark baseline only). */
+  batch?: boolean;
   logError?: (message: string, error: unknown) => void;
 }
 
 export function usePredictionLoaders(options: PredictionLoadersPluginOptions): Plugin<PredictQLContext> {
-  const { registry, catalog, defaultModel, batching, logError } = options;
+  const { registry, predictor, catalog, defaultModel, batch, logError } = options;
   return {
     onContextBuilding({ context, extendContext }) {
       // Runs after usePredictionTrace's hook (plugin order), so the trace is already in context.
@@ -26,7 +28,7 @@ export function usePredictionLoaders(options: PredictionLoadersPluginOptions): P
         registry,
         catalog,
         defaultModel,
-        predictions: new PredictionLoaders({ registry, batching, trace, logError }),
+        predictions: new PredictionLoaders({ predictor, batch, trace, logError }),
       });
     },
   };

@@ -1,9 +1,9 @@
 /**
- * What one GraphQL response learns about the model runs that served it: every batch (model,
- * size, queue and compute time), which fields it served, and how long the prediction resolvers
- * took. Reported as `extensions.inference` when the request asks for it.
+ * What one GraphQL response learns about the model runs that served it: every run (model, size,
+ * how many requests shared it, queue and compute time), which fields it served, and how long the
+ * prediction resolvers took. Reported as `extensions.inference` when the request asks for it.
  */
-import type { BatchStats } from '../inference/registry.ts';
+import type { RunRecord } from '../inference/scheduler/job.ts';
 
 /** Where a prediction was asked for: `Query.predictLatency` at response path `a`. */
 export interface PredictionSite {
@@ -12,14 +12,20 @@ export interface PredictionSite {
 }
 
 export interface TracedBatch {
+  runId: number;
   model: string;
+  /** Rows in the run, this response's and other requests' alike. */
   size: number;
-  /** Distinct requests whose items shared the run (1 until cross-request batching). */
+  /** Rows of this response in the run (size − items came from other requests). */
+  items: number;
+  /** Distinct requests whose rows shared the run. */
   requests: number;
+  /** Longest wait of this response's rows for the run to start. */
   queueMs: number;
   computeMs: number;
+  executor: string;
   executionProvider: string;
-  /** Field loads this batch answered; larger than `size` when identical inputs were merged. */
+  /** Field loads this run answered; larger than `items` when identical inputs were merged. */
   loads: number;
   failed: boolean;
   fields: Record<string, number>;
@@ -29,7 +35,16 @@ export interface TracedBatch {
 
 export interface InferenceReport {
   batches: TracedBatch[];
-  totals: { batches: number; items: number; loads: number; queueMs: number; computeMs: number; failedBatches: number };
+  totals: {
+    batches: number;
+    items: number;
+    loads: number;
+    queueMs: number;
+    computeMs: number;
+    failedBatches: number;
+    /** Rows refused before running (queue full, timeout, shutdown). */
+    refusedItems: number;
+  };
   resolvers: Record<string, { count: number; errors: number; totalMs: number; maxMs: number }>;
 }
 
@@ -38,34 +53,43 @@ export interface InferenceTraceOptions {
 }
 
 export class InferenceTrace {
-  readonly #batches: TracedBatch[] = [];
+  readonly #batches = new Map<number, TracedBatch>();
   readonly #resolvers: InferenceReport['resolvers'] = {};
   readonly #maxPathsPerBatch: number;
+  #refusedItems = 0;
 
   constructor({ maxPathsPerBatch = 50 }: InferenceTraceOptions = {}) {
     this.#maxPathsPerBatch = maxPathsPerBatch;
   }
 
-  /** Records a finished (or failed) run; returns the entry so later cache hits can be added to it. */
-  recordBatch(stats: BatchStats | { model: string; size: number; executionProvider: string }, sites: readonly PredictionSite[], failed = false): TracedBatch {
+  /** Records this response's share of a run; several jobs of one response may share a run. */
+  recordRun(run: RunRecord): TracedBatch {
+    const known = this.#batches.get(run.runId);
+    if (known) {
+      known.items += run.items;
+      known.queueMs = Math.max(known.queueMs, round(run.queueMs));
+      return known;
+    }
     const batch: TracedBatch = {
-      model: stats.model,
-      size: stats.size,
-      requests: 1,
-      queueMs: 'queueMs' in stats ? round(stats.queueMs) : 0,
-      computeMs: 'computeMs' in stats ? round(stats.computeMs) : 0,
-      executionProvider: stats.executionProvider,
+      runId: run.runId,
+      model: run.model,
+      size: run.size,
+      items: run.items,
+      requests: run.requests,
+      queueMs: round(run.queueMs),
+      computeMs: round(run.computeMs),
+      executor: run.executor,
+      executionProvider: run.executionProvider,
       loads: 0,
-      failed,
+      failed: run.failed,
       fields: {},
       paths: [],
     };
-    for (const site of sites) this.addSite(batch, site);
-    this.#batches.push(batch);
+    this.#batches.set(run.runId, batch);
     return batch;
   }
 
-  /** A field answered by a batch: at run time, or later from the request's cache. */
+  /** A field answered by a run: at run time, or later from the request's cache. */
   addSite(batch: TracedBatch, site: PredictionSite): void {
     batch.loads++;
     batch.fields[site.coordinate] = (batch.fields[site.coordinate] ?? 0) + 1;
@@ -73,6 +97,10 @@ export class InferenceTrace {
       if (batch.paths.length < this.#maxPathsPerBatch) batch.paths.push(site.path);
       else delete batch.paths;
     }
+  }
+
+  recordRefused(items: number): void {
+    this.#refusedItems += items;
   }
 
   recordResolver(coordinate: string, durationMs: number, failed: boolean): void {
@@ -84,10 +112,11 @@ export class InferenceTrace {
   }
 
   report(): InferenceReport {
-    const totals = { batches: 0, items: 0, loads: 0, queueMs: 0, computeMs: 0, failedBatches: 0 };
-    for (const b of this.#batches) {
+    const batches = [...this.#batches.values()];
+    const totals = { batches: 0, items: 0, loads: 0, queueMs: 0, computeMs: 0, failedBatches: 0, refusedItems: this.#refusedItems };
+    for (const b of batches) {
       totals.batches++;
-      totals.items += b.size;
+      totals.items += b.items;
       totals.loads += b.loads;
       totals.queueMs += b.queueMs;
       totals.computeMs += b.computeMs;
@@ -99,7 +128,7 @@ export class InferenceTrace {
     for (const [coordinate, r] of Object.entries(this.#resolvers)) {
       resolvers[coordinate] = { count: r.count, errors: r.errors, totalMs: round(r.totalMs), maxMs: round(r.maxMs) };
     }
-    return { batches: this.#batches, totals, resolvers };
+    return { batches, totals, resolvers };
   }
 }
 

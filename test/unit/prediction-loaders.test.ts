@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelRegistry } from '../../src/inference/registry.ts';
+import { InferenceService } from '../../src/inference/inference-service.ts';
 import { PredictionLoaders } from '../../src/loaders/prediction-loaders.ts';
 import { InferenceTrace } from '../../src/tracing/inference-trace.ts';
 import { rowKey } from '../../src/samples/sample-catalog.ts';
@@ -7,6 +8,9 @@ import { ErrorCode } from '../../src/errors.ts';
 import { FakeModel } from './fake-model.ts';
 
 const row = (...values: number[]) => Float32Array.from(values);
+const service = (...models: FakeModel[]) => InferenceService.create(new ModelRegistry(models), { defaultExecutor: 'main' });
+const unmergedService = (...models: FakeModel[]) =>
+  InferenceService.create(new ModelRegistry(models), { defaultExecutor: 'main', scheduler: { mergeRequests: false } });
 const load = (loaders: PredictionLoaders, model: string, r: Float32Array, path = 'p') =>
   loaders.load(model, r, rowKey(r), { coordinate: 'Query.predict', path });
 
@@ -14,7 +18,7 @@ describe('PredictionLoaders', () => {
   it('merges loads made in the same tick into one run per model, in order', async () => {
     const a = new FakeModel('a');
     const b = new FakeModel('b');
-    const loaders = new PredictionLoaders({ registry: new ModelRegistry([a, b]) });
+    const loaders = new PredictionLoaders({ predictor: await service(a, b) });
     const results = await Promise.all([
       load(loaders, 'a', row(1, 2)),
       load(loaders, 'b', row(3, 4)),
@@ -32,7 +36,7 @@ describe('PredictionLoaders', () => {
   it('asks for identical rows once and answers every load', async () => {
     const a = new FakeModel('a');
     const trace = new InferenceTrace();
-    const loaders = new PredictionLoaders({ registry: new ModelRegistry([a]), trace });
+    const loaders = new PredictionLoaders({ predictor: await service(a), trace });
     const results = await Promise.all([1, 2, 3].map((i) => load(loaders, 'a', row(1, 1), `x${i}`)));
     expect(results.every((r) => r[0] === 2)).toBe(true);
     expect(a.batches).toEqual([[1]]);
@@ -46,7 +50,7 @@ describe('PredictionLoaders', () => {
 
   it('runs once per load in per-field mode (the naive baseline)', async () => {
     const a = new FakeModel('a');
-    const loaders = new PredictionLoaders({ registry: new ModelRegistry([a]), batching: 'per-field' });
+    const loaders = new PredictionLoaders({ predictor: await unmergedService(a), batch: false });
     await Promise.all([row(1, 0), row(2, 0), row(3, 0)].map((r) => load(loaders, 'a', r)));
     expect(a.batches).toEqual([[1], [2], [3]]);
   });
@@ -56,7 +60,7 @@ describe('PredictionLoaders', () => {
     const b = new FakeModel('b');
     const logged: unknown[] = [];
     const trace = new InferenceTrace();
-    const loaders = new PredictionLoaders({ registry: new ModelRegistry([a, b]), trace, logError: (_m, e) => logged.push(e) });
+    const loaders = new PredictionLoaders({ predictor: await service(a, b), trace, logError: (_m, e) => logged.push(e) });
     a.failNext = true;
     const settled = await Promise.allSettled([load(loaders, 'a', row(1, 1)), load(loaders, 'b', row(2, 2))]);
     expect(settled[0]).toMatchObject({ status: 'rejected' });
@@ -66,17 +70,20 @@ describe('PredictionLoaders', () => {
     expect(settled[1]).toMatchObject({ status: 'fulfilled' });
     expect(logged).toHaveLength(1);
     expect(trace.report().totals).toMatchObject({ batches: 2, failedBatches: 1 });
+    expect(a.batches).toEqual([[1]]); // a one-row run that failed: nothing to isolate
     const later = await load(loaders, 'a', row(7, 7));
     expect(later[0]).toBe(14);
   });
 
   it('keeps loaders of different requests apart', async () => {
     const a = new FakeModel('a');
-    const registry = new ModelRegistry([a]);
-    const first = new PredictionLoaders({ registry });
-    const second = new PredictionLoaders({ registry });
+    const predictor = await service(a);
+    const firstTrace = new InferenceTrace();
+    const first = new PredictionLoaders({ predictor, trace: firstTrace });
+    const second = new PredictionLoaders({ predictor });
     await Promise.all([load(first, 'a', row(1, 0)), load(second, 'a', row(1, 0))]);
-    // Same row, different requests: no shared cache, one run each (cross-request merging is the scheduler's job).
-    expect(a.batches).toEqual([[1], [1]]);
+    // Same row, different requests: no shared cache, so two rows; the scheduler merges them into one run.
+    expect(a.batches).toEqual([[1, 1]]);
+    expect(firstTrace.report().batches[0]).toMatchObject({ size: 2, items: 1, requests: 2, loads: 1 });
   });
 });
