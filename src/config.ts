@@ -32,7 +32,7 @@ export const defaultModelsDir = fileURLToPath(new URL('../models', import.meta.u
 
 /** Documented in README "Configuration"; keep both in step. */
 export const configVariables = {
-  PORT: 'TCP port to listen on (1-65535). Default 4000.',
+  PORT: 'TCP port to listen on (0-65535; 0 = any free port). Default 4000.',
   HOST: 'Address to bind. Default 0.0.0.0.',
   PREDICTQL_MODELS_DIR: 'Folder with one sub-folder per model. Default ./models.',
   PREDICTQL_SAMPLES_FILE: 'Sample catalog JSON. Default <models dir>/sample-requests.json.',
@@ -59,7 +59,7 @@ export class ConfigError extends Error {
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const modelsDir = env.PREDICTQL_MODELS_DIR || defaultModelsDir;
   return {
-    port: getInteger(env, 'PORT', 4000, 1, 65535),
+    port: getInteger(env, 'PORT', 4000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     modelsDir,
     samplesFile: env.PREDICTQL_SAMPLES_FILE || join(modelsDir, 'sample-requests.json'),

@@ -10,12 +10,20 @@ async function main(): Promise<void> {
     appOptions(services, { trace: config.trace, logError: (message, error) => console.error(message, error) }),
   );
   const server = createServer(yoga);
-  server.listen(config.port, config.host, () => {
-    const models = services.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
-    console.log(`predictql: models ${models.join(', ')}`);
-    for (const [name, d] of services.inference.decisions) console.log(`predictql: ${name} runs on ${d.executor} (${d.reason})`);
-    console.log(`predictql: GraphiQL at http://localhost:${config.port}${yoga.graphqlEndpoint}`);
+  // A busy port must end in the same one-line refusal as any other start-up problem.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const models = services.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
+  console.log(`predictql: models ${models.join(', ')}`);
+  for (const [name, d] of services.inference.decisions) console.log(`predictql: ${name} runs on ${d.executor} (${d.reason})`);
+  console.log(`predictql: GraphiQL at http://localhost:${port}${yoga.graphqlEndpoint}`);
   const stop = (signal: string) => {
     console.log(`predictql: ${signal}, closing`);
     server.close(() => void services.inference.close().then(() => process.exit(0)));

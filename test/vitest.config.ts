@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 // The code runs TypeScript natively (Node ≥ 22.18 type stripping), in workers too: a system Node 20
 // would fail in confusing ways. `npm test` puts the pinned Node 24 first on PATH.
@@ -9,6 +10,9 @@ if (nodeMajor < 22) {
 }
 
 export default defineConfig({
+  // One graphql module for all: vite would give src/ files graphql's .mjs while Pothos and yoga
+  // load its .js, and graphql refuses types "from another module or realm".
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/federation/**/*.test.ts'],

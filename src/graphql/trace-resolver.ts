@@ -33,6 +33,11 @@ export function tracePredictionResolver(
         },
       );
     }
+    if (Array.isArray(result) && result.some((item) => item instanceof Promise)) {
+      // A list of predictions (predictLatencies) is done when its last item settles; any failed item counts.
+      void Promise.allSettled(result).then((items) => done(items.some((i) => i.status === 'rejected' || i.value instanceof Error)));
+      return result;
+    }
     done(result instanceof Error);
     return result;
   };

@@ -2,7 +2,7 @@
  * One loaded model: an onnxruntime session checked against its manifest and warmed up.
  * `run` takes a packed [rows, features] buffer and returns the packed [rows, outputs] buffer.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node';
 import type { ModelManifest } from './manifest.ts';
 import { ManifestError } from './manifest.ts';
@@ -129,7 +129,7 @@ async function createSession(
 
 function checkSessionAgainstManifest(modelFile: string, session: InferenceSession, manifest: ModelManifest): void {
   const fail = (problem: string): never => {
-    throw new ManifestError(modelFile, `does not match its manifest: ${problem}`);
+    throw new ManifestError(modelFile, `does not match its manifest ${join(dirname(modelFile), 'manifest.json')}: ${problem}`);
   };
   const check = (
     kind: 'input' | 'output',

@@ -9,8 +9,8 @@ describe('readConfig', () => {
   });
 
   it.each([
-    [{ PORT: '0' }, 'PORT must be an integer within [1, 65535], but got: "0"'],
-    [{ PORT: '80.5' }, 'PORT must be an integer within [1, 65535], but got: "80.5"'],
+    [{ PORT: '65536' }, 'PORT must be an integer within [0, 65535], but got: "65536"'],
+    [{ PORT: '80.5' }, 'PORT must be an integer within [0, 65535], but got: "80.5"'],
     [{ PREDICTQL_TRACE: 'yes' }, 'PREDICTQL_TRACE must be one of header, always, off, but got: "yes"'],
     [{ PREDICTQL_INTRA_OP_THREADS: '0' }, 'PREDICTQL_INTRA_OP_THREADS must be an integer within [1, 64], but got: "0"'],
     [{ PREDICTQL_GRAPH_OPTIMIZATION: 'max' }, 'PREDICTQL_GRAPH_OPTIMIZATION must be one of disabled, basic, extended, all, but got: "max"'],

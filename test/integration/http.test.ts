@@ -1,0 +1,82 @@
+/**
+ * Over a real HTTP port (node:http in process, port 0): the issue's example query is one run, and
+ * a browser GET gets GraphiQL preset with the trace header.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, loadServices, type Services } from '../../src/app.ts';
+import { readConfig } from '../../src/config.ts';
+import type { InferenceReport } from '../../src/tracing/inference-trace.ts';
+import { IssueExampleDocument, type IssueExampleQuery } from '../generated/graphql.ts';
+import { GBDT, MLP, counted, sampleInputs } from '../support/models.ts';
+
+let services: Services;
+let server: Server;
+let endpoint: string;
+
+beforeAll(async () => {
+  services = await loadServices(readConfig({}));
+  const yoga = createApp(services);
+  server = createServer(yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  await services.inference.close();
+});
+
+describe('over HTTP', () => {
+  it("answers the issue's example (200 samples + two aliases) with 202 items in one run", async () => {
+    const [quiet, busy] = [sampleInputs(1, 2900)[0]!, sampleInputs(1, 2950)[0]!];
+    const { result: response, runs } = await counted(services.registry, () =>
+      fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-predictql-trace': '1' },
+        body: JSON.stringify({ query: print(IssueExampleDocument), variables: { quiet, busy } }),
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/graphql-response+json');
+    const body = (await response.json()) as { data: IssueExampleQuery; errors?: unknown; extensions: { inference: InferenceReport } };
+    expect(body.errors).toBeUndefined();
+    expect(body.data.sampleRequests).toHaveLength(200);
+    expect(body.data.quiet).toEqual({ p50Ms: expect.any(Number), p95Ms: expect.any(Number) });
+    expect(body.data.busy!.model.name).toBe(MLP);
+
+    expect(runs[MLP]).toEqual({ runs: 1, items: 202, failedRuns: 0 });
+    expect(runs[GBDT]!.runs).toBe(0);
+    const { batches, totals } = body.extensions.inference;
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toMatchObject({
+      model: MLP,
+      size: 202,
+      loads: 202,
+      fields: { 'SampleRequest.predictedLatency': 200, 'Query.predictLatency': 2 },
+    });
+    expect(totals).toMatchObject({ batches: 1, items: 202, loads: 202, failedBatches: 0 });
+  });
+
+  it('answers a GET query too (no trace without the header)', async () => {
+    const url = `${endpoint}?query=${encodeURIComponent('{ models { name } }')}`;
+    const response = await fetch(url, { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data: { models: { name: string }[] }; extensions?: unknown };
+    expect(body.data.models.map((m) => m.name).sort()).toEqual([MLP, GBDT].sort());
+    expect(body.extensions).toBeUndefined();
+  });
+
+  it('serves GraphiQL to a browser, with the trace header and the default query preset', async () => {
+    const response = await fetch(endpoint, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    const html = await response.text();
+    expect(html).toContain('x-predictql-trace');
+    expect(html).toContain('predictql');
+    expect(html).toContain('sampleRequests(first: 5)');
+  });
+});
