@@ -29,11 +29,17 @@ export interface BatcherCounters {
   failedRuns: number;
   failedItems: number;
   refusedJobs: number;
+  /** Rows of the refused jobs. */
+  refusedItems: number;
 }
 
 export interface RunObservation extends Omit<RunRecord, 'items' | 'queueMs'> {
   /** Queue wait of each job in the run, one entry per slice. */
   queueMs: number[];
+  /** `performance.now()` when the run started. */
+  startedAtMs: number;
+  /** The distinct `traceContext`s of the jobs in the run (those that gave one), in slice order. */
+  traceContexts: unknown[];
 }
 
 export class DynamicBatcher {
@@ -42,7 +48,7 @@ export class DynamicBatcher {
   readonly #executor: BatchExecutor;
   readonly #queue = new PendingQueue();
   readonly #onRun: ((run: RunObservation) => void) | undefined;
-  readonly #counters: BatcherCounters = { runs: 0, items: 0, failedRuns: 0, failedItems: 0, refusedJobs: 0 };
+  readonly #counters: BatcherCounters = { runs: 0, items: 0, failedRuns: 0, failedItems: 0, refusedJobs: 0, refusedItems: 0 };
   #running = false;
   #dispatchScheduled = false;
   #closing = false;
@@ -76,7 +82,7 @@ export class DynamicBatcher {
 
   /** Queues `rows`; resolves once each has an output or its run's error. Refuses at once when full. */
   submit(rows: readonly Float32Array[], meta: JobMeta): Promise<JobResult> {
-    if (this.#closing) return Promise.reject(this.#refusal('shutting-down', `Model "${this.model.name}" is shutting down.`));
+    if (this.#closing) return Promise.reject(this.#refusal('shutting-down', `Model "${this.model.name}" is shutting down.`, rows.length));
     if (rows.length === 0) return Promise.resolve({ outputs: [], runs: [], rowRun: new Int32Array(0) });
     const { maxQueueSize, queueTimeoutMs } = this.options;
     if (this.#queue.rows + rows.length > maxQueueSize) {
@@ -84,6 +90,7 @@ export class DynamicBatcher {
         this.#refusal(
           'queue-full',
           `Model "${this.model.name}" is overloaded: ${this.#queue.rows} row(s) are queued and ${rows.length} more would pass maxQueueSize ${maxQueueSize}.`,
+          rows.length,
         ),
       );
     }
@@ -101,8 +108,9 @@ export class DynamicBatcher {
     await this.#executor.close();
   }
 
-  #refusal(reason: OverloadedError['reason'], message: string): OverloadedError {
+  #refusal(reason: OverloadedError['reason'], message: string, rows: number): OverloadedError {
     this.#counters.refusedJobs++;
+    this.#counters.refusedItems += rows;
     // Suggest waiting about one run's worth; a full queue drains at the model's pace.
     return new OverloadedError(message, reason, 1000);
   }
@@ -111,7 +119,11 @@ export class DynamicBatcher {
     if (job.settled || job.nextRow > 0) return; // already running: let it finish
     this.#queue.remove(job);
     job.refuse(
-      this.#refusal('queue-timeout', `Model "${this.model.name}" is overloaded: the job waited more than queueTimeoutMs ${this.options.queueTimeoutMs} ms.`),
+      this.#refusal(
+        'queue-timeout',
+        `Model "${this.model.name}" is overloaded: the job waited more than queueTimeoutMs ${this.options.queueTimeoutMs} ms.`,
+        job.rows.length,
+      ),
     );
   }
 
@@ -163,7 +175,7 @@ export class DynamicBatcher {
     }
     this.#record(runId, batch, startedAtMs, computeMs, perSlice === undefined);
     if (perSlice) {
-      batch.slices.forEach(({ job, start, count }, i) => job.complete(start, count, perSlice[i]!));
+      settleInTurns(batch.slices.map(({ job, start, count }, i) => () => job.complete(start, count, perSlice[i]!)));
       return;
     }
     if (this.options.isolateFailures && batch.rows > 1 && budget.isolationRunsLeft >= 2) {
@@ -199,7 +211,15 @@ export class DynamicBatcher {
     for (const { job, start, count } of batch.slices) {
       job.addRun({ ...common, items: count, queueMs: startedAtMs - job.enqueuedAtMs }, start, count);
     }
-    this.#onRun?.({ ...common, queueMs: batch.slices.map(({ job }) => startedAtMs - job.enqueuedAtMs) });
+    if (!this.#onRun) return;
+    const traceContexts = new Set<unknown>();
+    for (const { job } of batch.slices) if (job.meta.traceContext !== undefined) traceContexts.add(job.meta.traceContext);
+    this.#onRun({
+      ...common,
+      queueMs: batch.slices.map(({ job }) => startedAtMs - job.enqueuedAtMs),
+      startedAtMs,
+      traceContexts: [...traceContexts],
+    });
   }
 
   #notifyIdle(): void {
@@ -207,6 +227,18 @@ export class DynamicBatcher {
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+// Private: a merged run can answer dozens of requests. Settling them all at once would run every
+// request's GraphQL completion and serialization in one uninterrupted burst (tens of ms with 64
+// requests), stalling timers and I/O; one job per event-loop turn keeps each pause to one request's.
+function settleInTurns(settlers: (() => void)[]): void {
+  let i = 0;
+  const next = (): void => {
+    settlers[i++]!();
+    if (i < settlers.length) setImmediate(next);
+  };
+  if (settlers.length > 0) next();
 }
 
 // Private: bisecting to one bad row takes 2·log2(rows) runs; allow for about two bad rows.

@@ -1,0 +1,61 @@
+/**
+ * The server under load for `npm run bench:load`: the real app on a loopback port, configured by
+ * the usual environment variables, reporting over IPC what only the server can see: runs and
+ * items (mean batch size), event-loop delay and peak RSS.
+ */
+import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { appOptions, createApp, loadServices } from '../../src/app.ts';
+import { readConfig } from '../../src/config.ts';
+
+const config = readConfig(process.env);
+const services = await loadServices(config, () => {});
+const yoga = createApp(appOptions(services, { trace: 'off' }));
+const server = createServer(yoga);
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const address = server.address();
+const port = typeof address === 'object' && address ? address.port : 0;
+
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+let peakRssBytes = 0;
+const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss())), 25);
+let baseline = snapshotCounters();
+
+function snapshotCounters() {
+  let runs = 0;
+  let items = 0;
+  for (const name of services.registry.names) {
+    const c = services.inference.counters(name);
+    runs += c.runs;
+    items += c.items;
+  }
+  return { runs, items };
+}
+
+process.on('message', (message: { cmd: string }) => {
+  if (message.cmd === 'reset') {
+    loopDelay.disable();
+    loopDelay.reset();
+    loopDelay.enable();
+    peakRssBytes = process.memoryUsage.rss();
+    baseline = snapshotCounters();
+    process.send!({ cmd: 'reset-done' });
+  } else if (message.cmd === 'stats') {
+    const now = snapshotCounters();
+    process.send!({
+      cmd: 'stats',
+      runs: now.runs - baseline.runs,
+      items: now.items - baseline.items,
+      eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
+      eventLoopMaxMs: loopDelay.max / 1e6,
+      peakRssMb: Math.max(peakRssBytes, process.memoryUsage.rss()) / 2 ** 20,
+    });
+  } else if (message.cmd === 'exit') {
+    clearInterval(sampler);
+    server.close();
+    void services.inference.close().then(() => process.exit(0));
+  }
+});
+
+const decisions = Object.fromEntries([...services.inference.decisions].map(([name, d]) => [name, d.executor]));
+process.send!({ cmd: 'ready', port, decisions });

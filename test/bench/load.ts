@@ -1,0 +1,184 @@
+/**
+ * `npm run bench:load`: the real HTTP server on loopback, driven by autocannon from another
+ * process, for three query shapes × three connection counts × three batching modes, plus the
+ * heavier model on the JS thread vs a worker. Prints req/s, predictions/s, latency, mean batch
+ * size, event-loop delay and peak RSS, and the ratios the scheduler is judged by.
+ *
+ * Flags: --duration S (per case, default 3), --quick (1 s cases, fewer of them).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Mode = 'per-field' | 'per-request' | 'cross-request';
+interface Shape { name: string; predictions: number; bodies: string[] }
+interface ServerStats { runs: number; items: number; eventLoopP99Ms: number; eventLoopMaxMs: number; peakRssMb: number }
+interface DriverResult { requests: number; reqPerSec: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number; errors: number; timeouts: number; graphqlErrors: number }
+type Row = DriverResult & ServerStats & { mode: string; shape: string; connections: number; predictionsPerSec: number; meanBatch: number };
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const durationS = Number(args[args.indexOf('--duration') + 1]) || (quick ? 1 : 3);
+const connectionsList = quick ? [1, 64] : [1, 16, 64];
+const here = fileURLToPath(new URL('.', import.meta.url));
+const node = process.execPath;
+
+const samples = JSON.parse(readFileSync(join(here, '../../models/sample-requests.json'), 'utf8')) as { features: Record<string, number> }[];
+const literal = (f: Record<string, number>) => `{ ${Object.entries(f).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
+const body = (query: string, variables?: object) => JSON.stringify({ query, variables });
+const shapes = (model: string): Shape[] => [
+  {
+    name: '1 prediction',
+    predictions: 1,
+    bodies: samples.slice(0, 500).map((s) =>
+      body(`query One($i: LatencyFeaturesInput!) { predictLatency(input: $i, model: "${model}") { p50Ms p95Ms } }`, { i: s.features }),
+    ),
+  },
+  {
+    name: '10 aliased',
+    predictions: 10,
+    bodies: Array.from({ length: 200 }, (_, r) =>
+      body(`{ ${Array.from({ length: 10 }, (_, i) => `p${i}: predictLatency(model: "${model}", input: ${literal(samples[(r * 10 + i) % samples.length]!.features)}) { p50Ms p95Ms }`).join(' ')} }`),
+    ),
+  },
+  {
+    name: 'list of 100',
+    predictions: 100,
+    bodies: Array.from({ length: 29 }, (_, r) =>
+      body(`{ sampleRequests(first: 100, offset: ${r * 100}) { id predictedLatency(model: "${model}") { p50Ms p95Ms } } }`),
+    ),
+  },
+];
+
+function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; decisions: Record<string, string> }> {
+  const child = fork(join(here, 'load-server.ts'), { env: { ...process.env, ...env }, execPath: node, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    const onEarlyExit = (code: number | null) => reject(new Error(`load server exited with ${code}`));
+    child.once('exit', onEarlyExit);
+    child.once('message', (m: { cmd: string; port: number; decisions: Record<string, string> }) => {
+      child.off('exit', onEarlyExit);
+      resolve({ child, port: m.port, decisions: m.decisions });
+    });
+  });
+}
+
+function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (m: T & { cmd: string }) => {
+      if (m.cmd === `${cmd}-done` || m.cmd === cmd) {
+        child.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    child.on('message', onMessage);
+    child.send({ cmd });
+  });
+}
+
+function drive(port: number, connections: number, bodiesFile: string): Promise<DriverResult> {
+  return new Promise((resolve, reject) => {
+    const driver = spawn(node, [join(here, 'load-driver.ts'), `http://127.0.0.1:${port}/graphql`, String(connections), String(durationS), bodiesFile], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    driver.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    driver.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as DriverResult) : reject(new Error(`driver exited with ${code}`))));
+  });
+}
+
+async function runCases(label: string, env: Record<string, string>, cases: { shape: Shape; connections: number }[], dir: string): Promise<Row[]> {
+  const { child, port, decisions } = await startServer(env);
+  console.error(`# ${label}: executors ${JSON.stringify(decisions)}`);
+  const rows: Row[] = [];
+  for (const { shape, connections } of cases) {
+    const bodiesFile = join(dir, `${shape.name.replace(/\W+/g, '-')}.json`);
+    writeFileSync(bodiesFile, JSON.stringify(shape.bodies));
+    await ask(child, 'reset');
+    const load = await drive(port, connections, bodiesFile);
+    const stats = await ask<ServerStats>(child, 'stats');
+    rows.push({
+      ...load,
+      ...stats,
+      mode: label,
+      shape: shape.name,
+      connections,
+      predictionsPerSec: load.reqPerSec * shape.predictions,
+      meanBatch: stats.runs > 0 ? stats.items / stats.runs : 0,
+    });
+    console.error(`#   ${shape.name} × ${connections}: ${load.reqPerSec.toFixed(0)} req/s, mean batch ${(stats.items / Math.max(stats.runs, 1)).toFixed(1)}`);
+  }
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill(), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.send({ cmd: 'exit' });
+  });
+  return rows;
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+function printTable(rows: Row[]): void {
+  console.log('| mode | shape | conns | req/s | predictions/s | p50 ms | p99 ms | mean batch | loop p99 ms | peak RSS MB | errors |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const errors = r.non2xx + r.errors + r.timeouts + r.graphqlErrors;
+    console.log(`| ${r.mode} | ${r.shape} | ${r.connections} | ${fmt(r.reqPerSec, 0)} | ${fmt(r.predictionsPerSec, 0)} | ${fmt(r.latencyP50Ms, 2)} | ${fmt(r.latencyP99Ms, 2)} | ${fmt(r.meanBatch)} | ${fmt(r.eventLoopP99Ms, 2)} | ${fmt(r.peakRssMb, 0)} | ${errors} |`);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'predictql-load-'));
+console.log(`# predictql bench:load — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${durationS} s per case`);
+const mlpShapes = shapes('request-latency');
+const cases = mlpShapes.flatMap((shape) => connectionsList.map((connections) => ({ shape, connections })));
+const rows: Row[] = [];
+for (const mode of ['per-field', 'per-request', 'cross-request'] as Mode[]) {
+  rows.push(...(await runCases(mode, { PREDICTQL_BATCHING: mode }, cases, dir)));
+}
+console.log('\n## request-latency (MLP), by batching mode\n');
+printTable(rows);
+
+const find = (mode: string, shape: string, connections: number) => rows.find((r) => r.mode === mode && r.shape === shape && r.connections === connections)!;
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+const one64 = { cross: find('cross-request', '1 prediction', 64), per: find('per-request', '1 prediction', 64), field: find('per-field', '1 prediction', 64) };
+const one1 = { cross: find('cross-request', '1 prediction', 1), per: find('per-request', '1 prediction', 1) };
+console.log('\n## Ratios (same run)\n');
+const goal = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+const meanBatch64 = one64.cross.meanBatch;
+const throughput64 = ratio(one64.cross.reqPerSec, one64.per.reqPerSec);
+const p50At1 = ratio(one1.cross.latencyP50Ms, one1.per.latencyP50Ms);
+console.log(`- 64 conns × 1 prediction: mean batch ${fmt(meanBatch64)} (goal ≥ 8: ${goal(meanBatch64 >= 8)}); throughput cross/per-request ${fmt(throughput64, 2)}x (goal ≥ 1.5x: ${goal(throughput64 >= 1.5)})`);
+console.log(`- 1 conn × 1 prediction: p50 cross/per-request ${fmt(p50At1, 2)}x (goal ≤ 1.1x: ${goal(p50At1 <= 1.1)})`);
+for (const shape of mlpShapes) {
+  const cross = find('cross-request', shape.name, 64);
+  const field = find('per-field', shape.name, 64);
+  const per = find('per-request', shape.name, 64);
+  const vsField = ratio(cross.predictionsPerSec, field.predictionsPerSec);
+  const line = `- 64 conns × ${shape.name}: predictions/s cross/per-field ${fmt(vsField, 1)}x, cross/per-request ${fmt(ratio(cross.predictionsPerSec, per.predictionsPerSec), 2)}x`;
+  console.log(shape.name === '10 aliased' ? `${line} (goal ≥ 20x vs per-field: ${goal(vsField >= 20)})` : line);
+}
+
+// The heavier model: where running on the JS thread costs every other request its latency.
+const heavyShapes = shapes('request-latency-gbdt');
+const heavyRows: Row[] = [];
+for (const executor of ['main', 'worker']) {
+  const heavyCases = heavyShapes.map((shape) => ({ shape, connections: 64 }));
+  heavyRows.push(...(await runCases(`gbdt on ${executor}`, { PREDICTQL_EXECUTOR: `request-latency-gbdt=${executor}` }, heavyCases, dir)));
+}
+console.log('\n## request-latency-gbdt (heavier model), 64 conns, cross-request: JS thread vs worker\n');
+printTable(heavyRows);
+console.log('');
+for (const shape of heavyShapes) {
+  const onMain = heavyRows.find((r) => r.mode === 'gbdt on main' && r.shape === shape.name)!;
+  const onWorker = heavyRows.find((r) => r.mode === 'gbdt on worker' && r.shape === shape.name)!;
+  console.log(
+    `- ${shape.name}: event-loop p99 main ${fmt(onMain.eventLoopP99Ms, 2)} ms vs worker ${fmt(onWorker.eventLoopP99Ms, 2)} ms` +
+      ` (goal ≤ 5 ms: ${goal(onWorker.eventLoopP99Ms <= 5)}); predictions/s worker/main ${fmt(ratio(onWorker.predictionsPerSec, onMain.predictionsPerSec), 2)}x;` +
+      ` p99 latency worker/main ${fmt(ratio(onWorker.latencyP99Ms, onMain.latencyP99Ms), 2)}x`,
+  );
+}
+const totalErrors = [...rows, ...heavyRows].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts + r.graphqlErrors, 0);
+console.log(`- errors across all cases: ${totalErrors}`);
