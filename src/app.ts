@@ -16,6 +16,14 @@ import { TRACE_HEADER, usePredictionTrace, type TraceMode } from './plugins/use-
 import { useOverloadStatus } from './plugins/use-overload-status.ts';
 import { defaultQuery } from './graphql/default-query.ts';
 import type { BatchingMode } from './config.ts';
+import type { Tracer } from '@opentelemetry/api';
+import { useMetrics, type MetricsOptions } from './plugins/use-metrics.ts';
+import { useOpenTelemetrySpans } from './plugins/use-opentelemetry-spans.ts';
+import { useHealth } from './plugins/use-health.ts';
+import { ServerLifecycle } from './lifecycle.ts';
+import { assertSomeProviderInstalled, providerFallbackWarning } from './inference/execution-providers.ts';
+import { renderOfflineGraphiQL } from './graphiql.ts';
+import { checkBindingsAgainstModels, entityBindingsFileFrom, readEntityBindings, type EntityBinding } from './federation/entity-bindings.ts';
 
 export interface Services {
   registry: ModelRegistry;
@@ -25,6 +33,8 @@ export interface Services {
   defaultModel: string;
   /** How the server batches; the loaders follow it (per-field = one run per field). */
   batching: BatchingMode;
+  /** Entities of a supergraph that get prediction fields (checked against the loaded models). */
+  entityBindings: readonly EntityBinding[];
 }
 
 export interface AppOptions {
@@ -37,17 +47,33 @@ export interface AppOptions {
   /** Bench only: `per-field` gives the naive one-run-per-field server for comparison. */
   batching?: BatchingMode;
   trace?: TraceMode;
+  /** Federation entity bindings (see `src/federation/entity-bindings.ts`). Default: none. */
+  entityBindings?: readonly EntityBinding[];
   logError?: (message: string, error: unknown) => void;
+  /** GET /metrics (Prometheus). Default: on, with a registry of this app's own. */
+  metrics?: boolean | Omit<MetricsOptions, 'inference'>;
+  /** Where operation and batch spans go. Default: the global tracer (no-op unless tracing was started). */
+  tracer?: Tracer;
+  /** Draining (SIGTERM) makes /ready 503 and `Model.ready` false. Default: always serving. */
+  lifecycle?: ServerLifecycle;
 }
 
 export type PredictQLApp = YogaServerInstance<Record<string, unknown>, PredictQLContext>;
 
 /** Loads every model and the sample catalog; throws (naming the file) if anything is broken. */
 export async function loadServices(
-  config: Pick<Config, 'modelsDir' | 'samplesFile' | 'defaultModel' | 'session'> & Partial<Pick<Config, 'batching' | 'scheduler' | 'executors'>>,
+  config: Pick<Config, 'modelsDir' | 'samplesFile' | 'defaultModel' | 'session'> &
+    Partial<Pick<Config, 'batching' | 'scheduler' | 'executors'>> & {
+      /** Default: PREDICTQL_ENTITY_BINDINGS, else schema/entity-bindings.json (absent = no bindings). */
+      entityBindingsFile?: string;
+    },
   warn: (message: string) => void = console.warn,
 ): Promise<Services> {
-  const registry = await ModelRegistry.load(config.modelsDir, { settings: config.session, warn });
+  assertSomeProviderInstalled(config.session.executionProviders);
+  // Sessions do not warn one by one: a CUDA fallback is one warning for all models (below).
+  const registry = await ModelRegistry.load(config.modelsDir, { settings: config.session });
+  const fallback = providerFallbackWarning(registry.list(), config.session.executionProviders);
+  if (fallback) warn(fallback);
   const defaultRunner = registry.get(config.defaultModel);
   if (!defaultRunner) {
     throw new Error(`The default model "${config.defaultModel}" is not among the loaded models: ${registry.names.join(', ')}.`);
@@ -55,19 +81,23 @@ export async function loadServices(
   const task = taskFromManifest(defaultRunner.manifest);
   for (const model of registry.list()) assertSameTask(task, model.manifest);
   const catalog = await SampleCatalog.load(config.samplesFile, task.features);
+  // Checked before the inference service starts its workers, so a bad file leaves nothing running.
+  const bindingsFile = config.entityBindingsFile === undefined ? entityBindingsFileFrom(process.env) : { file: config.entityBindingsFile, explicit: true };
+  const entityBindings = await readEntityBindings(bindingsFile.file, { explicit: bindingsFile.explicit });
+  checkBindingsAgainstModels(bindingsFile.file, entityBindings, (name) => registry.get(name)?.manifest, registry.names);
   const batching = config.batching ?? 'cross-request';
   const inference = await InferenceService.create(registry, {
     scheduler: { ...config.scheduler, mergeRequests: batching === 'cross-request' },
     defaultExecutor: config.executors?.default ?? 'auto',
     executors: config.executors?.perModel ?? {},
   });
-  return { registry, inference, catalog, defaultModel: config.defaultModel, batching };
+  return { registry, inference, catalog, defaultModel: config.defaultModel, batching, entityBindings };
 }
 
 /** The app options for loaded services: the usual way to build the app. */
 export function appOptions(services: Services, extra: Partial<AppOptions> = {}): AppOptions {
-  const { registry, catalog, defaultModel, inference, batching } = services;
-  return { registry, catalog, defaultModel, predictor: inference, batching, ...extra };
+  const { registry, catalog, defaultModel, inference, batching, entityBindings } = services;
+  return { registry, catalog, defaultModel, predictor: inference, batching, entityBindings, ...extra };
 }
 
 // Private: per-field and per-request baselines need a scheduler that does not merge requests.
@@ -81,9 +111,16 @@ export function createApp(options: AppOptions): PredictQLApp {
   const { registry, catalog, defaultModel, trace = 'header', batching = 'cross-request', logError } = options;
   const predictor = options.predictor ?? predictorFor(batching, registry, options.inference);
   const task = taskFromManifest(registry.get(defaultModel)!.manifest);
+  // Metrics and batch spans observe the service that actually runs the jobs.
+  const inference = predictor instanceof InferenceService ? predictor : options.inference;
+  const lifecycle = options.lifecycle ?? new ServerLifecycle();
+  const metrics = options.metrics ?? true;
   return createYoga<Record<string, unknown>, PredictQLContext>({
-    schema: buildSchema(task),
+    schema: buildSchema(task, options.entityBindings),
     graphqlEndpoint: '/graphql',
+    // /health and /ready are useHealth's (JSON, readiness); yoga's built-in empty 200 answers any
+    // URL ending in its endpoint, so it is moved out of the way.
+    healthCheckEndpoint: '/health/yoga',
     landingPage: false,
     graphiql: {
       title: 'predictql',
@@ -91,8 +128,14 @@ export function createApp(options: AppOptions): PredictQLApp {
       // A person exploring should see the batches that served their query.
       headers: JSON.stringify({ [TRACE_HEADER]: '1' }, null, 2),
     },
+    // GraphiQL's scripts and styles come with the page (no CDN): it works offline and behind firewalls.
+    renderGraphiQL: renderOfflineGraphiQL,
     plugins: [
+      useHealth({ lifecycle, models: () => registry.list() }),
+      ...(metrics === false ? [] : [useMetrics({ ...(metrics === true ? {} : metrics), inference })]),
       usePredictionTrace({ mode: trace }),
+      // Before the loaders: they hand the operation's span reference to their jobs.
+      useOpenTelemetrySpans({ tracer: options.tracer, inference }),
       usePredictionLoaders({ registry, predictor, catalog, defaultModel, batch: batching !== 'per-field', logError }),
       useOverloadStatus(),
     ],

@@ -1,6 +1,8 @@
 /**
- * Server configuration from the environment. Every value is checked at start; a bad one stops
- * the server with a message that states the contract and echoes what was given.
+ * Server configuration from the environment and the command line (`--port 4000` sets PORT,
+ * `--max-batch-size 512` sets PREDICTQL_MAX_BATCH_SIZE; a flag wins over the variable). Every
+ * value is checked at start; a bad one stops the server with a message that states the contract
+ * and echoes what was given. `--help` lists every variable (helpText).
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -26,6 +28,16 @@ export interface Config {
   batching: BatchingMode;
   scheduler: Omit<SchedulerOptions, 'mergeRequests' | 'isolateFailures'>;
   executors: { default: ExecutorChoice; perModel: Record<string, ExecutorChoice> };
+  /** On SIGTERM/SIGINT: the most time to finish in-flight work before exiting 1. */
+  shutdownTimeoutMs: number;
+  /** Serve GET /metrics. */
+  metrics: boolean;
+  tracing: TracingConfig;
+}
+
+/** OpenTelemetry tracing, from the standard OTEL_* variables: off unless an exporter is asked for. */
+export interface TracingConfig {
+  exporters: ('otlp' | 'console')[];
 }
 
 export const defaultModelsDir = fileURLToPath(new URL('../models', import.meta.url));
@@ -47,7 +59,26 @@ export const configVariables = {
   PREDICTQL_MAX_QUEUE_SIZE: 'Most rows queued per model before new work is refused with OVERLOADED (1-16777216). Default 65536.',
   PREDICTQL_QUEUE_TIMEOUT_MS: 'Refuse (OVERLOADED) work still queued after this long (0-600000 ms; 0 = never). Default 0.',
   PREDICTQL_EXECUTOR: 'auto, main or worker, or per model: "request-latency=main,request-latency-gbdt=worker". Default auto: worker when a 1000-row run takes > 2 ms.',
+  PREDICTQL_SHUTDOWN_TIMEOUT_MS: 'On SIGTERM/SIGINT, the most time to finish in-flight requests and batches; past it the server exits 1 (100-600000 ms). Default 10000.',
+  PREDICTQL_METRICS: 'on or off: serve Prometheus metrics at GET /metrics. Default on.',
+  OTEL_TRACES_EXPORTER: 'Comma-separated list of otlp, console, none. Setting otlp or console turns OpenTelemetry tracing on. Default: none (tracing off), or otlp when an OTLP endpoint is set.',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'OTLP/HTTP collector base URL (spans go to <url>/v1/traces); setting it turns tracing on. Default unset.',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'Full OTLP/HTTP traces URL, overriding the above; setting it turns tracing on. Default unset.',
+  OTEL_SERVICE_NAME: 'service.name of the spans. Default predictql.',
+  OTEL_TRACES_SAMPLER: 'Standard sampler name (e.g. parentbased_traceidratio, with OTEL_TRACES_SAMPLER_ARG=0.1). Default parentbased_always_on.',
+  OTEL_SDK_DISABLED: 'true turns tracing off whatever else is set. Default false.',
 } as const;
+
+export type ConfigVariable = keyof typeof configVariables;
+
+/** Variables read by the OpenTelemetry SDK itself: documented, but not command-line flags. */
+const environmentOnly = (name: string): boolean => name.startsWith('OTEL_');
+
+/** `PREDICTQL_MAX_BATCH_SIZE` → `--max-batch-size`, `PORT` → `--port`. */
+export function flagName(variable: string): string {
+  return `--${variable.replace(/^PREDICTQL_/, '').toLowerCase().replace(/_/g, '-')}`;
+}
+
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -56,45 +87,134 @@ export class ConfigError extends Error {
   }
 }
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export interface CommandLine {
+  help: boolean;
+  /** Variable values given as flags. */
+  values: Record<string, string>;
+}
+
+/** Reads `--name value`, `--name=value` and `--help`/`-h`; throws ConfigError on anything else. */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const byFlag = new Map<string, string>();
+  for (const name of Object.keys(configVariables)) if (!environmentOnly(name)) byFlag.set(flagName(name), name);
+  const result: CommandLine = { help: false, values: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      result.help = true;
+      continue;
+    }
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const variable = byFlag.get(flag);
+    if (!variable) {
+      throw new ConfigError(
+        arg.startsWith('-')
+          ? `Unknown option ${JSON.stringify(flag)}; run with --help to list the options.`
+          : `Arguments must be options like --port 4000, but got: ${JSON.stringify(arg)}`,
+      );
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) {
+      throw new ConfigError(`${flag} must be followed by a value (${flag} <value> or ${flag}=<value>), but got: nothing`);
+    }
+    result.values[variable] = value;
+  }
+  return result;
+}
+
+/** What `--help` prints: usage, then every variable with its flag, contract and default. */
+export function helpText(): string {
+  const lines = [
+    'Usage: npm start -- [options]    (or: node src/main.ts [options])',
+    '',
+    'predictql: a GraphQL prediction API. Each option is also an environment variable; a flag wins',
+    'over the variable. Metrics at GET /metrics, health at GET /health and GET /ready.',
+    '',
+  ];
+  for (const [name, description] of Object.entries(configVariables)) {
+    lines.push(environmentOnly(name) ? `  ${name} (environment only)` : `  ${flagName(name)} <value>, ${name}`);
+    lines.push(`      ${description}`);
+  }
+  lines.push('  --help, -h', '      Print this help and exit.', '');
+  return lines.join('\n');
+}
+
+/**
+ * The configuration from `env` and the command line `argv` (flags win). Throws ConfigError naming
+ * the variable (or the flag, when the value came from one).
+ */
+export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): Config {
+  const { values } = parseCommandLine(argv);
+  const env: NodeJS.ProcessEnv = { ...environment, ...values };
+  const label = (name: string) => (name in values ? `${flagName(name)} (${name})` : name);
   const modelsDir = env.PREDICTQL_MODELS_DIR || defaultModelsDir;
   return {
-    port: getInteger(env, 'PORT', 4000, 0, 65535),
+    port: getInteger(env, 'PORT', 4000, 0, 65535, label),
     host: env.HOST || '0.0.0.0',
     modelsDir,
     samplesFile: env.PREDICTQL_SAMPLES_FILE || join(modelsDir, 'sample-requests.json'),
     defaultModel: env.PREDICTQL_DEFAULT_MODEL || 'request-latency',
-    trace: getChoice(env, 'PREDICTQL_TRACE', ['header', 'always', 'off'] as const, 'header'),
+    trace: getChoice(env, 'PREDICTQL_TRACE', ['header', 'always', 'off'] as const, 'header', label),
     session: {
-      intraOpThreads: getInteger(env, 'PREDICTQL_INTRA_OP_THREADS', 1, 1, 64),
+      intraOpThreads: getInteger(env, 'PREDICTQL_INTRA_OP_THREADS', 1, 1, 64, label),
       interOpThreads: 1,
       graphOptimization: getChoice<GraphOptimizationLevel>(
         env,
         'PREDICTQL_GRAPH_OPTIMIZATION',
         ['disabled', 'basic', 'extended', 'all'],
         'all',
+        label,
       ),
-      executionProviders: getProviders(env),
+      executionProviders: getProviders(env, label),
     },
-    batching: getChoice(env, 'PREDICTQL_BATCHING', ['cross-request', 'per-request', 'per-field'] as const, 'cross-request'),
+    batching: getChoice(env, 'PREDICTQL_BATCHING', ['cross-request', 'per-request', 'per-field'] as const, 'cross-request', label),
     scheduler: {
-      maxBatchSize: getInteger(env, 'PREDICTQL_MAX_BATCH_SIZE', 4096, 1, 1_048_576),
-      maxQueueDelayMs: getInteger(env, 'PREDICTQL_MAX_QUEUE_DELAY_MS', 0, 0, 10_000),
-      maxQueueSize: getInteger(env, 'PREDICTQL_MAX_QUEUE_SIZE', 65_536, 1, 16_777_216),
-      queueTimeoutMs: getInteger(env, 'PREDICTQL_QUEUE_TIMEOUT_MS', 0, 0, 600_000),
+      maxBatchSize: getInteger(env, 'PREDICTQL_MAX_BATCH_SIZE', 4096, 1, 1_048_576, label),
+      maxQueueDelayMs: getInteger(env, 'PREDICTQL_MAX_QUEUE_DELAY_MS', 0, 0, 10_000, label),
+      maxQueueSize: getInteger(env, 'PREDICTQL_MAX_QUEUE_SIZE', 65_536, 1, 16_777_216, label),
+      queueTimeoutMs: getInteger(env, 'PREDICTQL_QUEUE_TIMEOUT_MS', 0, 0, 600_000, label),
     },
-    executors: getExecutors(env),
+    executors: getExecutors(env, label),
+    shutdownTimeoutMs: getInteger(env, 'PREDICTQL_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000, label),
+    metrics: getChoice(env, 'PREDICTQL_METRICS', ['on', 'off'] as const, 'on', label) === 'on',
+    tracing: getTracing(env),
   };
 }
 
-function getExecutors(env: NodeJS.ProcessEnv): Config['executors'] {
+function getTracing(env: NodeJS.ProcessEnv): TracingConfig {
+  const disabled = getChoice(env, 'OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false');
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
+    const raw = env[name];
+    if (raw && !/^https?:\/\/[^\s/]+/.test(raw)) {
+      throw new ConfigError(`${name} must be an http:// or https:// URL, but got: ${JSON.stringify(raw)}`);
+    }
+  }
+  const raw = env.OTEL_TRACES_EXPORTER;
+  let names: string[];
+  if (raw === undefined || raw.trim() === '') {
+    // The SDK's own default is otlp; predictql traces only when asked, and an endpoint is asking.
+    names = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? ['otlp'] : [];
+  } else {
+    names = raw.split(',').map((s) => s.trim().toLowerCase());
+    if (names.some((n) => !['otlp', 'console', 'none'].includes(n)) || new Set(names).size !== names.length) {
+      throw new ConfigError(`OTEL_TRACES_EXPORTER must be a comma-separated list of distinct exporters from otlp, console, none, but got: ${JSON.stringify(raw)}`);
+    }
+    if (names.includes('none')) names = [];
+  }
+  return { exporters: disabled === 'true' ? [] : (names as TracingConfig['exporters']) };
+}
+
+type Label = (name: string) => string;
+const plain: Label = (name) => name;
+
+function getExecutors(env: NodeJS.ProcessEnv, label: Label): Config['executors'] {
   const raw = env.PREDICTQL_EXECUTOR;
   const choices = ['auto', 'main', 'worker'];
   const result: Config['executors'] = { default: 'auto', perModel: {} };
   if (raw === undefined || raw === '') return result;
   const fail = (): never => {
     throw new ConfigError(
-      `PREDICTQL_EXECUTOR must be one of auto, main, worker, or a list like "model-a=main,model-b=worker", but got: ${JSON.stringify(raw)}`,
+      `${label('PREDICTQL_EXECUTOR')} must be one of auto, main, worker, or a list like "model-a=main,model-b=worker", but got: ${JSON.stringify(raw)}`,
     );
   };
   for (const part of raw.split(',').map((s) => s.trim())) {
@@ -106,33 +226,33 @@ function getExecutors(env: NodeJS.ProcessEnv): Config['executors'] {
   return result;
 }
 
-function getInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function getInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, label: Label = plain): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer within [${min}, ${max}], but got: ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${label(name)} must be an integer within [${min}, ${max}], but got: ${JSON.stringify(raw)}`);
   }
   return value;
 }
 
-function getChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[], fallback: T): T {
+function getChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[], fallback: T, label: Label = plain): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!(choices as readonly string[]).includes(raw)) {
-    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, but got: ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${label(name)} must be one of ${choices.join(', ')}, but got: ${JSON.stringify(raw)}`);
   }
   return raw as T;
 }
 
-function getProviders(env: NodeJS.ProcessEnv): ExecutionProviderName[] {
+function getProviders(env: NodeJS.ProcessEnv, label: Label): ExecutionProviderName[] {
   const raw = env.PREDICTQL_EXECUTION_PROVIDERS;
   if (raw === undefined || raw === '') return ['cpu'];
   const names = raw.split(',').map((s) => s.trim().toLowerCase());
   const bad = names.filter((n) => n !== 'cpu' && n !== 'cuda');
   if (bad.length > 0 || new Set(names).size !== names.length) {
     throw new ConfigError(
-      `PREDICTQL_EXECUTION_PROVIDERS must be a comma-separated list of distinct providers from cpu, cuda, but got: ${JSON.stringify(raw)}`,
+      `${label('PREDICTQL_EXECUTION_PROVIDERS')} must be a comma-separated list of distinct providers from cpu, cuda, but got: ${JSON.stringify(raw)}`,
     );
   }
   return names as ExecutionProviderName[];

@@ -1,37 +1,81 @@
-/** Starts the predictql server: read config, load models, listen. Refuses to start on bad config or models. */
-import { createServer } from 'node:http';
-import { appOptions, createApp, loadServices } from './app.ts';
-import { ConfigError, readConfig } from './config.ts';
+/**
+ * Starts the predictql server: read config (environment and flags), listen, load models, serve;
+ * drain and exit on SIGTERM/SIGINT. Refuses to start on bad config, a busy port or bad models.
+ *
+ * It listens before the models load, so `/health` answers during a slow start and `/ready` stays
+ * 503 until every model is warmed. On a signal: `/ready` turns 503, the port stops accepting,
+ * in-flight requests (and so their batches) finish, the schedulers drain, spans are flushed, and
+ * the process exits 0, or 1 if that took longer than PREDICTQL_SHUTDOWN_TIMEOUT_MS.
+ */
+import { appOptions, createApp, loadServices, type Services } from './app.ts';
+import { ConfigError, helpText, parseCommandLine, readConfig } from './config.ts';
+import { HttpServer } from './http-server.ts';
+import { ServerLifecycle } from './lifecycle.ts';
+import { startTracing } from './tracing/otel-setup.ts';
 
 async function main(): Promise<void> {
-  const config = readConfig();
-  const services = await loadServices(config);
-  const yoga = createApp(
-    appOptions(services, { trace: config.trace, logError: (message, error) => console.error(message, error) }),
-  );
-  const server = createServer(yoga);
-  // A busy port must end in the same one-line refusal as any other start-up problem.
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  const argv = process.argv.slice(2);
+  if (parseCommandLine(argv).help) {
+    process.stdout.write(helpText());
+    return;
+  }
+  const config = readConfig(process.env, argv);
+  const lifecycle = new ServerLifecycle('starting');
+  const http = new HttpServer(lifecycle);
+  const port = await http.listen(config.port, config.host);
+  console.log(`predictql: listening on ${config.host}:${port}, loading models`);
+  const tracing = startTracing(config.tracing);
+  if (tracing) console.log(`predictql: OpenTelemetry tracing on (${config.tracing.exporters.join(', ')})`);
+
+  let services: Services | undefined;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      console.error(`predictql: ${signal} again, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`predictql: ${signal}, closing`);
+    lifecycle.drain();
+    const timer = setTimeout(() => {
+      console.error(
+        `predictql: shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS ${config.shutdownTimeoutMs} ms (${http.inFlight} request(s) in flight); exiting 1`,
+      );
+      http.closeAllConnections();
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    void (async () => {
+      await http.close(); // stop accepting, let in-flight requests (and their batches) finish
+      await services?.inference.close(); // queued and running batches, then the workers
+      await tracing?.shutdown(); // flush spans
+      clearTimeout(timer);
+      console.log('predictql: closed');
+      process.exit(0);
+    })().catch((error: unknown) => {
+      console.error('predictql: shutdown failed:', error);
+      process.exit(1);
     });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  services = await loadServices(config, (message) => console.warn(`predictql: warning: ${message}`));
+  if (stopping) return; // a signal came while loading: the drain above exits
+  const yoga = createApp(
+    appOptions(services, {
+      trace: config.trace,
+      metrics: config.metrics,
+      lifecycle,
+      logError: (message, error) => console.error(message, error),
+    }),
+  );
+  http.serve(yoga);
+  lifecycle.serve();
   const models = services.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
   console.log(`predictql: models ${models.join(', ')}`);
   for (const [name, d] of services.inference.decisions) console.log(`predictql: ${name} runs on ${d.executor} (${d.reason})`);
+  if (config.metrics) console.log(`predictql: metrics at http://localhost:${port}/metrics, health at /health and /ready`);
   console.log(`predictql: GraphiQL at http://localhost:${port}${yoga.graphqlEndpoint}`);
-  const stop = (signal: string) => {
-    console.log(`predictql: ${signal}, closing`);
-    server.close(() => void services.inference.close().then(() => process.exit(0)));
-    // In-flight requests get a bounded time to finish.
-    setTimeout(() => process.exit(0), 10_000).unref();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,9 @@
  */
 import SchemaBuilder from '@pothos/core';
 import TracingPlugin from '@pothos/plugin-tracing';
+// Federation prints @key/@external/@requires through the directives plugin: without it they vanish.
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import type { PredictQLContext } from './context.ts';
 import { tracePredictionResolver } from './trace-resolver.ts';
 
@@ -16,7 +19,8 @@ export interface BuilderTypes {
 
 export function createBuilder() {
   return new SchemaBuilder<BuilderTypes>({
-    plugins: [TracingPlugin],
+    // Federation after the plugins that wrap resolvers (its docs say so).
+    plugins: [TracingPlugin, DirectivePlugin, FederationPlugin],
     // Non-null unless said otherwise; prediction fields opt in to null so an error stays on its field.
     defaultFieldNullability: false,
     tracing: {

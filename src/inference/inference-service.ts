@@ -37,6 +37,7 @@ export class InferenceService {
   readonly registry: ModelRegistry;
   readonly #batchers = new Map<string, DynamicBatcher>();
   readonly decisions = new Map<string, ExecutorDecision>();
+  readonly #runListeners = new Set<(run: RunObservation) => void>();
 
   private constructor(registry: ModelRegistry) {
     this.registry = registry;
@@ -71,6 +72,14 @@ export class InferenceService {
     const onRun = (run: RunObservation) => {
       this.registry.noteRun(run.model, run.size, run.failed);
       options.onRun?.(run);
+      for (const listener of this.#runListeners) {
+        try {
+          listener(run);
+        } catch (error) {
+          // An observer (metrics, tracing) must never stop the batcher from settling its jobs.
+          console.error(`predictql: a run listener failed on model "${run.model}"`, error);
+        }
+      }
     };
     this.decisions.set(name, decision);
     this.#batchers.set(
@@ -82,6 +91,15 @@ export class InferenceService {
         onRun,
       ),
     );
+  }
+
+  /**
+   * Calls `listener` after every run of every model (metrics, tracing); returns the unsubscribe
+   * function. It runs inside the batcher's bookkeeping: keep it short; what it throws is logged.
+   */
+  onRun(listener: (run: RunObservation) => void): () => void {
+    this.#runListeners.add(listener);
+    return () => this.#runListeners.delete(listener);
   }
 
   /** Queues `rows` for `model`; see DynamicBatcher.submit. */

@@ -3,7 +3,8 @@
  * `run` takes a packed [rows, features] buffer and returns the packed [rows, outputs] buffer.
  */
 import { dirname, join } from 'node:path';
-import { InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { GPU_INSTALL_HINT, installedProviders } from './execution-providers.ts';
 import type { ModelManifest } from './manifest.ts';
 import { ManifestError } from './manifest.ts';
 import { toOrtSessionOptions, type ExecutionProviderName, type SessionSettings } from './session-options.ts';
@@ -14,6 +15,8 @@ export interface ModelRunner {
   readonly manifest: ModelManifest;
   readonly executionProvider: ExecutionProviderName;
   readonly warmedUp: boolean;
+  /** Why earlier providers of the preference list could not be used (empty when the first one was). */
+  readonly providerFailures?: readonly string[];
   run(packed: Float32Array, rows: number): Promise<Float32Array>;
   /** How a worker thread can load the same model; absent for runners that cannot leave this thread. */
   workerSetup?(): WorkerSetup;
@@ -29,6 +32,7 @@ export class ModelSession implements ModelRunner {
   readonly manifest: ModelManifest;
   readonly executionProvider: ExecutionProviderName;
   readonly modelFile: string;
+  readonly providerFailures: readonly string[];
   readonly #sessionOptions: InferenceSession.SessionOptions;
   #session: InferenceSession;
   #warmedUp = false;
@@ -39,8 +43,10 @@ export class ModelSession implements ModelRunner {
     session: InferenceSession,
     provider: ExecutionProviderName,
     sessionOptions: InferenceSession.SessionOptions,
+    providerFailures: readonly string[],
   ) {
     this.manifest = manifest;
+    this.providerFailures = providerFailures;
     this.#sessionOptions = sessionOptions;
     this.modelFile = modelFile;
     this.#session = session;
@@ -49,9 +55,9 @@ export class ModelSession implements ModelRunner {
 
   static async load(folder: string, manifest: ModelManifest, options: LoadModelOptions): Promise<ModelSession> {
     const modelFile = join(folder, 'model.onnx');
-    const { session, provider, sessionOptions } = await createSession(modelFile, options);
+    const { session, provider, sessionOptions, failures } = await createSession(modelFile, options);
     checkSessionAgainstManifest(modelFile, session, manifest);
-    const model = new ModelSession(manifest, modelFile, session, provider, sessionOptions);
+    const model = new ModelSession(manifest, modelFile, session, provider, sessionOptions, failures);
     await model.#warmUp();
     return model;
   }
@@ -107,19 +113,19 @@ export class ModelSession implements ModelRunner {
 async function createSession(
   modelFile: string,
   { settings, warn }: LoadModelOptions,
-): Promise<{ session: InferenceSession; provider: ExecutionProviderName; sessionOptions: InferenceSession.SessionOptions }> {
-  const available = new Set(listSupportedBackends().filter((b) => b.bundled || b.name === 'cpu').map((b) => b.name));
+): Promise<{ session: InferenceSession; provider: ExecutionProviderName; sessionOptions: InferenceSession.SessionOptions; failures: string[] }> {
+  const available = installedProviders();
   const failures: string[] = [];
   for (const provider of settings.executionProviders) {
     if (provider !== 'cpu' && !available.has(provider)) {
-      failures.push(`${provider}: not installed (install with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci)`);
+      failures.push(`${provider}: not in this onnxruntime-node install (${GPU_INSTALL_HINT})`);
       continue;
     }
     try {
       const sessionOptions = toOrtSessionOptions(settings, [provider]);
       const session = await InferenceSession.create(modelFile, sessionOptions);
       if (failures.length > 0) warn?.(`${modelFile}: using execution provider "${provider}"; ${failures.join('; ')}`);
-      return { session, provider, sessionOptions };
+      return { session, provider, sessionOptions, failures };
     } catch (error) {
       failures.push(`${provider}: ${(error as Error).message}`);
     }

@@ -27,6 +27,8 @@ export interface PredictionLoadersOptions {
   trace?: InferenceTrace | undefined;
   /** Logs the cause of a failed run; the client only sees INFERENCE_FAILED. */
   logError?: (message: string, error: unknown) => void;
+  /** Opaque, passed with every job (JobMeta.traceContext): the request's OpenTelemetry operation. */
+  traceContext?: unknown;
 }
 
 export class PredictionLoaders {
@@ -97,7 +99,7 @@ class ModelLoader {
     this.#firstLoadAtMs = undefined;
     let result: JobResult;
     try {
-      result = await predictor.predict(this.#model, rows, { requestId: this.#requestId, enqueuedAtMs });
+      result = await predictor.predict(this.#model, rows, { requestId: this.#requestId, enqueuedAtMs, traceContext: this.#options.traceContext });
     } catch (error) {
       // The whole job was refused before running: overload, shutdown, or an unknown model.
       if (trace) {

@@ -22,13 +22,14 @@ export function usePredictionLoaders(options: PredictionLoadersPluginOptions): P
   const { registry, predictor, catalog, defaultModel, batch, logError } = options;
   return {
     onContextBuilding({ context, extendContext }) {
-      // Runs after usePredictionTrace's hook (plugin order), so the trace is already in context.
-      const trace = (context as Partial<PredictQLContext>).inferenceTrace;
+      // Runs after usePredictionTrace's and useOpenTelemetrySpans' hooks (plugin order), so the trace
+      // and the operation span reference are already in context.
+      const { inferenceTrace: trace, operationSpan } = context as Partial<PredictQLContext>;
       extendContext({
         registry,
         catalog,
         defaultModel,
-        predictions: new PredictionLoaders({ predictor, batch, trace, logError }),
+        predictions: new PredictionLoaders({ predictor, batch, trace, logError, traceContext: operationSpan }),
       });
     },
   };

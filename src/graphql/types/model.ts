@@ -39,6 +39,10 @@ export function defineModelTypes(builder: Builder) {
         resolve: (m) => m.executionProvider,
       }),
       warmedUp: t.boolean({ description: 'True once a warm-up run has succeeded.', resolve: (m) => m.warmedUp }),
+      ready: t.boolean({
+        description: 'Loaded, warmed up and taking predictions; false once the server drains for shutdown. GET /ready is 200 when every model is ready.',
+        resolve: (m, _args, context) => m.warmedUp && !context.lifecycle?.draining,
+      }),
     }),
   });
 }

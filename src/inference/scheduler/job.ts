@@ -35,6 +35,11 @@ export interface JobMeta {
   requestId: unknown;
   /** When the first row was asked for (defaults to submission time). */
   enqueuedAtMs?: number;
+  /**
+   * Opaque to the scheduler: handed back in the run observations of every run that holds rows of
+   * this job (the OpenTelemetry layer puts the request's operation span here, to link batches to it).
+   */
+  traceContext?: unknown;
 }
 
 export class Job {

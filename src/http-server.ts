@@ -1,0 +1,92 @@
+/**
+ * The node:http server around the app, for `main.ts`: it listens before the models are loaded
+ * (so `/health` answers and `/ready` says 503 during a slow start), serves the app once it is
+ * built, and closes gracefully: stop accepting, let in-flight requests finish, close idle
+ * keep-alive connections.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { ServerLifecycle } from './lifecycle.ts';
+
+export class HttpServer {
+  readonly server: Server;
+  readonly #lifecycle: ServerLifecycle;
+  #app: RequestListener | undefined;
+  #inFlight = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(lifecycle: ServerLifecycle) {
+    this.#lifecycle = lifecycle;
+    this.server = createServer((req, res) => this.#handle(req, res));
+  }
+
+  /** Requests received and not yet answered. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Resolves with the bound port; rejects (EADDRINUSE, EACCES) like any start-up problem. */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  /** From now on, requests go to `app`. */
+  serve(app: RequestListener): void {
+    this.#app = app;
+  }
+
+  /**
+   * Stops accepting connections and resolves once every in-flight request has been answered and
+   * every connection closed. The caller bounds the wait (see main.ts).
+   */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Node closes idle keep-alive connections on close(); busy ones get `Connection: close` on
+    // their response (see #handle) and end with it.
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    this.server.closeIdleConnections();
+    await closed;
+  }
+
+  /** Last resort after the shutdown bound: drop every connection, answered or not. */
+  closeAllConnections(): void {
+    this.server.closeAllConnections();
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    this.#inFlight++;
+    res.once('close', () => {
+      if (--this.#inFlight === 0) this.#notifyIdle();
+    });
+    if (this.#lifecycle.draining) res.setHeader('connection', 'close');
+    if (this.#app) {
+      this.#app(req, res);
+      return;
+    }
+    startingResponse(req, res);
+  }
+
+  #notifyIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+// Private: before the app exists (models loading) only the health endpoints have an answer.
+function startingResponse(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  if (path === '/health') send(200, { status: 'ok' });
+  else if (path === '/ready') send(503, { status: 'not ready', reason: 'loading models' });
+  else send(503, { errors: [{ message: 'predictql is starting: its models are loading. Retry shortly.' }] }, { 'retry-after': '1' });
+}

@@ -1,0 +1,61 @@
+/**
+ * One OpenTelemetry span per GraphQL operation (`query Name`, kind SERVER, child of the caller's
+ * W3C `traceparent` when it sends one), and the `predictql.batch` spans of the runs that served it,
+ * linked to it (tracing/batch-spans.ts). Spans go to `tracer`: by default the global one, which
+ * records nothing unless tracing was started (tracing/otel-setup.ts, from the OTEL_* variables).
+ */
+import { SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type TextMapGetter, type Tracer } from '@opentelemetry/api';
+import { getOperationAST } from 'graphql';
+import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+import type { PredictQLContext } from '../graphql/context.ts';
+import type { InferenceService } from '../inference/inference-service.ts';
+import { OperationSpanRef, installBatchSpans } from '../tracing/batch-spans.ts';
+
+export interface OpenTelemetrySpansOptions {
+  /** Default: `trace.getTracer('predictql')` from the global provider. */
+  tracer?: Tracer;
+  /** Whose runs become batch spans; without it only operation spans are made. */
+  inference?: InferenceService | undefined;
+}
+
+const headerGetter: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+};
+
+export function useOpenTelemetrySpans({ tracer = trace.getTracer('predictql'), inference }: OpenTelemetrySpansOptions = {}): Plugin<PredictQLContext> {
+  if (inference) installBatchSpans(inference);
+  return {
+    onContextBuilding({ extendContext }) {
+      // Made before execution so the loaders (built in the same phase) can hand it to their jobs.
+      extendContext({ operationSpan: new OperationSpanRef(tracer) });
+    },
+    onExecute({ args }) {
+      const ctx = args.contextValue as PredictQLContext & YogaInitialContext;
+      const ref = ctx.operationSpan;
+      if (!ref) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      const type = operation?.operation ?? 'query';
+      const name = operation?.name?.value;
+      const parent = propagation.extract(otelContext.active(), ctx.request.headers, headerGetter);
+      const span = tracer.startSpan(
+        name ? `${type} ${name}` : type,
+        {
+          kind: SpanKind.SERVER,
+          attributes: { 'graphql.operation.type': type, ...(name ? { 'graphql.operation.name': name } : {}) },
+        },
+        parent,
+      );
+      ref.span = span;
+      return {
+        onExecuteDone({ result }) {
+          if (!(Symbol.asyncIterator in result) && result.errors?.length) {
+            span.setAttribute('graphql.errors.count', result.errors.length);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: result.errors[0]!.message });
+          }
+          span.end();
+        },
+      };
+    },
+  };
+}

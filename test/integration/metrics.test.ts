@@ -1,0 +1,134 @@
+/**
+ * GET /metrics: model runs (batch sizes, queue and compute time, runs, items, failures,
+ * refusals, queue depth), GraphQL operations and the process, in the Prometheus text format,
+ * agreeing with the registry's own run counters.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
+import { readConfig } from '../../src/config.ts';
+import { InferenceService } from '../../src/inference/inference-service.ts';
+import { PredictManyDocument } from '../generated/graphql.ts';
+import { gql, send } from '../support/graphql.ts';
+import { metricValue, parseMetrics, type Sample } from '../support/metrics.ts';
+import { MLP, aliasedQuery, aliasedVariables, counted, sampleInputs } from '../support/models.ts';
+
+let services: Services;
+let yoga: PredictQLApp;
+
+beforeAll(async () => {
+  services = await loadServices(readConfig({}));
+  yoga = createApp(services);
+});
+
+afterAll(() => services.inference.close());
+
+async function scrape(app: PredictQLApp): Promise<{ status: number; contentType: string | null; text: string; samples: Sample[] }> {
+  const response = await app.fetch('http://yoga/metrics');
+  const text = await response.text();
+  return { status: response.status, contentType: response.headers.get('content-type'), text, samples: response.ok ? parseMetrics(text) : [] };
+}
+
+const model = { model: MLP };
+
+describe('GET /metrics', () => {
+  it('serves the Prometheus text format with every model metric, named by convention', async () => {
+    const { status, contentType, text } = await scrape(yoga);
+    expect(status).toBe(200);
+    expect(contentType).toContain('text/plain');
+    expect(contentType).toContain('version=0.0.4');
+    for (const [name, type] of [
+      ['predictql_batch_size', 'histogram'],
+      ['predictql_queue_duration_seconds', 'histogram'],
+      ['predictql_compute_duration_seconds', 'histogram'],
+      ['predictql_inference_runs_total', 'counter'],
+      ['predictql_inference_items_total', 'counter'],
+      ['predictql_inference_failed_runs_total', 'counter'],
+      ['predictql_inference_failed_items_total', 'counter'],
+      ['predictql_inference_refused_items_total', 'counter'],
+      ['predictql_queue_rows', 'gauge'],
+      ['predictql_inflight_runs', 'gauge'],
+      ['predictql_model_info', 'gauge'],
+      ['process_cpu_seconds_total', 'counter'],
+      ['nodejs_eventloop_lag_seconds', 'gauge'],
+    ]) {
+      expect(text, name).toContain(`# TYPE ${name} ${type}\n`);
+      expect(text, name).toMatch(new RegExp(`# HELP ${name} \\S`));
+    }
+  });
+
+  it('counts runs and items as the registry does, and histograms every run and job', async () => {
+    const before = (await scrape(yoga)).samples;
+    const inputs = sampleInputs(40, 100);
+    const { runs } = await counted(services.registry, async () => {
+      await gql(yoga, PredictManyDocument, { inputs: inputs.slice(0, 30) });
+      await send(yoga, aliasedQuery(10), aliasedVariables(inputs.slice(30)));
+    });
+    const after = (await scrape(yoga)).samples;
+    const delta = (name: string, labels: Record<string, string> = model) => metricValue(after, name, labels) - metricValue(before, name, labels);
+    expect(runs[MLP]).toEqual({ runs: 2, items: 40, failedRuns: 0 });
+    expect(delta('predictql_inference_runs_total')).toBe(2);
+    expect(delta('predictql_inference_items_total')).toBe(40);
+    expect(delta('predictql_batch_size_count')).toBe(2);
+    expect(delta('predictql_batch_size_sum')).toBe(40);
+    // 30 rows fall in the le=32 bucket, 10 rows in le=16 (and so le=32 too).
+    expect(delta('predictql_batch_size_bucket', { ...model, le: '16' })).toBe(1);
+    expect(delta('predictql_batch_size_bucket', { ...model, le: '32' })).toBe(2);
+    expect(delta('predictql_compute_duration_seconds_count')).toBe(2);
+    expect(delta('predictql_compute_duration_seconds_sum')).toBeGreaterThan(0);
+    expect(delta('predictql_queue_duration_seconds_count')).toBe(2); // one job per request
+    expect(delta('predictql_inference_failed_runs_total')).toBe(0);
+    // At rest: nothing queued, nothing running.
+    expect(metricValue(after, 'predictql_queue_rows', model)).toBe(0);
+    expect(metricValue(after, 'predictql_inflight_runs', model)).toBe(0);
+    const executor = services.inference.batcher(MLP).executorKind;
+    expect(metricValue(after, 'predictql_model_info', { ...model, version: '1.0.0', executor, execution_provider: 'cpu' })).toBe(1);
+  });
+
+  it('counts GraphQL operations by name and type, and their errors', async () => {
+    const before = (await scrape(yoga)).samples;
+    await gql(yoga, PredictManyDocument, { inputs: sampleInputs(2, 200) });
+    await send(yoga, '{ predictLatency(input: { payloadKb: -5 }) { p50Ms } }');
+    const after = (await scrape(yoga)).samples;
+    const operation = { operationName: 'PredictMany', operationType: 'query' };
+    expect(metricValue(after, 'predictql_graphql_operations_total', operation) - metricValue(before, 'predictql_graphql_operations_total', operation)).toBe(1);
+    expect(metricValue(after, 'predictql_graphql_operation_duration_seconds_count', operation)).toBeGreaterThanOrEqual(1);
+    expect(metricValue(after, 'predictql_http_request_duration_seconds_count', { ...operation, method: 'POST', statusCode: '200' })).toBeGreaterThanOrEqual(1);
+    const errors = after.filter((s) => s.name === 'predictql_graphql_errors_total').reduce((sum, s) => sum + s.value, 0);
+    expect(errors).toBeGreaterThanOrEqual(1);
+    // Labels of unbounded cardinality are off: no request URL, no error path.
+    expect(after.some((s) => 'url' in s.labels || 'path' in s.labels)).toBe(false);
+  });
+
+  it('shows queued rows while a model waits for more work, and refused rows when its queue is full', async () => {
+    const waiting = InferenceService.inThread(services.registry, { scheduler: { maxQueueDelayMs: 300, maxQueueSize: 64 } });
+    const app = createApp({ ...services, inference: waiting, predictor: waiting });
+    try {
+      const pending = gql(app, PredictManyDocument, { inputs: sampleInputs(50, 300) });
+      let queued = 0;
+      for (let i = 0; i < 50 && queued === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        queued = metricValue((await scrape(app)).samples, 'predictql_queue_rows', model);
+      }
+      expect(queued).toBe(50);
+      const refused = await gql(app, PredictManyDocument, { inputs: sampleInputs(20, 400) }); // 50 + 20 > 64
+      expect(refused.errors?.[0]?.extensions?.code).toBe('OVERLOADED');
+      expect((await pending).errors).toBeUndefined();
+      const samples = (await scrape(app)).samples;
+      expect(metricValue(samples, 'predictql_inference_refused_items_total', model)).toBe(20);
+      expect(metricValue(samples, 'predictql_queue_rows', model)).toBe(0);
+      expect(metricValue(samples, 'predictql_inference_items_total', model)).toBe(50);
+    } finally {
+      await waiting.close();
+    }
+  });
+
+  it('gives each app its own registry (several apps over one service), and none when metrics are off', async () => {
+    const second = createApp(services);
+    const a = await scrape(yoga);
+    const b = await scrape(second);
+    expect(b.status).toBe(200);
+    expect(metricValue(b.samples, 'predictql_inference_items_total', model)).toBe(metricValue(a.samples, 'predictql_inference_items_total', model));
+    const off = createApp({ ...services, metrics: false });
+    expect((await off.fetch('http://yoga/metrics')).status).toBe(404);
+  });
+});
