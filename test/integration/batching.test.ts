@@ -3,8 +3,7 @@
  * once. Counts come from the registry's counters and the trace; no wall-clock time is asserted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
+import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
 import { PredictManyDocument, SampleRequestsPlainDocument, SampleRequestsWithPredictionsDocument } from '../generated/graphql.ts';
 import { TRACE, gql, send, traceOf } from '../support/graphql.ts';
 import {
@@ -22,15 +21,12 @@ import {
 
 type Latency = { p50Ms: number; p95Ms: number } | null;
 
+import { loadRealApp } from '../support/app.ts';
 let services: Services;
 let yoga: PredictQLApp;
 
-beforeAll(async () => {
-  services = await loadServices(readConfig({}));
-  yoga = createApp(services);
-});
-
-// The scheduler may run models on worker threads: stop them with the file.
+// Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
+beforeAll(async () => ({ services, yoga } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 const features = () => services.registry.get(MLP)!.manifest.features;

@@ -4,8 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { print } from 'graphql';
-import { createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
+import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
 import { ModelRegistry } from '../../src/inference/registry.ts';
 import type { ModelRunner } from '../../src/inference/model-session.ts';
 import { MAX_SAMPLE_PAGE } from '../../src/graphql/types/query.ts';
@@ -59,15 +58,12 @@ class BrokenGetterRunner implements ModelRunner {
   }
 }
 
+import { loadRealApp } from '../support/app.ts';
 let services: Services;
 let yoga: PredictQLApp;
 
-beforeAll(async () => {
-  services = await loadServices(readConfig({}));
-  yoga = createApp(services);
-});
-
-// The scheduler may run models on worker threads: stop them with the file.
+// Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
+beforeAll(async () => ({ services, yoga } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 describe('bad input', () => {

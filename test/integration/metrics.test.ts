@@ -4,10 +4,10 @@
  * agreeing with the registry's own run counters.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
+import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
 import { InferenceService } from '../../src/inference/inference-service.ts';
 import { PredictManyDocument } from '../generated/graphql.ts';
+import { loadRealApp } from '../support/app.ts';
 import { gql, send } from '../support/graphql.ts';
 import { metricValue, parseMetrics, type Sample } from '../support/metrics.ts';
 import { MLP, aliasedQuery, aliasedVariables, counted, sampleInputs } from '../support/models.ts';
@@ -15,11 +15,8 @@ import { MLP, aliasedQuery, aliasedVariables, counted, sampleInputs } from '../s
 let services: Services;
 let yoga: PredictQLApp;
 
-beforeAll(async () => {
-  services = await loadServices(readConfig({}));
-  yoga = createApp(services);
-});
-
+// Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
+beforeAll(async () => ({ services, yoga } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 async function scrape(app: PredictQLApp): Promise<{ status: number; contentType: string | null; text: string; samples: Sample[] }> {

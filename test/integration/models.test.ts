@@ -6,10 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
+import { type PredictQLApp, type Services } from '../../src/app.ts';
 import { schemaFile } from '../../src/graphql/print-schema.ts';
 import { ModelsDocument, PredictManyDocument, PredictOneDocument } from '../generated/graphql.ts';
+import { loadRealApp } from '../support/app.ts';
 import { gql } from '../support/graphql.ts';
 import { nodeBinary, repoRoot } from '../support/node.ts';
 import { GBDT, MLP, MODEL_NAMES, close, counted, readReference } from '../support/models.ts';
@@ -19,12 +19,8 @@ const execFileAsync = promisify(execFile);
 let services: Services;
 let yoga: PredictQLApp;
 
-beforeAll(async () => {
-  services = await loadServices(readConfig({}));
-  yoga = createApp(services);
-});
-
-// The scheduler may run models on worker threads: stop them with the file.
+// Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
+beforeAll(async () => ({ services, yoga } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 function expectMatchesReference(actual: readonly (readonly number[])[], expected: readonly (readonly number[])[]): void {

@@ -3,21 +3,17 @@
  * (trace: 'always'), and its figures agree with the runs the registry counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
+import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
 import { PredictManyDocument, PredictOneDocument } from '../generated/graphql.ts';
 import { TRACE, gql, send, traceOf } from '../support/graphql.ts';
 import { GBDT, MLP, aliasedQuery, aliasedVariables, counted, sampleInputs } from '../support/models.ts';
 
+import { loadRealApp } from '../support/app.ts';
 let services: Services;
 let yoga: PredictQLApp;
 
-beforeAll(async () => {
-  services = await loadServices(readConfig({}));
-  yoga = createApp(services);
-});
-
-// The scheduler may run models on worker threads: stop them with the file.
+// Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
+beforeAll(async () => ({ services, yoga } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 describe('inference trace', () => {
