@@ -61,7 +61,7 @@ export function predictEntity(
   representation: Representation,
   context: PredictQLContext,
   info: GraphQLResolveInfo,
-): Promise<Prediction> {
+): Prediction | Promise<Prediction> {
   const features = Object.fromEntries(binding.features.map((s) => [s.feature, representation[s.field]]));
   try {
     return predictFromFeatures(context, binding.model, features, info);

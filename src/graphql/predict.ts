@@ -30,14 +30,17 @@ export function predictFromFeatures(
   features: Readonly<Record<string, unknown>>,
   info: GraphQLResolveInfo,
   pathSuffix?: number,
-): Promise<Prediction> {
+): Prediction | Promise<Prediction> {
   const model = resolveModel(context, modelName);
   const result = toFeatureRow(model.manifest.features, features);
   if (!result.ok) throw badFeatureInput(model.manifest.name, result.problems);
   return predictRow(context, model, result.row, rowKey(result.row), info, pathSuffix);
 }
 
-/** Loads the prediction of an already-validated row (a catalog sample). */
+/**
+ * Loads the prediction of an already-validated row (a catalog sample): synchronously when the list
+ * resolver primed it (prime-predictions.ts), else through the loader.
+ */
 export function predictRow(
   context: PredictQLContext,
   model: ModelRunner,
@@ -45,8 +48,10 @@ export function predictRow(
   key: string,
   info: GraphQLResolveInfo,
   pathSuffix?: number,
-): Promise<Prediction> {
+): Prediction | Promise<Prediction> {
   const site = context.inferenceTrace ? siteOf(info, pathSuffix) : undefined;
+  const primed = context.predictions.peek(model.manifest.name, key, site);
+  if (primed) return { values: primed, model };
   return context.predictions.load(model.manifest.name, row, key, site).then((values) => ({ values, model }));
 }
 

@@ -41,13 +41,30 @@ export class PredictionLoaders {
 
   /** Resolves to the model's output row for `row`; `key` must identify the row's values. */
   load(model: string, row: Float32Array, key: string, site?: PredictionSite): Promise<Float32Array> {
+    return this.#loader(model).load(row, key, site);
+  }
+
+  /**
+   * Loads many rows in one go and settles when their job has; never rejects (a failure stays in
+   * the cache and reaches each field through `load`). See graphql/prime-predictions.ts.
+   */
+  prime(model: string, rows: readonly Float32Array[], keys: readonly string[]): Promise<unknown> {
+    return this.#loader(model).prime(rows, keys);
+  }
+
+  /** The output row of `key` if a finished run of this request answered it; records the site when traced. */
+  peek(model: string, key: string, site?: PredictionSite): Float32Array | undefined {
+    return this.#loaders.get(model)?.peek(key, site);
+  }
+
+  #loader(model: string): ModelLoader {
     let loader = this.#loaders.get(model);
     if (!loader) {
       // `this` identifies the request to the scheduler (for its count of requests per run).
       loader = new ModelLoader(model, this, this.#options);
       this.#loaders.set(model, loader);
     }
-    return loader.load(row, key, site);
+    return loader;
   }
 }
 
@@ -60,6 +77,8 @@ class ModelLoader {
   readonly #rows = new Map<string, Float32Array>();
   readonly #sitesByKey = new Map<string, PredictionSite[]>();
   readonly #batchByKey = new Map<string, TracedBatch>();
+  /** Answers of finished runs, for synchronous `peek`. */
+  readonly #resolved = new Map<string, Float32Array>();
   #firstLoadAtMs: number | undefined;
 
   constructor(model: string, requestId: unknown, options: PredictionLoadersOptions) {
@@ -78,6 +97,18 @@ class ModelLoader {
     this.#firstLoadAtMs ??= performance.now();
     if (site && this.#options.trace) this.#noteSite(key, site);
     return this.#loader.load(key);
+  }
+
+  prime(rows: readonly Float32Array[], keys: readonly string[]): Promise<unknown> {
+    this.#firstLoadAtMs ??= performance.now();
+    for (let i = 0; i < keys.length; i++) if (!this.#rows.has(keys[i]!)) this.#rows.set(keys[i]!, rows[i]!);
+    return this.#loader.loadMany(keys);
+  }
+
+  peek(key: string, site?: PredictionSite): Float32Array | undefined {
+    const values = this.#resolved.get(key);
+    if (values && site && this.#options.trace) this.#noteSite(key, site);
+    return values;
   }
 
   #noteSite(key: string, site: PredictionSite): void {
@@ -115,7 +146,12 @@ class ModelLoader {
       return keys.map(() => failure);
     }
     if (trace) this.#traceJob(keys, result, trace);
-    return this.#toValues(result);
+    const values = this.#toValues(result);
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[i]!;
+      if (!(value instanceof Error)) this.#resolved.set(keys[i]!, value);
+    }
+    return values;
   }
 
   #toValues(result: JobResult): (Float32Array | GraphQLError)[] {
