@@ -23,6 +23,10 @@ import { useHealth } from './plugins/use-health.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 import { assertSomeProviderInstalled, providerFallbackWarning } from './inference/execution-providers.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
+import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
+import { useRequestLimits } from './plugins/use-request-limits.ts';
+import { usePredictionCost } from './plugins/use-prediction-cost.ts';
+import { useErrorStatus } from './plugins/use-error-status.ts';
 import { checkBindingsAgainstModels, entityBindingsFileFrom, readEntityBindings, type EntityBinding } from './federation/entity-bindings.ts';
 
 export interface Services {
@@ -56,6 +60,10 @@ export interface AppOptions {
   tracer?: Tracer;
   /** Draining (SIGTERM) makes /ready 503 and `Model.ready` false. Default: always serving. */
   lifecycle?: ServerLifecycle;
+  /** Per-request limits (README "Limits"); each one not given keeps its default. */
+  limits?: Partial<RequestLimits>;
+  /** Answer introspection (`__schema`, `__type`). Default true: GraphiQL needs it. */
+  introspection?: boolean;
 }
 
 export type PredictQLApp = YogaServerInstance<Record<string, unknown>, PredictQLContext>;
@@ -115,9 +123,16 @@ export function createApp(options: AppOptions): PredictQLApp {
   const inference = predictor instanceof InferenceService ? predictor : options.inference;
   const lifecycle = options.lifecycle ?? new ServerLifecycle();
   const metrics = options.metrics ?? true;
+  const limits: RequestLimits = { ...defaultRequestLimits, ...options.limits };
   return createYoga<Record<string, unknown>, PredictQLContext>({
-    schema: buildSchema(task, options.entityBindings),
+    schema: buildSchema(task, options.entityBindings, { maxPageSize: limits.maxPageSize }),
     graphqlEndpoint: '/graphql',
+    // Refused from Content-Length before reading, or while streaming past the limit: 413.
+    maxRequestBodySize: limits.maxBodyBytes,
+    // Arrays of operations; useRequestLimits refuses (413) more than the limit, or any when it is 0.
+    batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
+    // maskedErrors: yoga's default. Unexpected errors reach clients as "Unexpected error." with
+    // the cause logged; NODE_ENV=development would add the cause to the response: never in production.
     // /health and /ready are useHealth's (JSON, readiness); yoga's built-in empty 200 answers any
     // URL ending in its endpoint, so it is moved out of the way.
     healthCheckEndpoint: '/health/yoga',
@@ -131,11 +146,15 @@ export function createApp(options: AppOptions): PredictQLApp {
     // GraphiQL's scripts and styles come with the page (no CDN): it works offline and behind firewalls.
     renderGraphiQL: renderOfflineGraphiQL,
     plugins: [
+      useErrorStatus(),
+      ...useRequestLimits({ limits, introspection: options.introspection ?? true }),
       useHealth({ lifecycle, models: () => registry.list() }),
       ...(metrics === false ? [] : [useMetrics({ ...(metrics === true ? {} : metrics), inference })]),
       usePredictionTrace({ mode: trace }),
       // Before the loaders: they hand the operation's span reference to their jobs.
       useOpenTelemetrySpans({ tracer: options.tracer, inference }),
+      // After metrics and spans, which then see the refusal; before any prediction is asked for.
+      usePredictionCost({ maxPredictions: limits.maxPredictionsPerOperation, catalogSize: catalog.samples.length }),
       usePredictionLoaders({ registry, predictor, catalog, defaultModel, batch: batching !== 'per-field', logError }),
       useOverloadStatus(),
     ],

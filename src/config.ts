@@ -10,6 +10,7 @@ import type { ExecutionProviderName, GraphOptimizationLevel, SessionSettings } f
 import type { TraceMode } from './plugins/use-prediction-trace.ts';
 import type { ExecutorChoice } from './inference/inference-service.ts';
 import type { SchedulerOptions } from './inference/scheduler/scheduler-options.ts';
+import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
 
 /**
  * `cross-request` (default): per-request loaders, and a scheduler merging concurrent requests.
@@ -33,6 +34,10 @@ export interface Config {
   /** Serve GET /metrics. */
   metrics: boolean;
   tracing: TracingConfig;
+  /** Per-request limits: body size, tokens, depth, aliases, directives, batch, page size, predictions. */
+  limits: RequestLimits;
+  /** Answer `__schema`/`__type` (GraphiQL needs it); off also hides "Did you mean" suggestions. */
+  introspection: boolean;
 }
 
 /** OpenTelemetry tracing, from the standard OTEL_* variables: off unless an exporter is asked for. */
@@ -61,6 +66,15 @@ export const configVariables = {
   PREDICTQL_EXECUTOR: 'auto, main or worker, or per model: "request-latency=main,request-latency-gbdt=worker". Default auto: worker when a 1000-row run takes > 2 ms.',
   PREDICTQL_SHUTDOWN_TIMEOUT_MS: 'On SIGTERM/SIGINT, the most time to finish in-flight requests and batches; past it the server exits 1 (100-600000 ms). Default 10000.',
   PREDICTQL_METRICS: 'on or off: serve Prometheus metrics at GET /metrics. Default on.',
+  PREDICTQL_MAX_BODY_BYTES: 'Largest request body in bytes; larger ones get 413 REQUEST_ENTITY_TOO_LARGE before they are read (1024-1073741824). Default 1048576 (1 MiB).',
+  PREDICTQL_MAX_TOKENS: 'Most lexical tokens in a GraphQL document; more is 400 TOKEN_LIMIT_EXCEEDED (100-10000000). Default 50000 (1000 aliased predictions with inline inputs take 37000).',
+  PREDICTQL_MAX_DEPTH: 'Deepest selection, fragments flattened and introspection included; deeper is 400 DEPTH_LIMIT_EXCEEDED (2-1000). Default 20 (GraphiQL\'s introspection query has depth 15).',
+  PREDICTQL_MAX_ALIASES: 'Most aliases in one operation; more is 400 ALIAS_LIMIT_EXCEEDED (0-1000000). Default 2000.',
+  PREDICTQL_MAX_DIRECTIVES: 'Most directives in one document; more is 400 DIRECTIVE_LIMIT_EXCEEDED (0-100000). Default 50.',
+  PREDICTQL_MAX_BATCH_OPERATIONS: 'Most operations in one HTTP batch (a JSON array body); more is 413 BATCH_LIMIT_EXCEEDED; 0 refuses batches (0-1000). Default 10.',
+  PREDICTQL_MAX_PAGE_SIZE: 'Largest sampleRequests(first:); more is BAD_USER_INPUT on that field (1-1000000). Default 5000.',
+  PREDICTQL_MAX_PREDICTIONS_PER_OPERATION: 'Most predictions one operation may compute (prediction fields × list sizes, counted before execution); more is 400 PREDICTION_LIMIT_EXCEEDED (1-16777216). Default 10000.',
+  PREDICTQL_INTROSPECTION: 'on or off: answer __schema/__type queries (GraphiQL needs them); off also hides "Did you mean" suggestions. Default on; consider off for a public endpoint.',
   OTEL_TRACES_EXPORTER: 'Comma-separated list of otlp, console, none. Setting otlp or console turns OpenTelemetry tracing on. Default: none (tracing off), or otlp when an OTLP endpoint is set.',
   OTEL_EXPORTER_OTLP_ENDPOINT: 'OTLP/HTTP collector base URL (spans go to <url>/v1/traces); setting it turns tracing on. Default unset.',
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'Full OTLP/HTTP traces URL, overriding the above; setting it turns tracing on. Default unset.',
@@ -178,6 +192,8 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
     shutdownTimeoutMs: getInteger(env, 'PREDICTQL_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000, label),
     metrics: getChoice(env, 'PREDICTQL_METRICS', ['on', 'off'] as const, 'on', label) === 'on',
     tracing: getTracing(env),
+    limits: getLimits(env, label),
+    introspection: getChoice(env, 'PREDICTQL_INTROSPECTION', ['on', 'off'] as const, 'on', label) === 'on',
   };
 }
 
@@ -206,6 +222,20 @@ function getTracing(env: NodeJS.ProcessEnv): TracingConfig {
 
 type Label = (name: string) => string;
 const plain: Label = (name) => name;
+
+function getLimits(env: NodeJS.ProcessEnv, label: Label): RequestLimits {
+  const d = defaultRequestLimits;
+  return {
+    maxBodyBytes: getInteger(env, 'PREDICTQL_MAX_BODY_BYTES', d.maxBodyBytes, 1024, 1_073_741_824, label),
+    maxTokens: getInteger(env, 'PREDICTQL_MAX_TOKENS', d.maxTokens, 100, 10_000_000, label),
+    maxDepth: getInteger(env, 'PREDICTQL_MAX_DEPTH', d.maxDepth, 2, 1000, label),
+    maxAliases: getInteger(env, 'PREDICTQL_MAX_ALIASES', d.maxAliases, 0, 1_000_000, label),
+    maxDirectives: getInteger(env, 'PREDICTQL_MAX_DIRECTIVES', d.maxDirectives, 0, 100_000, label),
+    maxBatchOperations: getInteger(env, 'PREDICTQL_MAX_BATCH_OPERATIONS', d.maxBatchOperations, 0, 1000, label),
+    maxPageSize: getInteger(env, 'PREDICTQL_MAX_PAGE_SIZE', d.maxPageSize, 1, 1_000_000, label),
+    maxPredictionsPerOperation: getInteger(env, 'PREDICTQL_MAX_PREDICTIONS_PER_OPERATION', d.maxPredictionsPerOperation, 1, 16_777_216, label),
+  };
+}
 
 function getExecutors(env: NodeJS.ProcessEnv, label: Label): Config['executors'] {
   const raw = env.PREDICTQL_EXECUTOR;

@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     appOptions(services, {
       trace: config.trace,
       metrics: config.metrics,
+      limits: config.limits,
+      introspection: config.introspection,
       lifecycle,
       logError: (message, error) => console.error(message, error),
     }),

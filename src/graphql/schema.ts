@@ -17,13 +17,18 @@ import { defineEntityTypes } from '../federation/entity-types.ts';
 /** The Federation spec version of the `@link` the subgraph SDL carries. */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
 
-export function buildSchema(task: PredictionTask, entityBindings: readonly EntityBinding[] = []): GraphQLSchema {
+export interface SchemaOptions {
+  /** Largest `sampleRequests(first:)`. Default MAX_SAMPLE_PAGE (5000). */
+  maxPageSize?: number;
+}
+
+export function buildSchema(task: PredictionTask, entityBindings: readonly EntityBinding[] = [], options: SchemaOptions = {}): GraphQLSchema {
   const builder = createBuilder();
   const Model = defineModelTypes(builder);
   const { LatencyFeaturesInput, LatencyFeatures } = defineLatencyFeatures(builder, task);
   const LatencyPrediction = defineLatencyPrediction(builder, task, Model);
   const SampleRequest = defineSampleRequest(builder, LatencyFeatures, LatencyPrediction);
-  defineQuery(builder, task, { Model, LatencyFeaturesInput, LatencyPrediction, SampleRequest });
+  defineQuery(builder, task, { Model, LatencyFeaturesInput, LatencyPrediction, SampleRequest }, options.maxPageSize);
   defineEntityTypes(builder, entityBindings, LatencyPrediction);
   // Sorted by name (the plugin sorts), so the printed SDL does not depend on definition order.
   return builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL });

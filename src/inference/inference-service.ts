@@ -26,6 +26,8 @@ export interface InferenceServiceOptions {
   autoWorkerThresholdMs?: number;
   autoProbeRows?: number;
   onRun?: (run: RunObservation) => void;
+  /** The worker script of `worker` executors. Default the real one; fault tests hand in another. */
+  workerFile?: URL;
 }
 
 export interface ExecutorDecision {
@@ -48,7 +50,7 @@ export class InferenceService {
     for (const model of registry.list()) {
       const choice = options.executors?.[model.manifest.name] ?? options.defaultExecutor ?? 'auto';
       const decision = await decideExecutor(model, choice, options);
-      service.#addModel(model, await createExecutor(model, decision.executor), decision, options);
+      service.#addModel(model, await createExecutor(model, decision.executor, options.workerFile), decision, options);
     }
     return service;
   }
@@ -157,9 +159,9 @@ async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
   return times[2]!;
 }
 
-async function createExecutor(model: ModelRunner, kind: 'main' | 'worker'): Promise<BatchExecutor> {
+async function createExecutor(model: ModelRunner, kind: 'main' | 'worker', workerFile?: URL): Promise<BatchExecutor> {
   if (kind === 'main') return new InThreadExecutor(model);
-  const executor = new WorkerExecutor(model.workerSetup!());
+  const executor = new WorkerExecutor(model.workerSetup!(), workerFile);
   await executor.start();
   return executor;
 }

@@ -49,6 +49,8 @@ process.on('message', (message: { cmd: string }) => {
       eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
       eventLoopMaxMs: loopDelay.max / 1e6,
       peakRssMb: Math.max(peakRssBytes, process.memoryUsage.rss()) / 2 ** 20,
+      rssMb: process.memoryUsage.rss() / 2 ** 20,
+      heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20,
     });
   } else if (message.cmd === 'exit') {
     clearInterval(sampler);

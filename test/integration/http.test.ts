@@ -61,9 +61,13 @@ describe('over HTTP', () => {
     expect(totals).toMatchObject({ batches: 1, items: 202, loads: 202, failedBatches: 0 });
   });
 
-  it('answers a GET query too (no trace without the header)', async () => {
+  it('answers a GET query too, given the CSRF header (no trace without the trace header)', async () => {
     const url = `${endpoint}?query=${encodeURIComponent('{ models { name } }')}`;
-    const response = await fetch(url, { headers: { accept: 'application/json' } });
+    // Without it, any web page could make a visitor's browser send the GET: CSRF prevention refuses it.
+    const bare = await fetch(url, { headers: { accept: 'application/json' } });
+    expect(bare.status).toBe(403);
+    expect(((await bare.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('CSRF_HEADER_REQUIRED');
+    const response = await fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { data: { models: { name: string }[] }; extensions?: unknown };
     expect(body.data.models.map((m) => m.name).sort()).toEqual([MLP, GBDT].sort());

@@ -2,12 +2,14 @@
 import { badArgument } from '../../errors.ts';
 import type { Builder } from '../builder.ts';
 import { predictFromFeatures } from '../predict.ts';
+import { primePagePredictions } from '../prime-predictions.ts';
 import type { PredictionTask } from '../task.ts';
 import type { ModelRef } from './model.ts';
 import type { LatencyPredictionRef } from './latency-prediction.ts';
 import type { defineLatencyFeatures } from './latency-features.ts';
 import type { defineSampleRequest } from './sample-request.ts';
 
+/** The default largest page (PREDICTQL_MAX_PAGE_SIZE). */
 export const MAX_SAMPLE_PAGE = 5000;
 
 export function defineQuery(
@@ -19,6 +21,7 @@ export function defineQuery(
     LatencyPrediction: LatencyPredictionRef;
     SampleRequest: ReturnType<typeof defineSampleRequest>;
   },
+  maxPageSize = MAX_SAMPLE_PAGE,
 ) {
   const { Model, LatencyFeaturesInput, LatencyPrediction, SampleRequest } = refs;
   const modelArgDescription = `Model name (see \`models\`); defaults to "${task.defaultModel}".`;
@@ -71,17 +74,18 @@ export function defineQuery(
       }),
       sampleRequests: t.field({
         type: [SampleRequest],
-        description: `A page of the bundled sample catalog (at most ${MAX_SAMPLE_PAGE} per page).`,
+        // The printed schema must not depend on configuration: the limit is named, not stated.
+        description: 'A page of the bundled sample catalog: `first` at most the server\'s PREDICTQL_MAX_PAGE_SIZE (5000 by default).',
         args: {
           first: t.arg.int({ defaultValue: 20 }),
           offset: t.arg.int({ defaultValue: 0 }),
         },
-        resolve: (_root, args, context) => {
+        resolve: (_root, args, context, info) => {
           const first = args.first ?? 20;
           const offset = args.offset ?? 0;
-          if (first < 0 || first > MAX_SAMPLE_PAGE) throw badArgument('first', `an integer within [0, ${MAX_SAMPLE_PAGE}]`, first);
+          if (first < 0 || first > maxPageSize) throw badArgument('first', `an integer within [0, ${maxPageSize}]`, first);
           if (offset < 0) throw badArgument('offset', 'a non-negative integer', offset);
-          return context.catalog.page(offset, first);
+          return primePagePredictions(context.catalog.page(offset, first), info, context);
         },
       }),
     }),

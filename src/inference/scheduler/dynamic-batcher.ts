@@ -66,6 +66,11 @@ export class DynamicBatcher {
     return this.#executor.kind;
   }
 
+  /** Where the runs go (operations and fault tests: e.g. WorkerExecutor.terminate). */
+  get executor(): BatchExecutor {
+    return this.#executor;
+  }
+
   /** Rows waiting (not yet in a run). */
   get queuedRows(): number {
     return this.#queue.rows;

@@ -14,7 +14,8 @@ export interface WorkerSetup {
   sessionOptions: InferenceSession.SessionOptions;
 }
 
-export type WorkerRequest = { id: number; packed: Float32Array; rows: number };
+/** A batch to run, or `stop`: exit once the runs under way have returned (see WorkerExecutor.terminate). */
+export type WorkerRequest = { id: number; packed: Float32Array; rows: number } | { stop: true };
 export type WorkerResponse = { id: number; output: Float32Array } | { id: number; error: string } | { ready: true } | { fatal: string };
 
 const setup = workerData as WorkerSetup;
@@ -22,8 +23,22 @@ const port = parentPort!;
 
 try {
   const session = await InferenceSession.create(setup.modelFile, setup.sessionOptions);
+  let running = 0;
+  let stopping = false;
   port.on('message', (request: WorkerRequest) => {
-    const tensor = new Tensor('float32', request.packed, [request.rows, setup.width]);
+    if ('stop' in request) {
+      stopping = true;
+      if (running === 0) process.exit(0);
+      return;
+    }
+    let tensor: Tensor;
+    try {
+      tensor = new Tensor('float32', request.packed, [request.rows, setup.width]);
+    } catch (error) {
+      // A malformed request fails alone; thrown here it would end the worker and every run it holds.
+      port.postMessage({ id: request.id, error: (error as Error).message } satisfies WorkerResponse);
+      return;
+    }
     session.run({ [setup.inputName]: tensor }).then(
       (results) => {
         const data = results[setup.outputName]?.data;
@@ -36,7 +51,10 @@ try {
         port.postMessage({ id: request.id, output } satisfies WorkerResponse, [output.buffer as ArrayBuffer]);
       },
       (error: unknown) => port.postMessage({ id: request.id, error: (error as Error).message } satisfies WorkerResponse),
-    );
+    ).finally(() => {
+      if (--running === 0 && stopping) process.exit(0);
+    });
+    running++;
   });
   port.postMessage({ ready: true } satisfies WorkerResponse);
 } catch (error) {

@@ -12,11 +12,14 @@ const workerUrl = new URL('./inference-worker.ts', import.meta.url);
 interface PendingRun {
   resolve: (output: Float32Array) => void;
   reject: (error: Error) => void;
+  /** The worker the run was posted to: only its death fails the run. */
+  worker: Worker;
 }
 
 export class WorkerExecutor implements BatchExecutor {
   readonly kind = 'worker' as const;
   readonly #setup: WorkerSetup;
+  readonly #workerUrl: URL;
   #worker: Worker | undefined;
   #ready: Promise<Worker> | undefined;
   readonly #pending = new Map<number, PendingRun>();
@@ -25,8 +28,10 @@ export class WorkerExecutor implements BatchExecutor {
   /** Workers started so far (1 + restarts). */
   starts = 0;
 
-  constructor(setup: WorkerSetup) {
+  /** `workerFile`: the worker script; tests hand in one that injects faults. */
+  constructor(setup: WorkerSetup, workerFile: URL = workerUrl) {
     this.#setup = setup;
+    this.#workerUrl = workerFile;
   }
 
   /** Starts the worker and waits until its session is loaded. */
@@ -39,18 +44,32 @@ export class WorkerExecutor implements BatchExecutor {
     const worker = await this.#getWorker();
     const id = this.#nextId++;
     return new Promise<Float32Array>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, worker });
       // A view on a larger buffer cannot be transferred alone; copy it first (rare: batches are packed fresh).
       const owned = packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed : packed.slice();
       worker.postMessage({ id, packed: owned, rows } satisfies WorkerRequest, [owned.buffer as ArrayBuffer]);
     });
   }
 
-  /** Test hook and last resort: kills the worker; its pending runs fail, the next run restarts it. */
+  /**
+   * Retires the worker (test hook and last resort): its pending runs fail at once and the next run
+   * starts a fresh worker. The old thread is asked to exit and does so as soon as onnxruntime
+   * returns from the run it is in: `Worker.terminate()` during a native run aborts the whole
+   * process ("terminate called after throwing an instance of 'Napi::Error'", onnxruntime-node
+   * 1.30, measured). Resolves when the old thread has exited.
+   */
   async terminate(): Promise<void> {
-    await this.#worker?.terminate();
+    const worker = this.#worker;
+    if (!worker) return;
+    this.#worker = undefined;
+    this.#ready = undefined;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.#failPending(worker, 'the inference worker was stopped');
+    worker.postMessage({ stop: true } satisfies WorkerRequest);
+    await exited;
   }
 
+  /** After the batcher has gone idle (no native run in flight), so a hard terminate is safe. */
   async close(): Promise<void> {
     this.#closed = true;
     const worker = this.#worker;
@@ -66,7 +85,7 @@ export class WorkerExecutor implements BatchExecutor {
 
   #startWorker(): Promise<Worker> {
     this.starts++;
-    const worker = new Worker(workerUrl, { workerData: this.#setup });
+    const worker = new Worker(this.#workerUrl, { workerData: this.#setup });
     this.#worker = worker;
     return new Promise<Worker>((resolve, reject) => {
       worker.on('message', (message: WorkerResponse) => {
@@ -82,7 +101,8 @@ export class WorkerExecutor implements BatchExecutor {
           this.#ready = undefined;
         }
         reject(new Error(`The inference worker stopped before it was ready (${reason}).`));
-        this.#failPending(`the inference worker stopped (${reason})`);
+        // 'error' and then 'exit' both report one death; by the second, a new worker may hold runs.
+        this.#failPending(worker, `the inference worker stopped (${reason})`);
       };
       worker.on('error', (error) => onDeath(error.message));
       worker.on('exit', (code) => onDeath(`exit code ${code}`));
@@ -97,9 +117,11 @@ export class WorkerExecutor implements BatchExecutor {
     else run.reject(new Error(message.error));
   }
 
-  #failPending(reason: string): void {
-    const runs = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const run of runs) run.reject(new Error(reason));
+  #failPending(worker: Worker, reason: string): void {
+    for (const [id, run] of this.#pending) {
+      if (run.worker !== worker) continue;
+      this.#pending.delete(id);
+      run.reject(new Error(reason));
+    }
   }
 }

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:soak`: the real server (load-server.ts, its own process) under 64 connections of
+ * mixed queries (one prediction, 10 aliased, a list of 20, a page of 100, both models) driven by
+ * autocannon from another process (load-driver.ts). After a warm-up it prints errors (HTTP,
+ * socket and GraphQL: must be 0), latency p50/p99, throughput, and RSS at start and end; it exits
+ * 1 if there was any error or RSS grew by 10 % or more.
+ *
+ * Flags: --duration S (default 60), --warmup S (default 10), --connections N (default 64),
+ * --json (one JSON line on stdout instead of the report).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface DriverResult { requests: number; reqPerSec: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number; errors: number; timeouts: number; graphqlErrors: number }
+interface ServerStats { runs: number; items: number; rssMb: number; peakRssMb: number; heapUsedMb: number; eventLoopP99Ms: number }
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const durationS = flag('--duration', 60);
+const warmupS = flag('--warmup', 10);
+const connections = flag('--connections', 64);
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** The mixed workload: every request has a known-good shape; any error in an answer is a failure. */
+function mixedBodies(): string[] {
+  const samples = JSON.parse(readFileSync(join(here, '../../models/sample-requests.json'), 'utf8')) as { features: Record<string, number> }[];
+  const literal = (f: Record<string, number>) => `{ ${Object.entries(f).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
+  const body = (query: string, variables?: object) => JSON.stringify({ query, variables });
+  const bodies: string[] = [];
+  for (let r = 0; r < 200; r++) {
+    const model = r % 4 === 3 ? 'request-latency-gbdt' : 'request-latency';
+    const at = (i: number) => samples[(r * 37 + i) % samples.length]!.features;
+    switch (r % 4) {
+      case 0:
+        bodies.push(body(`query One($i: LatencyFeaturesInput!) { predictLatency(input: $i, model: "${model}") { p50Ms p95Ms } }`, { i: at(0) }));
+        break;
+      case 1:
+        bodies.push(body(`{ ${Array.from({ length: 10 }, (_, i) => `p${i}: predictLatency(model: "${model}", input: ${literal(at(i))}) { p50Ms }`).join(' ')} }`));
+        break;
+      case 2:
+        bodies.push(body('query Many($in: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $in) { p50Ms p95Ms } }', { in: Array.from({ length: 20 }, (_, i) => at(i)) }));
+        break;
+      default:
+        bodies.push(body(`{ sampleRequests(first: 100, offset: ${(r * 100) % 2900}) { id predictedLatency(model: "${model}") { p50Ms } } }`));
+    }
+  }
+  return bodies;
+}
+
+function startServer(): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(here, 'load-server.ts'), { execPath: process.execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`load server exited with ${code}`)));
+    child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
+  });
+}
+
+function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (m: T & { cmd: string }) => {
+      if (m.cmd === `${cmd}-done` || m.cmd === cmd) {
+        child.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    child.on('message', onMessage);
+    child.send({ cmd });
+  });
+}
+
+function drive(port: number, seconds: number, bodiesFile: string): Promise<DriverResult> {
+  return new Promise((resolve, reject) => {
+    const driver = spawn(process.execPath, [join(here, 'load-driver.ts'), `http://127.0.0.1:${port}/graphql`, String(connections), String(seconds), bodiesFile], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    driver.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    driver.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as DriverResult) : reject(new Error(`driver exited with ${code}`))));
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'predictql-soak-'));
+const bodiesFile = join(dir, 'mixed.json');
+writeFileSync(bodiesFile, JSON.stringify(mixedBodies()));
+const { child, port } = await startServer();
+try {
+  if (warmupS > 0) await drive(port, warmupS, bodiesFile);
+  await ask(child, 'reset');
+  const start = await ask<ServerStats>(child, 'stats');
+  const load = await drive(port, durationS, bodiesFile);
+  const end = await ask<ServerStats>(child, 'stats');
+  const errors = load.non2xx + load.errors + load.timeouts + load.graphqlErrors;
+  const growthPct = ((end.rssMb - start.rssMb) / start.rssMb) * 100;
+  const report = {
+    durationS,
+    warmupS,
+    connections,
+    requests: load.requests,
+    reqPerSec: Math.round(load.reqPerSec),
+    predictionsPerRun: +(end.items / Math.max(end.runs, 1)).toFixed(1),
+    errors,
+    errorKinds: { non2xx: load.non2xx, socket: load.errors, timeouts: load.timeouts, graphql: load.graphqlErrors },
+    latencyP50Ms: +load.latencyP50Ms.toFixed(2),
+    latencyP99Ms: +load.latencyP99Ms.toFixed(2),
+    eventLoopP99Ms: +end.eventLoopP99Ms.toFixed(2),
+    rssStartMb: +start.rssMb.toFixed(1),
+    rssEndMb: +end.rssMb.toFixed(1),
+    rssPeakMb: +end.peakRssMb.toFixed(1),
+    rssGrowthPct: +growthPct.toFixed(1),
+  };
+  if (args.includes('--json')) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    console.log(`soak: ${durationS} s at ${connections} connections of mixed queries, after ${warmupS} s of warm-up`);
+    console.log(`  requests ${report.requests} (${report.reqPerSec} req/s), mean batch ${report.predictionsPerRun} rows`);
+    console.log(`  errors ${errors} (non-2xx ${load.non2xx}, socket ${load.errors}, timeouts ${load.timeouts}, GraphQL ${load.graphqlErrors})`);
+    console.log(`  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms; event-loop delay p99 ${report.eventLoopP99Ms} ms`);
+    console.log(`  RSS start ${report.rssStartMb} MB, end ${report.rssEndMb} MB (${report.rssGrowthPct >= 0 ? '+' : ''}${report.rssGrowthPct} %), peak ${report.rssPeakMb} MB`);
+  }
+  process.exitCode = errors > 0 || growthPct >= 10 ? 1 : 0;
+} finally {
+  child.send({ cmd: 'exit' });
+  rmSync(dir, { recursive: true, force: true });
+}
