@@ -27,7 +27,7 @@ import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
 import { useRequestLimits } from './plugins/use-request-limits.ts';
 import { usePredictionCost } from './plugins/use-prediction-cost.ts';
 import { useErrorStatus } from './plugins/use-error-status.ts';
-import { checkBindingsAgainstModels, entityBindingsFileFrom, readEntityBindings, type EntityBinding } from './federation/entity-bindings.ts';
+import { checkBindingsAgainstModels, defaultEntityBindingsFile, readEntityBindings, type EntityBinding } from './federation/entity-bindings.ts';
 
 export interface Services {
   registry: ModelRegistry;
@@ -71,8 +71,8 @@ export type PredictQLApp = YogaServerInstance<Record<string, unknown>, PredictQL
 /** Loads every model and the sample catalog; throws (naming the file) if anything is broken. */
 export async function loadServices(
   config: Pick<Config, 'modelsDir' | 'samplesFile' | 'defaultModel' | 'session'> &
-    Partial<Pick<Config, 'batching' | 'scheduler' | 'executors'>> & {
-      /** Default: PREDICTQL_ENTITY_BINDINGS, else schema/entity-bindings.json (absent = no bindings). */
+    Partial<Pick<Config, 'batching' | 'scheduler' | 'executors' | 'entityBindings'>> & {
+      /** Overrides `config.entityBindings` with a file that must exist. */
       entityBindingsFile?: string;
     },
   warn: (message: string) => void = console.warn,
@@ -90,7 +90,10 @@ export async function loadServices(
   for (const model of registry.list()) assertSameTask(task, model.manifest);
   const catalog = await SampleCatalog.load(config.samplesFile, task.features);
   // Checked before the inference service starts its workers, so a bad file leaves nothing running.
-  const bindingsFile = config.entityBindingsFile === undefined ? entityBindingsFileFrom(process.env) : { file: config.entityBindingsFile, explicit: true };
+  const bindingsFile =
+    config.entityBindingsFile !== undefined
+      ? { file: config.entityBindingsFile, explicit: true }
+      : (config.entityBindings ?? { file: defaultEntityBindingsFile, explicit: false });
   const entityBindings = await readEntityBindings(bindingsFile.file, { explicit: bindingsFile.explicit });
   checkBindingsAgainstModels(bindingsFile.file, entityBindings, (name) => registry.get(name)?.manifest, registry.names);
   const batching = config.batching ?? 'cross-request';

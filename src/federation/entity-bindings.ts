@@ -74,12 +74,6 @@ export class EntityBindingsError extends Error {
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 const BINDING_KEYS = ['entity', 'key', 'model', 'field', 'features', 'description'];
 
-/** The bindings file to use: the variable's, else the shipped one. `explicit` files must exist. */
-export function entityBindingsFileFrom(env: NodeJS.ProcessEnv): { file: string; explicit: boolean } {
-  const named = env[ENTITY_BINDINGS_VARIABLE];
-  return named ? { file: named, explicit: true } : { file: defaultEntityBindingsFile, explicit: false };
-}
-
 /** Reads and checks a bindings file; a missing file that was not asked for explicitly binds nothing. */
 export async function readEntityBindings(file: string, { explicit = true } = {}): Promise<EntityBinding[]> {
   let text: string;

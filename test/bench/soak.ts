@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 interface DriverResult { requests: number; reqPerSec: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number; errors: number; timeouts: number; graphqlErrors: number }
 interface ServerStats { runs: number; items: number; rssMb: number; peakRssMb: number; heapUsedMb: number; eventLoopP99Ms: number }
+interface IdleMemory { rssMb: number; heapUsedMb: number }
+const SEGMENTS = 6;
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -51,7 +53,7 @@ function mixedBodies(): string[] {
 }
 
 function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(here, 'load-server.ts'), { execPath: process.execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'load-server.ts'), { execPath: process.execPath, execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`load server exited with ${code}`)));
     child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
@@ -82,18 +84,43 @@ function drive(port: number, seconds: number, bodiesFile: string): Promise<Drive
   });
 }
 
+function mergeSegments(parts: DriverResult[]): DriverResult {
+  const sum = (key: keyof DriverResult) => parts.reduce((n, p) => n + p[key], 0);
+  // Percentiles of the whole run are not recoverable from segments: report the worst segment's.
+  const worst = (key: 'latencyP50Ms' | 'latencyP99Ms') => Math.max(...parts.map((p) => p[key]));
+  return {
+    requests: sum('requests'),
+    reqPerSec: sum('reqPerSec') / parts.length,
+    latencyP50Ms: worst('latencyP50Ms'),
+    latencyP99Ms: worst('latencyP99Ms'),
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+    timeouts: sum('timeouts'),
+    graphqlErrors: sum('graphqlErrors'),
+  };
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'predictql-soak-'));
 const bodiesFile = join(dir, 'mixed.json');
 writeFileSync(bodiesFile, JSON.stringify(mixedBodies()));
 const { child, port } = await startServer();
 try {
   if (warmupS > 0) await drive(port, warmupS, bodiesFile);
+  // Memory is read idle, after a full GC, before and after the measured load; in between, the load
+  // runs in segments so that a trend (a leak) shows apart from one-off growth.
+  const idleStart = await ask<IdleMemory>(child, 'gc-stats');
   await ask(child, 'reset');
-  const start = await ask<ServerStats>(child, 'stats');
-  const load = await drive(port, durationS, bodiesFile);
-  const end = await ask<ServerStats>(child, 'stats');
+  const segments: { load: DriverResult; stats: ServerStats }[] = [];
+  for (let i = 0; i < SEGMENTS; i++) {
+    const load = await drive(port, durationS / SEGMENTS, bodiesFile);
+    segments.push({ load, stats: await ask<ServerStats>(child, 'stats') });
+  }
+  const idleEnd = await ask<IdleMemory>(child, 'gc-stats');
+  const load = mergeSegments(segments.map((s) => s.load));
+  const end = segments.at(-1)!.stats;
   const errors = load.non2xx + load.errors + load.timeouts + load.graphqlErrors;
-  const growthPct = ((end.rssMb - start.rssMb) / start.rssMb) * 100;
+  const growthPct = ((idleEnd.rssMb - idleStart.rssMb) / idleStart.rssMb) * 100;
+  const heapGrowthPct = ((idleEnd.heapUsedMb - idleStart.heapUsedMb) / idleStart.heapUsedMb) * 100;
   const report = {
     durationS,
     warmupS,
@@ -106,10 +133,14 @@ try {
     latencyP50Ms: +load.latencyP50Ms.toFixed(2),
     latencyP99Ms: +load.latencyP99Ms.toFixed(2),
     eventLoopP99Ms: +end.eventLoopP99Ms.toFixed(2),
-    rssStartMb: +start.rssMb.toFixed(1),
-    rssEndMb: +end.rssMb.toFixed(1),
+    rssStartMb: +idleStart.rssMb.toFixed(1),
+    rssEndMb: +idleEnd.rssMb.toFixed(1),
     rssPeakMb: +end.peakRssMb.toFixed(1),
     rssGrowthPct: +growthPct.toFixed(1),
+    rssUnderLoadMb: segments.map((s) => +s.stats.rssMb.toFixed(0)),
+    heapStartMb: +idleStart.heapUsedMb.toFixed(1),
+    heapEndMb: +idleEnd.heapUsedMb.toFixed(1),
+    heapGrowthPct: +heapGrowthPct.toFixed(1),
   };
   if (args.includes('--json')) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -117,8 +148,11 @@ try {
     console.log(`soak: ${durationS} s at ${connections} connections of mixed queries, after ${warmupS} s of warm-up`);
     console.log(`  requests ${report.requests} (${report.reqPerSec} req/s), mean batch ${report.predictionsPerRun} rows`);
     console.log(`  errors ${errors} (non-2xx ${load.non2xx}, socket ${load.errors}, timeouts ${load.timeouts}, GraphQL ${load.graphqlErrors})`);
-    console.log(`  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms; event-loop delay p99 ${report.eventLoopP99Ms} ms`);
-    console.log(`  RSS start ${report.rssStartMb} MB, end ${report.rssEndMb} MB (${report.rssGrowthPct >= 0 ? '+' : ''}${report.rssGrowthPct} %), peak ${report.rssPeakMb} MB`);
+    console.log(`  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms (worst ${durationS / SEGMENTS}-s segment); event-loop delay p99 ${report.eventLoopP99Ms} ms`);
+    const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
+    console.log(`  RSS idle after warm-up ${report.rssStartMb} MB, idle at the end ${report.rssEndMb} MB (${signed(report.rssGrowthPct)} %, goal < 10 %), peak ${report.rssPeakMb} MB`);
+    console.log(`  RSS under load every ${durationS / SEGMENTS} s: ${report.rssUnderLoadMb.join(', ')} MB`);
+    console.log(`  JS heap after full GC: ${report.heapStartMb} MB -> ${report.heapEndMb} MB (${signed(report.heapGrowthPct)} %)`);
   }
   process.exitCode = errors > 0 || growthPct >= 10 ? 1 : 0;
 } finally {

@@ -11,7 +11,6 @@ import { readConfig } from '../../src/config.ts';
 import {
   checkBindingsAgainstModels,
   defaultEntityBindingsFile,
-  entityBindingsFileFrom,
   parseEntityBindings,
   readEntityBindings,
   RESERVED_TYPE_NAMES,
@@ -60,8 +59,9 @@ describe('the shipped bindings', () => {
   });
 
   it('come from PREDICTQL_ENTITY_BINDINGS when set', () => {
-    expect(entityBindingsFileFrom({})).toEqual({ file: defaultEntityBindingsFile, explicit: false });
-    expect(entityBindingsFileFrom({ PREDICTQL_ENTITY_BINDINGS: '/etc/b.json' })).toEqual({ file: '/etc/b.json', explicit: true });
+    expect(readConfig({}).entityBindings).toEqual({ file: defaultEntityBindingsFile, explicit: false });
+    expect(readConfig({ PREDICTQL_ENTITY_BINDINGS: '/etc/b.json' }).entityBindings).toEqual({ file: '/etc/b.json', explicit: true });
+    expect(readConfig({}, ['--entity-bindings', '/etc/c.json']).entityBindings).toEqual({ file: '/etc/c.json', explicit: true });
   });
 
   it('an absent default file binds nothing; an absent named file is an error', async () => {
