@@ -48,9 +48,13 @@ describe('command-line flags', () => {
     }
   });
 
-  it('the README section documents every variable', () => {
-    const readme = readFileSync(new URL('../browser/README-section.md', import.meta.url), 'utf8');
-    for (const name of Object.keys(configVariables)) expect(readme, name).toContain(`\`${name}\``);
+  it('the README\'s configuration table documents every variable, with its flag', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    for (const name of Object.keys(configVariables)) {
+      const flag = name.startsWith('OTEL_') ? '(environment only)' : `\`${flagName(name)}\``;
+      expect(table, name).toContain(`| \`${name}\` | ${flag} |`);
+    }
   });
 });
 
