@@ -27,6 +27,7 @@ import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
 import { useRequestLimits } from './plugins/use-request-limits.ts';
 import { usePredictionCost } from './plugins/use-prediction-cost.ts';
 import { useErrorStatus } from './plugins/use-error-status.ts';
+import { useBodySizeLimit } from './plugins/use-body-size-limit.ts';
 import { checkBindingsAgainstModels, defaultEntityBindingsFile, readEntityBindings, type EntityBinding } from './federation/entity-bindings.ts';
 
 export interface Services {
@@ -130,8 +131,8 @@ export function createApp(options: AppOptions): PredictQLApp {
   return createYoga<Record<string, unknown>, PredictQLContext>({
     schema: buildSchema(task, options.entityBindings, { maxPageSize: limits.maxPageSize }),
     graphqlEndpoint: '/graphql',
-    // Refused from Content-Length before reading, or while streaming past the limit: 413.
-    maxRequestBodySize: limits.maxBodyBytes,
+    // useBodySizeLimit refuses (413) from Content-Length, or while a chunked body streams past the limit.
+    maxRequestBodySize: false,
     // Arrays of operations; useRequestLimits refuses (413) more than the limit, or any when it is 0.
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
     // maskedErrors: yoga's default. Unexpected errors reach clients as "Unexpected error." with
@@ -150,6 +151,7 @@ export function createApp(options: AppOptions): PredictQLApp {
     renderGraphiQL: renderOfflineGraphiQL,
     plugins: [
       useErrorStatus(),
+      useBodySizeLimit(limits.maxBodyBytes),
       ...useRequestLimits({ limits, introspection: options.introspection ?? true }),
       useHealth({ lifecycle, models: () => registry.list() }),
       ...(metrics === false ? [] : [useMetrics({ ...(metrics === true ? {} : metrics), inference })]),

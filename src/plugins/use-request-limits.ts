@@ -4,7 +4,7 @@
  * oversized or empty HTTP batches, GET parameters that are not JSON (yoga would answer 500), introspection when it is off, cross-site requests a browser could send
  * without a preflight (CSRF), and bodies of a media type no parser reads. The checks are
  * graphql-armor's, graphql-js' and yoga's; this plugin only gives their errors the stable codes
- * and statuses of the catalog (src/errors.ts). The body size is yoga's `maxRequestBodySize` (app.ts)
+ * and statuses of the catalog (src/errors.ts). The body size is `useBodySizeLimit`'s
  * and the prediction count `usePredictionCost`.
  */
 import { NoSchemaIntrospectionCustomRule, TokenKind, type GraphQLError, type ParseOptions, type Source, type ValidationContext, type ValidationRule } from 'graphql';
