@@ -4,7 +4,8 @@
  * heavier model on the JS thread vs a worker. Prints req/s, predictions/s, latency, mean batch
  * size, event-loop delay and peak RSS, and the ratios the scheduler is judged by.
  *
- * Flags: --duration S (per case, default 3), --quick (1 s cases, fewer of them).
+ * Flags: --duration S (per measurement, default 2), --repeats N (per case and mode, default 3; the
+ * median is reported), --quick (1 s, once, fewer cases).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -20,7 +21,8 @@ type Row = DriverResult & ServerStats & { mode: string; shape: string; connectio
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const durationS = Number(args[args.indexOf('--duration') + 1]) || (quick ? 1 : 3);
+const durationS = Number(args[args.indexOf('--duration') + 1]) || (quick ? 1 : 2);
+const repeats = Number(args[args.indexOf('--repeats') + 1]) || (quick ? 1 : 3);
 const connectionsList = quick ? [1, 64] : [1, 16, 64];
 const here = fileURLToPath(new URL('.', import.meta.url));
 const node = process.execPath;
@@ -88,35 +90,76 @@ function drive(port: number, connections: number, bodiesFile: string): Promise<D
   });
 }
 
-async function runCases(label: string, env: Record<string, string>, cases: { shape: Shape; connections: number }[], dir: string): Promise<Row[]> {
-  const { child, port, decisions } = await startServer(env);
-  console.error(`# ${label}: executors ${JSON.stringify(decisions)}`);
+interface Server { label: string; child: ChildProcess; port: number }
+
+async function startAll(servers: { label: string; env: Record<string, string> }[]): Promise<Server[]> {
+  const started: Server[] = [];
+  for (const { label, env } of servers) {
+    const { child, port, decisions } = await startServer(env);
+    console.error(`# ${label}: executors ${JSON.stringify(decisions)}`);
+    started.push({ label, child, port });
+  }
+  return started;
+}
+
+async function stopAll(servers: Server[]): Promise<void> {
+  await Promise.all(
+    servers.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => child.kill(), 10_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.send({ cmd: 'exit' });
+        }),
+    ),
+  );
+}
+
+async function measure(server: Server, shape: Shape, connections: number, bodiesFile: string): Promise<Row> {
+  await ask(server.child, 'reset');
+  const load = await drive(server.port, connections, bodiesFile);
+  const stats = await ask<ServerStats>(server.child, 'stats');
+  return {
+    ...load,
+    ...stats,
+    mode: server.label,
+    shape: shape.name,
+    connections,
+    predictionsPerSec: load.reqPerSec * shape.predictions,
+    meanBatch: stats.runs > 0 ? stats.items / stats.runs : 0,
+  };
+}
+
+/**
+ * Every case on every server, `repeats` times, the servers' order rotating from one repeat to the
+ * next, so that drift and the other process's noise fall on all modes alike; each (server, case)
+ * reports the repeat with the median req/s (the whole row of that repeat, so its figures agree).
+ */
+async function runInterleaved(servers: Server[], cases: { shape: Shape; connections: number }[], dir: string): Promise<Row[]> {
   const rows: Row[] = [];
   for (const { shape, connections } of cases) {
-    const bodiesFile = join(dir, `${shape.name.replace(/\W+/g, '-')}.json`);
+    const bodiesFile = join(dir, `${shape.name.replace(/\W+/g, '-')}-${shape.bodies.length}.json`);
     writeFileSync(bodiesFile, JSON.stringify(shape.bodies));
-    await ask(child, 'reset');
-    const load = await drive(port, connections, bodiesFile);
-    const stats = await ask<ServerStats>(child, 'stats');
-    rows.push({
-      ...load,
-      ...stats,
-      mode: label,
-      shape: shape.name,
-      connections,
-      predictionsPerSec: load.reqPerSec * shape.predictions,
-      meanBatch: stats.runs > 0 ? stats.items / stats.runs : 0,
-    });
-    console.error(`#   ${shape.name} × ${connections}: ${load.reqPerSec.toFixed(0)} req/s, mean batch ${(stats.items / Math.max(stats.runs, 1)).toFixed(1)}`);
+    const byServer = new Map<string, Row[]>();
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      for (let i = 0; i < servers.length; i++) {
+        const server = servers[(i + repeat) % servers.length]!;
+        const row = await measure(server, shape, connections, bodiesFile);
+        byServer.set(server.label, [...(byServer.get(server.label) ?? []), row]);
+      }
+    }
+    for (const server of servers) {
+      const runs = byServer.get(server.label)!.sort((a, b) => a.reqPerSec - b.reqPerSec);
+      const median = runs[Math.floor(runs.length / 2)]!;
+      // Errors are never a median: every repeat's count.
+      const total = (key: 'non2xx' | 'errors' | 'timeouts' | 'graphqlErrors') => runs.reduce((n, r) => n + r[key], 0);
+      rows.push({ ...median, non2xx: total('non2xx'), errors: total('errors'), timeouts: total('timeouts'), graphqlErrors: total('graphqlErrors') });
+      console.error(`#   ${server.label}, ${shape.name} × ${connections}: ${runs.map((r) => r.reqPerSec.toFixed(0)).join(' / ')} req/s, mean batch ${median.meanBatch.toFixed(1)}`);
+    }
   }
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill(), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.send({ cmd: 'exit' });
-  });
   return rows;
 }
 
@@ -131,13 +174,14 @@ function printTable(rows: Row[]): void {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'predictql-load-'));
-console.log(`# predictql bench:load — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${durationS} s per case`);
+console.log(`# predictql bench:load — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${durationS} s per measurement, median of ${repeats} interleaved repeats`);
 const mlpShapes = shapes('request-latency');
 const cases = mlpShapes.flatMap((shape) => connectionsList.map((connections) => ({ shape, connections })));
-const rows: Row[] = [];
-for (const mode of ['per-field', 'per-request', 'cross-request'] as Mode[]) {
-  rows.push(...(await runCases(mode, { PREDICTQL_BATCHING: mode }, cases, dir)));
-}
+const modeServers = await startAll((['per-field', 'per-request', 'cross-request'] as Mode[]).map((mode) => ({ label: mode, env: { PREDICTQL_BATCHING: mode } })));
+const unsorted = await runInterleaved(modeServers, cases, dir);
+await stopAll(modeServers);
+const modeOrder = ['per-field', 'per-request', 'cross-request'];
+const rows = unsorted.sort((a, b) => modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode));
 console.log('\n## request-latency (MLP), by batching mode\n');
 printTable(rows);
 
@@ -163,11 +207,11 @@ for (const shape of mlpShapes) {
 
 // The heavier model: where running on the JS thread costs every other request its latency.
 const heavyShapes = shapes('request-latency-gbdt');
-const heavyRows: Row[] = [];
-for (const executor of ['main', 'worker']) {
-  const heavyCases = heavyShapes.map((shape) => ({ shape, connections: 64 }));
-  heavyRows.push(...(await runCases(`gbdt on ${executor}`, { PREDICTQL_EXECUTOR: `request-latency-gbdt=${executor}` }, heavyCases, dir)));
-}
+const heavyServers = await startAll(['main', 'worker'].map((executor) => ({ label: `gbdt on ${executor}`, env: { PREDICTQL_EXECUTOR: `request-latency-gbdt=${executor}` } })));
+const heavyRows = (await runInterleaved(heavyServers, heavyShapes.map((shape) => ({ shape, connections: 64 })), dir)).sort((a, b) =>
+  a.mode.localeCompare(b.mode),
+);
+await stopAll(heavyServers);
 console.log('\n## request-latency-gbdt (heavier model), 64 conns, cross-request: JS thread vs worker\n');
 printTable(heavyRows);
 console.log('');
