@@ -7,7 +7,8 @@
  * Flags: --duration S (per measurement, default 2), --repeats N (per case and mode, default 3; the
  * median is reported), --quick (1 s, once, fewer cases).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { ask, drive, startLoadServer, stopLoadServer, type DriverResult } from './load-processes.ts';
 import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 type Mode = 'per-field' | 'per-request' | 'cross-request';
 interface Shape { name: string; predictions: number; bodies: string[] }
 interface ServerStats { runs: number; items: number; eventLoopP99Ms: number; eventLoopMaxMs: number; peakRssMb: number }
-interface DriverResult { requests: number; reqPerSec: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number; errors: number; timeouts: number; graphqlErrors: number }
 type Row = DriverResult & ServerStats & { mode: string; shape: string; connections: number; predictionsPerSec: number; meanBatch: number };
 
 const args = process.argv.slice(2);
@@ -25,7 +25,6 @@ const durationS = Number(args[args.indexOf('--duration') + 1]) || (quick ? 1 : 2
 const repeats = Number(args[args.indexOf('--repeats') + 1]) || (quick ? 1 : 3);
 const connectionsList = quick ? [1, 64] : [1, 16, 64];
 const here = fileURLToPath(new URL('.', import.meta.url));
-const node = process.execPath;
 
 const samples = JSON.parse(readFileSync(join(here, '../../models/sample-requests.json'), 'utf8')) as { features: Record<string, number> }[];
 const literal = (f: Record<string, number>) => `{ ${Object.entries(f).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
@@ -54,48 +53,12 @@ const shapes = (model: string): Shape[] => [
   },
 ];
 
-function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; decisions: Record<string, string> }> {
-  const child = fork(join(here, 'load-server.ts'), { env: { ...process.env, ...env }, execPath: node, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    const onEarlyExit = (code: number | null) => reject(new Error(`load server exited with ${code}`));
-    child.once('exit', onEarlyExit);
-    child.once('message', (m: { cmd: string; port: number; decisions: Record<string, string> }) => {
-      child.off('exit', onEarlyExit);
-      resolve({ child, port: m.port, decisions: m.decisions });
-    });
-  });
-}
-
-function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (m: T & { cmd: string }) => {
-      if (m.cmd === `${cmd}-done` || m.cmd === cmd) {
-        child.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    child.on('message', onMessage);
-    child.send({ cmd });
-  });
-}
-
-function drive(port: number, connections: number, bodiesFile: string): Promise<DriverResult> {
-  return new Promise((resolve, reject) => {
-    const driver = spawn(node, [join(here, 'load-driver.ts'), `http://127.0.0.1:${port}/graphql`, String(connections), String(durationS), bodiesFile], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    driver.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    driver.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as DriverResult) : reject(new Error(`driver exited with ${code}`))));
-  });
-}
-
 interface Server { label: string; child: ChildProcess; port: number }
 
 async function startAll(servers: { label: string; env: Record<string, string> }[]): Promise<Server[]> {
   const started: Server[] = [];
   for (const { label, env } of servers) {
-    const { child, port, decisions } = await startServer(env);
+    const { child, port, decisions } = await startLoadServer(env);
     console.error(`# ${label}: executors ${JSON.stringify(decisions)}`);
     started.push({ label, child, port });
   }
@@ -103,24 +66,12 @@ async function startAll(servers: { label: string; env: Record<string, string> }[
 }
 
 async function stopAll(servers: Server[]): Promise<void> {
-  await Promise.all(
-    servers.map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(() => child.kill(), 10_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.send({ cmd: 'exit' });
-        }),
-    ),
-  );
+  await Promise.all(servers.map(({ child }) => stopLoadServer(child)));
 }
 
 async function measure(server: Server, shape: Shape, connections: number, bodiesFile: string): Promise<Row> {
   await ask(server.child, 'reset');
-  const load = await drive(server.port, connections, bodiesFile);
+  const load = await drive(server.port, connections, durationS, bodiesFile);
   const stats = await ask<ServerStats>(server.child, 'stats');
   return {
     ...load,

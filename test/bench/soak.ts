@@ -8,13 +8,12 @@
  * Flags: --duration S (default 60), --warmup S (default 10), --connections N (default 64),
  * --json (one JSON line on stdout instead of the report).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { ask, drive, startLoadServer, type DriverResult } from './load-processes.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-interface DriverResult { requests: number; reqPerSec: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number; errors: number; timeouts: number; graphqlErrors: number }
 interface ServerStats { runs: number; items: number; rssMb: number; peakRssMb: number; heapUsedMb: number; eventLoopP99Ms: number }
 interface IdleMemory { rssMb: number; heapUsedMb: number }
 const SEGMENTS = 6;
@@ -52,38 +51,6 @@ function mixedBodies(): string[] {
   return bodies;
 }
 
-function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(here, 'load-server.ts'), { execPath: process.execPath, execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`load server exited with ${code}`)));
-    child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
-  });
-}
-
-function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (m: T & { cmd: string }) => {
-      if (m.cmd === `${cmd}-done` || m.cmd === cmd) {
-        child.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    child.on('message', onMessage);
-    child.send({ cmd });
-  });
-}
-
-function drive(port: number, seconds: number, bodiesFile: string): Promise<DriverResult> {
-  return new Promise((resolve, reject) => {
-    const driver = spawn(process.execPath, [join(here, 'load-driver.ts'), `http://127.0.0.1:${port}/graphql`, String(connections), String(seconds), bodiesFile], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    driver.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    driver.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as DriverResult) : reject(new Error(`driver exited with ${code}`))));
-  });
-}
-
 function mergeSegments(parts: DriverResult[]): DriverResult {
   const sum = (key: keyof DriverResult) => parts.reduce((n, p) => n + p[key], 0);
   // Percentiles of the whole run are not recoverable from segments: report the worst segment's.
@@ -103,16 +70,16 @@ function mergeSegments(parts: DriverResult[]): DriverResult {
 const dir = mkdtempSync(join(tmpdir(), 'predictql-soak-'));
 const bodiesFile = join(dir, 'mixed.json');
 writeFileSync(bodiesFile, JSON.stringify(mixedBodies()));
-const { child, port } = await startServer();
+const { child, port } = await startLoadServer({}, ['--expose-gc']);
 try {
-  if (warmupS > 0) await drive(port, warmupS, bodiesFile);
+  if (warmupS > 0) await drive(port, connections, warmupS, bodiesFile);
   // Memory is read idle, after a full GC, before and after the measured load; in between, the load
   // runs in segments so that a trend (a leak) shows apart from one-off growth.
   const idleStart = await ask<IdleMemory>(child, 'gc-stats');
   await ask(child, 'reset');
   const segments: { load: DriverResult; stats: ServerStats }[] = [];
   for (let i = 0; i < SEGMENTS; i++) {
-    const load = await drive(port, durationS / SEGMENTS, bodiesFile);
+    const load = await drive(port, connections, durationS / SEGMENTS, bodiesFile);
     segments.push({ load, stats: await ask<ServerStats>(child, 'stats') });
   }
   const idleEnd = await ask<IdleMemory>(child, 'gc-stats');
