@@ -164,3 +164,27 @@ describe('getValidSchedulerOptions', () => {
     expect(() => getValidSchedulerOptions(options as Partial<SchedulerOptions>)).toThrow(message);
   });
 });
+
+describe('DynamicBatcher never leaves a job waiting', () => {
+  it('fails rows of the wrong width instead of hanging, and keeps serving', async () => {
+    const { executor, batcher } = make();
+    const [bad, good] = await Promise.all([
+      batcher.submit([Float32Array.of(1, 2)], { requestId: 1 }),
+      batcher.submit(rows(3), { requestId: 2 }),
+    ]);
+    // The two jobs shared one batch: both fail, with the error of that batch, and nothing ran.
+    expect(bad!.outputs[0]).toBeInstanceOf(RunFailedError);
+    expect(good!.outputs[0]).toBeInstanceOf(RunFailedError);
+    expect(executor.runs).toEqual([]);
+    expect(values((await batcher.submit(rows(4), { requestId: 3 })).outputs)).toEqual([40]);
+  });
+
+  it('lets a pending close() finish when the only queued job times out before its run', async () => {
+    const { executor, batcher } = make({ queueTimeoutMs: 10, maxQueueDelayMs: 200 });
+    const waiting = batcher.submit(rows(1), { requestId: 1 });
+    const closed = batcher.close(); // waits for the queue to empty
+    await expect(waiting).rejects.toMatchObject({ reason: 'queue-timeout' });
+    await closed;
+    expect(executor.runs).toEqual([]);
+  });
+});

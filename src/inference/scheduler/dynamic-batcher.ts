@@ -123,6 +123,7 @@ export class DynamicBatcher {
   #expire(job: Job): void {
     if (job.settled || job.nextRow > 0) return; // already running: let it finish
     this.#queue.remove(job);
+    if (!this.#running && this.#queue.isEmpty) this.#notifyIdle();
     job.refuse(
       this.#refusal(
         'queue-timeout',
@@ -146,7 +147,12 @@ export class DynamicBatcher {
 
   #dispatch(): void {
     this.#dispatchScheduled = false;
-    if (this.#running || this.#queue.isEmpty) return;
+    if (this.#running) return;
+    if (this.#queue.isEmpty) {
+      // The queue can empty without a run (a queued job timed out): a close() may be waiting.
+      this.#notifyIdle();
+      return;
+    }
     const slices = this.#queue.take(this.options.maxBatchSize, !this.options.mergeRequests);
     this.#running = true;
     this.#runSlices(slices, { isolationRunsLeft: isolationBudget(slices) })
@@ -159,7 +165,15 @@ export class DynamicBatcher {
   }
 
   async #runSlices(slices: Slice[], budget: { isolationRunsLeft: number }): Promise<void> {
-    const batch = assembleBatch(slices, this.model.width);
+    let batch: AssembledBatch;
+    try {
+      batch = assembleBatch(slices, this.model.width);
+    } catch (error) {
+      // A row of the wrong width (a caller's bug): fail these rows, never leave them waiting.
+      const failure = new RunFailedError(this.model.name, 0, error);
+      for (const { job, start, count } of slices) job.complete(start, count, failure);
+      return;
+    }
     const runId = DynamicBatcher.#nextRunId++;
     const startedAtMs = performance.now();
     let output: Float32Array | undefined;
