@@ -72,7 +72,7 @@ export type PredictQLApp = YogaServerInstance<Record<string, unknown>, PredictQL
 /** Loads every model and the sample catalog; throws (naming the file) if anything is broken. */
 export async function loadServices(
   config: Pick<Config, 'modelsDir' | 'samplesFile' | 'defaultModel' | 'session'> &
-    Partial<Pick<Config, 'batching' | 'scheduler' | 'executors' | 'entityBindings'>> & {
+    Partial<Pick<Config, 'batching' | 'scheduler' | 'executors' | 'entityBindings' | 'runTimeoutMs'>> & {
       /** Overrides `config.entityBindings` with a file that must exist. */
       entityBindingsFile?: string;
     },
@@ -102,6 +102,7 @@ export async function loadServices(
     scheduler: { ...config.scheduler, mergeRequests: batching === 'cross-request' },
     defaultExecutor: config.executors?.default ?? 'auto',
     executors: config.executors?.perModel ?? {},
+    runTimeoutMs: config.runTimeoutMs ?? 0,
   });
   return { registry, inference, catalog, defaultModel: config.defaultModel, batching, entityBindings };
 }

@@ -20,6 +20,7 @@ export const configVariables = {
   PREDICTQL_MAX_QUEUE_DELAY_MS: 'Extra wait for more work before running an idle model (0-10000 ms). Default 0: no timer.',
   PREDICTQL_MAX_QUEUE_SIZE: 'Most rows queued per model before new work is refused with OVERLOADED (1-16777216). Default 65536.',
   PREDICTQL_QUEUE_TIMEOUT_MS: 'Refuse (OVERLOADED) work still queued after this long (0-600000 ms; 0 = never). Default 0.',
+  PREDICTQL_RUN_TIMEOUT_MS: 'A run on a worker thread that takes longer fails (INFERENCE_FAILED, its rows isolated as for any failed run) and its worker is replaced (0-600000 ms; 0 = never). Default 30000.',
   PREDICTQL_EXECUTOR: 'auto, main or worker, or per model: "request-latency=main,request-latency-gbdt=worker". Default auto: worker when a 1000-row run takes > 2 ms.',
   PREDICTQL_SHUTDOWN_TIMEOUT_MS: 'On SIGTERM/SIGINT, the most time to finish in-flight requests and batches; past it the server exits 1 (100-600000 ms). Default 10000.',
   PREDICTQL_METRICS: 'on or off: serve Prometheus metrics at GET /metrics. Default on.',

@@ -35,6 +35,8 @@ export interface Config {
   batching: BatchingMode;
   scheduler: Omit<SchedulerOptions, 'mergeRequests' | 'isolateFailures'>;
   executors: { default: ExecutorChoice; perModel: Record<string, ExecutorChoice> };
+  /** Worker executors: fail a run (and replace the worker) after this long; 0 = never. */
+  runTimeoutMs: number;
   /** On SIGTERM/SIGINT: the most time to finish in-flight work before exiting 1. */
   shutdownTimeoutMs: number;
   /** Serve GET /metrics. */
@@ -92,6 +94,7 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
       queueTimeoutMs: getInteger(env, 'PREDICTQL_QUEUE_TIMEOUT_MS', 0, 0, 600_000, label),
     },
     executors: getExecutors(env, label),
+    runTimeoutMs: getInteger(env, 'PREDICTQL_RUN_TIMEOUT_MS', 30_000, 0, 600_000, label),
     shutdownTimeoutMs: getInteger(env, 'PREDICTQL_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000, label),
     metrics: getChoice(env, 'PREDICTQL_METRICS', ['on', 'off'] as const, 'on', label) === 'on',
     tracing: getTracing(env),

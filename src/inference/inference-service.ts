@@ -9,7 +9,7 @@ import { DynamicBatcher, type BatcherCounters, type RunObservation } from './sch
 import { InThreadExecutor, type BatchExecutor } from './scheduler/executor.ts';
 import type { JobMeta, JobResult } from './scheduler/job.ts';
 import type { SchedulerOptions } from './scheduler/scheduler-options.ts';
-import { WorkerExecutor } from './scheduler/worker-executor.ts';
+import { WorkerExecutor, type WorkerExecutorOptions } from './scheduler/worker-executor.ts';
 
 /** `auto` measures the model at start and picks `worker` when a large batch would block the event loop. */
 export type ExecutorChoice = 'auto' | 'main' | 'worker';
@@ -28,6 +28,8 @@ export interface InferenceServiceOptions {
   onRun?: (run: RunObservation) => void;
   /** The worker script of `worker` executors. Default the real one; fault tests hand in another. */
   workerFile?: URL;
+  /** Worker executors fail a run that takes longer, and retire its worker; 0 = never. Default 0. */
+  runTimeoutMs?: number;
 }
 
 export interface ExecutorDecision {
@@ -50,7 +52,7 @@ export class InferenceService {
     for (const model of registry.list()) {
       const choice = options.executors?.[model.manifest.name] ?? options.defaultExecutor ?? 'auto';
       const decision = await decideExecutor(model, choice, options);
-      service.#addModel(model, await createExecutor(model, decision.executor, options.workerFile), decision, options);
+      service.#addModel(model, await createExecutor(model, decision.executor, { workerFile: options.workerFile, runTimeoutMs: options.runTimeoutMs }), decision, options);
     }
     return service;
   }
@@ -159,9 +161,9 @@ async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
   return times[2]!;
 }
 
-async function createExecutor(model: ModelRunner, kind: 'main' | 'worker', workerFile?: URL): Promise<BatchExecutor> {
+async function createExecutor(model: ModelRunner, kind: 'main' | 'worker', options: WorkerExecutorOptions): Promise<BatchExecutor> {
   if (kind === 'main') return new InThreadExecutor(model);
-  const executor = new WorkerExecutor(model.workerSetup!(), workerFile);
+  const executor = new WorkerExecutor(model.workerSetup!(), options);
   await executor.start();
   return executor;
 }

@@ -12,7 +12,7 @@ import { ModelRegistry } from '../../src/inference/registry.ts';
 import { WorkerExecutor } from '../../src/inference/scheduler/worker-executor.ts';
 import { errorsByPath, send } from '../support/graphql.ts';
 import { GBDT, MLP, aliasedQuery, aliasedVariables, close, directPredict, sampleInputs, toRow } from '../support/models.ts';
-import { CRASH_MARKER } from '../support/crashing-worker.ts';
+import { CRASH_MARKER, HANG_MARKER, HANG_MS } from '../support/crashing-worker.ts';
 
 type Latency = { p50Ms: number } | null;
 const crashingWorker = new URL('../support/crashing-worker.ts', import.meta.url);
@@ -32,9 +32,9 @@ beforeAll(async () => {
 afterAll(() => services.inference.close());
 
 /** A service whose GBDT model runs on a worker thread (of `workerFile`), and an app over it. */
-async function workerApp(workerFile?: URL) {
+async function workerApp(workerFile?: URL, runTimeoutMs = 0) {
   const registry = new ModelRegistry([services.registry.get(MLP)!, services.registry.get(GBDT)!]);
-  const inference = await InferenceService.create(registry, { executors: { [GBDT]: 'worker', [MLP]: 'main' }, workerFile });
+  const inference = await InferenceService.create(registry, { executors: { [GBDT]: 'worker', [MLP]: 'main' }, workerFile, runTimeoutMs });
   const app = createApp({ registry, catalog: services.catalog, defaultModel: services.defaultModel, predictor: inference, inference, logError: () => {} });
   const executor = inference.batcher(GBDT).executor as WorkerExecutor;
   return { registry, inference, app, executor };
@@ -138,4 +138,26 @@ describe('a worker executor that dies', () => {
       await inference.close();
     }
   });
+
+  it('hanging on one input: the run times out, only that field fails, and a fresh worker answers the rest', async () => {
+    const runTimeoutMs = 300;
+    const { executor, inference, app } = await workerApp(crashingWorker, runTimeoutMs);
+    try {
+      const inputs = sampleInputs(8, 1200);
+      inputs[5] = { ...inputs[5]!, payloadKb: HANG_MARKER };
+      const query = aliasedQuery(8, { model: () => GBDT });
+      // Without the timeout this would wait for the hung thread; the deadline is well under HANG_MS.
+      const result = await within(HANG_MS - 500, send<Record<string, Latency>>(app, query, aliasedVariables(inputs)));
+      const errors = errorsByPath(result);
+      expect([...errors.keys()]).toEqual(['a5']);
+      expect(errors.get('a5')!.extensions?.code).toBe('INFERENCE_FAILED');
+      const expected = await expectedGbdt(inputs);
+      for (let i = 0; i < 8; i++) if (i !== 5) expect(close(result.data![`a${i}`]!.p50Ms, expected[i]!)).toBe(true);
+      expect(executor.starts).toBeGreaterThan(1);
+    } finally {
+      // Let the retired, blocked threads finish before the file ends.
+      await new Promise((resolve) => setTimeout(resolve, HANG_MS));
+      await inference.close();
+    }
+  }, 20_000);
 });

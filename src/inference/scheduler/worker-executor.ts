@@ -1,7 +1,8 @@
 /**
  * Runs batches on a worker thread that holds its own session of the model. If the worker dies,
  * the runs it held fail (their rows get the run's error, nothing hangs) and the next run starts
- * a fresh worker.
+ * a fresh worker. A run that does not return within `runTimeoutMs` (a native run that hangs)
+ * fails the same way, and its worker is retired.
  */
 import { Worker } from 'node:worker_threads';
 import type { BatchExecutor } from './executor.ts';
@@ -14,12 +15,21 @@ interface PendingRun {
   reject: (error: Error) => void;
   /** The worker the run was posted to: only its death fails the run. */
   worker: Worker;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export interface WorkerExecutorOptions {
+  /** The worker script. Default the real one; fault tests hand in one that injects faults. */
+  workerFile?: URL;
+  /** Fail a run (and retire its worker) after this long; 0 = wait forever. Default 0. */
+  runTimeoutMs?: number;
 }
 
 export class WorkerExecutor implements BatchExecutor {
   readonly kind = 'worker' as const;
   readonly #setup: WorkerSetup;
   readonly #workerUrl: URL;
+  readonly #runTimeoutMs: number;
   #worker: Worker | undefined;
   #ready: Promise<Worker> | undefined;
   readonly #pending = new Map<number, PendingRun>();
@@ -28,10 +38,13 @@ export class WorkerExecutor implements BatchExecutor {
   /** Workers started so far (1 + restarts). */
   starts = 0;
 
-  /** `workerFile`: the worker script; tests hand in one that injects faults. */
-  constructor(setup: WorkerSetup, workerFile: URL = workerUrl) {
+  constructor(setup: WorkerSetup, { workerFile = workerUrl, runTimeoutMs = 0 }: WorkerExecutorOptions = {}) {
+    if (!Number.isFinite(runTimeoutMs) || runTimeoutMs < 0) {
+      throw new TypeError(`runTimeoutMs must be a non-negative number of milliseconds, but got: ${runTimeoutMs}`);
+    }
     this.#setup = setup;
     this.#workerUrl = workerFile;
+    this.#runTimeoutMs = runTimeoutMs;
   }
 
   /** Starts the worker and waits until its session is loaded. */
@@ -44,7 +57,8 @@ export class WorkerExecutor implements BatchExecutor {
     const worker = await this.#getWorker();
     const id = this.#nextId++;
     return new Promise<Float32Array>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, worker });
+      const timer = this.#runTimeoutMs > 0 ? setTimeout(() => this.#timeOut(worker), this.#runTimeoutMs) : undefined;
+      this.#pending.set(id, { resolve, reject, worker, timer });
       // A view on a larger buffer cannot be transferred alone; copy it first (rare: batches are packed fresh).
       const owned = packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed : packed.slice();
       worker.postMessage({ id, packed: owned, rows } satisfies WorkerRequest, [owned.buffer as ArrayBuffer]);
@@ -61,12 +75,24 @@ export class WorkerExecutor implements BatchExecutor {
   async terminate(): Promise<void> {
     const worker = this.#worker;
     if (!worker) return;
-    this.#worker = undefined;
-    this.#ready = undefined;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    this.#failPending(worker, 'the inference worker was stopped');
-    worker.postMessage({ stop: true } satisfies WorkerRequest);
+    this.#retire(worker, 'the inference worker was stopped');
     await exited;
+  }
+
+  // Private: a run past runTimeoutMs. Its worker may be stuck in native code: retire it (it exits
+  // if the run ever returns) and fail its runs now; the next run starts a fresh worker.
+  #timeOut(worker: Worker): void {
+    this.#retire(worker, `a run took longer than runTimeoutMs ${this.#runTimeoutMs} ms; the inference worker was retired`);
+  }
+
+  #retire(worker: Worker, reason: string): void {
+    if (this.#worker === worker) {
+      this.#worker = undefined;
+      this.#ready = undefined;
+    }
+    this.#failPending(worker, reason);
+    worker.postMessage({ stop: true } satisfies WorkerRequest);
   }
 
   /** After the batcher has gone idle (no native run in flight), so a hard terminate is safe. */
@@ -113,6 +139,7 @@ export class WorkerExecutor implements BatchExecutor {
     const run = this.#pending.get(message.id);
     if (!run) return;
     this.#pending.delete(message.id);
+    clearTimeout(run.timer);
     if ('output' in message) run.resolve(message.output);
     else run.reject(new Error(message.error));
   }
@@ -121,6 +148,7 @@ export class WorkerExecutor implements BatchExecutor {
     for (const [id, run] of this.#pending) {
       if (run.worker !== worker) continue;
       this.#pending.delete(id);
+      clearTimeout(run.timer);
       run.reject(new Error(reason));
     }
   }
