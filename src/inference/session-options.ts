@@ -1,7 +1,9 @@
 /**
- * onnxruntime session settings. Defaults were chosen by measurement on the 2-core target machine
- * (see README, "Session settings"): one intra-op thread beats two below batch 4096 there, because
- * the thread pool's hand-off costs more than the split saves on a small MLP.
+ * onnxruntime session settings. The defaults were chosen by measurement on the 2-core target
+ * machine (README, "Session settings"; `npm run bench:session`): alone, two intra-op threads run the
+ * GBDT's large batches 1.5x faster and change nothing for the MLP; but under load the second
+ * thread takes the core the JS thread needs, and the server answered ~30 % fewer requests with
+ * twice the event-loop delay. Graph optimization `all` is never slower than `basic`.
  */
 import type { InferenceSession } from 'onnxruntime-node';
 
