@@ -16,9 +16,8 @@ type Latency = { p50Ms: number; p95Ms: number } | null;
 
 const SECRET = 'secret-internal-detail /opt/models/xyz.onnx';
 
-/** Wraps a real model; `run` throws while `failing` is set. */
-class FailingRunner implements ModelRunner {
-  failing = true;
+/** Wraps a real model, delegating everything; the subclasses below change one thing. */
+class WrappedRunner implements ModelRunner {
   readonly inner: ModelRunner;
   constructor(inner: ModelRunner) {
     this.inner = inner;
@@ -33,28 +32,23 @@ class FailingRunner implements ModelRunner {
     return this.inner.warmedUp;
   }
   run(packed: Float32Array, rows: number): Promise<Float32Array> {
-    if (this.failing) return Promise.reject(new Error(SECRET));
     return this.inner.run(packed, rows);
   }
 }
 
-/** Wraps a real model; reading `warmedUp` throws a plain Error (a bug the schema did not expect). */
-class BrokenGetterRunner implements ModelRunner {
-  readonly inner: ModelRunner;
-  constructor(inner: ModelRunner) {
-    this.inner = inner;
+/** `run` throws while `failing` is set. */
+class FailingRunner extends WrappedRunner {
+  failing = true;
+  override run(packed: Float32Array, rows: number): Promise<Float32Array> {
+    if (this.failing) return Promise.reject(new Error(SECRET));
+    return super.run(packed, rows);
   }
-  get manifest() {
-    return this.inner.manifest;
-  }
-  get executionProvider() {
-    return this.inner.executionProvider;
-  }
-  get warmedUp(): boolean {
+}
+
+/** Reading `warmedUp` throws a plain Error (a bug the schema did not expect). */
+class BrokenGetterRunner extends WrappedRunner {
+  override get warmedUp(): boolean {
     throw new Error(SECRET);
-  }
-  run(packed: Float32Array, rows: number): Promise<Float32Array> {
-    return this.inner.run(packed, rows);
   }
 }
 
