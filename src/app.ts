@@ -2,33 +2,42 @@
  * Builds the predictql yoga app from loaded models. No port here: tests call `yoga.fetch`, and
  * `main.ts` serves it.
  */
+import type { Tracer } from '@opentelemetry/api';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import type { Config } from './config.ts';
-import { ModelRegistry } from './inference/registry.ts';
-import { InferenceService } from './inference/inference-service.ts';
-import type { Predictor } from './loaders/prediction-loaders.ts';
-import { SampleCatalog } from './samples/sample-catalog.ts';
+import { type BatchingMode, type Config, ConfigError, defaultEntityBindingsFile } from './config.ts';
+import { checkBindingsAgainstModels, type EntityBinding, readEntityBindings } from './federation/entity-bindings.ts';
+import { renderOfflineGraphiQL } from './graphiql.ts';
 import type { PredictQLContext } from './graphql/context.ts';
+import { defaultQuery } from './graphql/default-query.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { assertSameTask, taskFromManifest } from './graphql/task.ts';
-import { usePredictionLoaders } from './plugins/use-prediction-loaders.ts';
-import { TRACE_HEADER, usePredictionTrace, type TraceMode } from './plugins/use-prediction-trace.ts';
-import { useOverloadStatus } from './plugins/use-overload-status.ts';
-import { defaultQuery } from './graphql/default-query.ts';
-import type { BatchingMode } from './config.ts';
-import type { Tracer } from '@opentelemetry/api';
-import { useMetrics, type MetricsOptions } from './plugins/use-metrics.ts';
-import { useOpenTelemetrySpans } from './plugins/use-opentelemetry-spans.ts';
-import { useHealth } from './plugins/use-health.ts';
+import {
+  assertSomeProviderInstalled,
+  defaultInferenceOptions,
+  InferenceService,
+  ModelRegistry,
+  providerFallbackWarning,
+} from './inference/index.ts';
+import { INFERENCE_REPORT_HEADER, type InferenceReportMode } from './inference-report/inference-report.ts';
 import { ServerLifecycle } from './lifecycle.ts';
-import { assertSomeProviderInstalled, providerFallbackWarning } from './inference/execution-providers.ts';
-import { renderOfflineGraphiQL } from './graphiql.ts';
-import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
-import { useRequestLimits } from './plugins/use-request-limits.ts';
-import { usePredictionCost } from './plugins/use-prediction-cost.ts';
-import { useErrorStatus } from './plugins/use-error-status.ts';
+import type { Predictor } from './loaders/prediction-loaders.ts';
+import { useBatchLimit } from './plugins/use-batch-limit.ts';
 import { useBodySizeLimit } from './plugins/use-body-size-limit.ts';
-import { checkBindingsAgainstModels, defaultEntityBindingsFile, readEntityBindings, type EntityBinding } from './federation/entity-bindings.ts';
+import { useCsrfHeader } from './plugins/use-csrf-header.ts';
+import { useErrorStatus } from './plugins/use-error-status.ts';
+import { useHealth } from './plugins/use-health.ts';
+import { useInferenceReport } from './plugins/use-inference-report.ts';
+import { useMediaTypeCheck } from './plugins/use-media-type-check.ts';
+import { type MetricsOptions, useMetrics } from './plugins/use-metrics.ts';
+import { useOpenTelemetrySpans } from './plugins/use-opentelemetry-spans.ts';
+import { useOverloadStatus } from './plugins/use-overload-status.ts';
+import { usePredictionCost } from './plugins/use-prediction-cost.ts';
+import { usePredictionLoaders } from './plugins/use-prediction-loaders.ts';
+import { useRootRedirect } from './plugins/use-root-redirect.ts';
+import { useTokenLimit } from './plugins/use-token-limit.ts';
+import { useValidationLimits } from './plugins/use-validation-limits.ts';
+import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
+import { SampleCatalog } from './samples/sample-catalog.ts';
 
 export interface Services {
   registry: ModelRegistry;
@@ -51,7 +60,8 @@ export interface AppOptions {
   inference?: InferenceService;
   /** Bench only: `per-field` gives the naive one-run-per-field server for comparison. */
   batching?: BatchingMode;
-  trace?: TraceMode;
+  /** When responses carry `extensions.inference`. Default: on request (the x-predictql-trace header). */
+  inferenceReport?: InferenceReportMode;
   /** Federation entity bindings (see `src/federation/entity-bindings.ts`). Default: none. */
   entityBindings?: readonly EntityBinding[];
   logError?: (message: string, error: unknown) => void;
@@ -81,7 +91,10 @@ export async function loadServices(
   assertSomeProviderInstalled(config.session.executionProviders);
   // Sessions do not warn one by one: a CUDA fallback is one warning for all models (below).
   const registry = await ModelRegistry.load(config.modelsDir, { settings: config.session });
-  const fallback = providerFallbackWarning(registry.list(), config.session.executionProviders);
+  const fallback = providerFallbackWarning(
+    registry.list().map((m) => ({ name: m.manifest.name, executionProvider: m.executionProvider, providerFailures: m.providerFailures })),
+    config.session.executionProviders,
+  );
   if (fallback) warn(fallback);
   const defaultRunner = registry.get(config.defaultModel);
   if (!defaultRunner) {
@@ -97,12 +110,19 @@ export async function loadServices(
       : (config.entityBindings ?? { file: defaultEntityBindingsFile, explicit: false });
   const entityBindings = await readEntityBindings(bindingsFile.file, { explicit: bindingsFile.explicit });
   checkBindingsAgainstModels(bindingsFile.file, entityBindings, (name) => registry.get(name)?.manifest, registry.names);
+  for (const name of Object.keys(config.executors?.perModel ?? {})) {
+    if (!registry.get(name)) {
+      throw new ConfigError(
+        `PREDICTQL_EXECUTOR names a model that is not loaded (loaded: ${registry.names.join(', ')}), but got: ${JSON.stringify(name)}`,
+      );
+    }
+  }
   const batching = config.batching ?? 'cross-request';
   const inference = await InferenceService.create(registry, {
     scheduler: { ...config.scheduler, mergeRequests: batching === 'cross-request' },
-    defaultExecutor: config.executors?.default ?? 'auto',
+    defaultExecutor: config.executors?.default ?? defaultInferenceOptions.defaultExecutor,
     executors: config.executors?.perModel ?? {},
-    runTimeoutMs: config.runTimeoutMs ?? 0,
+    runTimeoutMs: config.runTimeoutMs ?? defaultInferenceOptions.runTimeoutMs,
   });
   return { registry, inference, catalog, defaultModel: config.defaultModel, batching, entityBindings };
 }
@@ -121,7 +141,7 @@ function predictorFor(batching: BatchingMode, registry: ModelRegistry, inference
 }
 
 export function createApp(options: AppOptions): PredictQLApp {
-  const { registry, catalog, defaultModel, trace = 'header', batching = 'cross-request', logError } = options;
+  const { registry, catalog, defaultModel, inferenceReport, batching = 'cross-request', logError } = options;
   const predictor = options.predictor ?? predictorFor(batching, registry, options.inference);
   const task = taskFromManifest(registry.get(defaultModel)!.manifest);
   // Metrics and batch spans observe the service that actually runs the jobs.
@@ -134,7 +154,7 @@ export function createApp(options: AppOptions): PredictQLApp {
     graphqlEndpoint: '/graphql',
     // useBodySizeLimit refuses (413) from Content-Length, or while a chunked body streams past the limit.
     maxRequestBodySize: false,
-    // Arrays of operations; useRequestLimits refuses (413) more than the limit, or any when it is 0.
+    // Arrays of operations; useBatchLimit refuses (413) more than the limit, or any when it is 0.
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
     // maskedErrors: yoga's default. Unexpected errors reach clients as "Unexpected error." with
     // the cause logged; NODE_ENV=development would add the cause to the response: never in production.
@@ -146,17 +166,22 @@ export function createApp(options: AppOptions): PredictQLApp {
       title: 'predictql',
       defaultQuery: defaultQuery(task),
       // A person exploring should see the batches that served their query.
-      headers: JSON.stringify({ [TRACE_HEADER]: '1' }, null, 2),
+      headers: JSON.stringify({ [INFERENCE_REPORT_HEADER]: '1' }, null, 2),
     },
     // GraphiQL's scripts and styles come with the page (no CDN): it works offline and behind firewalls.
     renderGraphiQL: renderOfflineGraphiQL,
     plugins: [
       useErrorStatus(),
+      useRootRedirect('/graphql'),
       useBodySizeLimit(limits.maxBodyBytes),
-      ...useRequestLimits({ limits, introspection: options.introspection ?? true }),
+      useMediaTypeCheck(),
+      useCsrfHeader(),
+      useBatchLimit(limits.maxBatchOperations),
+      useTokenLimit(limits.maxTokens),
+      ...useValidationLimits({ limits, introspection: options.introspection ?? true }),
       useHealth({ lifecycle, models: () => registry.list() }),
       ...(metrics === false ? [] : [useMetrics({ ...(metrics === true ? {} : metrics), inference })]),
-      usePredictionTrace({ mode: trace }),
+      useInferenceReport({ mode: inferenceReport }),
       // Before the loaders: they hand the operation's span reference to their jobs.
       useOpenTelemetrySpans({ tracer: options.tracer, inference }),
       // After metrics and spans, which then see the refusal; before any prediction is asked for.

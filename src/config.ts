@@ -4,17 +4,39 @@
  * value is checked at start; a bad one stops the server with a message that states the contract
  * and echoes what was given. `--help` lists every variable (helpText).
  */
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import type { ExecutionProviderName, GraphOptimizationLevel, SessionSettings } from './inference/session-options.ts';
-import type { TraceMode } from './plugins/use-prediction-trace.ts';
-import type { ExecutorChoice } from './inference/inference-service.ts';
-import type { SchedulerOptions } from './inference/scheduler/scheduler-options.ts';
+import { fileURLToPath } from 'node:url';
+import {
+  ConfigError,
+  defaultHost,
+  defaultModelName,
+  defaultPort,
+  defaultShutdownTimeoutMs,
+  flagName,
+  parseCommandLine,
+} from './config-variables.ts';
+import {
+  defaultInferenceOptions,
+  defaultSchedulerOptions,
+  defaultSessionSettings,
+  type ExecutionProviderName,
+  type ExecutorChoice,
+  type GraphOptimizationLevel,
+  type SchedulerOptions,
+  type SessionSettings,
+} from './inference/index.ts';
+import { defaultInferenceReportMode, type InferenceReportMode } from './inference-report/inference-report.ts';
 import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
-import { ConfigError, flagName, parseCommandLine } from './config-variables.ts';
-import { defaultEntityBindingsFile } from './federation/entity-bindings.ts';
 
-export { ConfigError, configVariables, flagName, helpText, parseCommandLine, type CommandLine, type ConfigVariable } from './config-variables.ts';
+export {
+  type CommandLine,
+  ConfigError,
+  type ConfigVariable,
+  configVariables,
+  flagName,
+  helpText,
+  parseCommandLine,
+} from './config-variables.ts';
 
 /**
  * `cross-request` (default): per-request loaders, and a scheduler merging concurrent requests.
@@ -30,7 +52,8 @@ export interface Config {
   /** The entity bindings file; `explicit` when it was asked for (then it must exist). */
   entityBindings: { file: string; explicit: boolean };
   defaultModel: string;
-  trace: TraceMode;
+  /** When responses carry `extensions.inference` (the inference report). */
+  inferenceReport: InferenceReportMode;
   session: SessionSettings;
   batching: BatchingMode;
   scheduler: Omit<SchedulerOptions, 'mergeRequests' | 'isolateFailures'>;
@@ -41,7 +64,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Serve GET /metrics. */
   metrics: boolean;
-  tracing: TracingConfig;
+  /** OpenTelemetry spans (exported elsewhere), from the standard OTEL_* variables. */
+  openTelemetry: OpenTelemetryConfig;
   /** Per-request limits: body size, tokens, depth, aliases, directives, batch, page size, predictions. */
   limits: RequestLimits;
   /** Answer `__schema`/`__type` (GraphiQL needs it); off also hides "Did you mean" suggestions. */
@@ -49,11 +73,13 @@ export interface Config {
 }
 
 /** OpenTelemetry tracing, from the standard OTEL_* variables: off unless an exporter is asked for. */
-export interface TracingConfig {
+export interface OpenTelemetryConfig {
   exporters: ('otlp' | 'console')[];
 }
 
 export const defaultModelsDir = fileURLToPath(new URL('../models', import.meta.url));
+/** The shipped example bindings (PREDICTQL_ENTITY_BINDINGS); a missing default file binds nothing. */
+export const defaultEntityBindingsFile = fileURLToPath(new URL('../schema/entity-bindings.json', import.meta.url));
 
 /**
  * The configuration from `env` and the command line `argv` (flags win). Throws ConfigError naming
@@ -65,45 +91,45 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
   const label = (name: string) => (name in values ? `${flagName(name)} (${name})` : name);
   const modelsDir = env.PREDICTQL_MODELS_DIR || defaultModelsDir;
   return {
-    port: getInteger(env, 'PORT', 4000, 0, 65535, label),
-    host: env.HOST || '0.0.0.0',
+    port: getInteger(env, 'PORT', defaultPort, 0, 65535, label),
+    host: env.HOST || defaultHost,
     modelsDir,
     samplesFile: env.PREDICTQL_SAMPLES_FILE || join(modelsDir, 'sample-requests.json'),
     entityBindings: env.PREDICTQL_ENTITY_BINDINGS
       ? { file: env.PREDICTQL_ENTITY_BINDINGS, explicit: true }
       : { file: defaultEntityBindingsFile, explicit: false },
-    defaultModel: env.PREDICTQL_DEFAULT_MODEL || 'request-latency',
-    trace: getChoice(env, 'PREDICTQL_TRACE', ['header', 'always', 'off'] as const, 'header', label),
+    defaultModel: env.PREDICTQL_DEFAULT_MODEL || defaultModelName,
+    inferenceReport: getChoice(env, 'PREDICTQL_INFERENCE_REPORT', ['header', 'always', 'off'] as const, defaultInferenceReportMode, label),
     session: {
-      intraOpThreads: getInteger(env, 'PREDICTQL_INTRA_OP_THREADS', 1, 1, 64, label),
-      interOpThreads: 1,
+      intraOpThreads: getInteger(env, 'PREDICTQL_INTRA_OP_THREADS', defaultSessionSettings.intraOpThreads, 1, 64, label),
+      interOpThreads: defaultSessionSettings.interOpThreads,
       graphOptimization: getChoice<GraphOptimizationLevel>(
         env,
         'PREDICTQL_GRAPH_OPTIMIZATION',
         ['disabled', 'basic', 'extended', 'all'],
-        'all',
+        defaultSessionSettings.graphOptimization,
         label,
       ),
       executionProviders: getProviders(env, label),
     },
     batching: getChoice(env, 'PREDICTQL_BATCHING', ['cross-request', 'per-request', 'per-field'] as const, 'cross-request', label),
     scheduler: {
-      maxBatchSize: getInteger(env, 'PREDICTQL_MAX_BATCH_SIZE', 4096, 1, 1_048_576, label),
-      maxQueueDelayMs: getInteger(env, 'PREDICTQL_MAX_QUEUE_DELAY_MS', 0, 0, 10_000, label),
-      maxQueueSize: getInteger(env, 'PREDICTQL_MAX_QUEUE_SIZE', 65_536, 1, 16_777_216, label),
-      queueTimeoutMs: getInteger(env, 'PREDICTQL_QUEUE_TIMEOUT_MS', 0, 0, 600_000, label),
+      maxBatchSize: getInteger(env, 'PREDICTQL_MAX_BATCH_SIZE', defaultSchedulerOptions.maxBatchSize, 1, 1_048_576, label),
+      maxQueueDelayMs: getInteger(env, 'PREDICTQL_MAX_QUEUE_DELAY_MS', defaultSchedulerOptions.maxQueueDelayMs, 0, 10_000, label),
+      maxQueueSize: getInteger(env, 'PREDICTQL_MAX_QUEUE_SIZE', defaultSchedulerOptions.maxQueueSize, 1, 16_777_216, label),
+      queueTimeoutMs: getInteger(env, 'PREDICTQL_QUEUE_TIMEOUT_MS', defaultSchedulerOptions.queueTimeoutMs, 0, 600_000, label),
     },
     executors: getExecutors(env, label),
-    runTimeoutMs: getInteger(env, 'PREDICTQL_RUN_TIMEOUT_MS', 30_000, 0, 600_000, label),
-    shutdownTimeoutMs: getInteger(env, 'PREDICTQL_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000, label),
+    runTimeoutMs: getInteger(env, 'PREDICTQL_RUN_TIMEOUT_MS', defaultInferenceOptions.runTimeoutMs, 0, 600_000, label),
+    shutdownTimeoutMs: getInteger(env, 'PREDICTQL_SHUTDOWN_TIMEOUT_MS', defaultShutdownTimeoutMs, 100, 600_000, label),
     metrics: getChoice(env, 'PREDICTQL_METRICS', ['on', 'off'] as const, 'on', label) === 'on',
-    tracing: getTracing(env),
+    openTelemetry: getOpenTelemetry(env),
     limits: getLimits(env, label),
     introspection: getChoice(env, 'PREDICTQL_INTROSPECTION', ['on', 'off'] as const, 'on', label) === 'on',
   };
 }
 
-function getTracing(env: NodeJS.ProcessEnv): TracingConfig {
+function getOpenTelemetry(env: NodeJS.ProcessEnv): OpenTelemetryConfig {
   const disabled = getChoice(env, 'OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false');
   for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
     const raw = env[name];
@@ -119,11 +145,14 @@ function getTracing(env: NodeJS.ProcessEnv): TracingConfig {
   } else {
     names = raw.split(',').map((s) => s.trim().toLowerCase());
     if (names.some((n) => !['otlp', 'console', 'none'].includes(n)) || new Set(names).size !== names.length) {
-      throw new ConfigError(`OTEL_TRACES_EXPORTER must be a comma-separated list of distinct exporters from otlp, console, none, but got: ${JSON.stringify(raw)}`);
+      throw new ConfigError(
+        `OTEL_TRACES_EXPORTER must be a comma-separated list of distinct exporters from otlp, console, ` +
+          `none, but got: ${JSON.stringify(raw)}`,
+      );
     }
     if (names.includes('none')) names = [];
   }
-  return { exporters: disabled === 'true' ? [] : (names as TracingConfig['exporters']) };
+  return { exporters: disabled === 'true' ? [] : (names as OpenTelemetryConfig['exporters']) };
 }
 
 type Label = (name: string) => string;
@@ -139,18 +168,26 @@ function getLimits(env: NodeJS.ProcessEnv, label: Label): RequestLimits {
     maxDirectives: getInteger(env, 'PREDICTQL_MAX_DIRECTIVES', d.maxDirectives, 0, 100_000, label),
     maxBatchOperations: getInteger(env, 'PREDICTQL_MAX_BATCH_OPERATIONS', d.maxBatchOperations, 0, 1000, label),
     maxPageSize: getInteger(env, 'PREDICTQL_MAX_PAGE_SIZE', d.maxPageSize, 1, 1_000_000, label),
-    maxPredictionsPerOperation: getInteger(env, 'PREDICTQL_MAX_PREDICTIONS_PER_OPERATION', d.maxPredictionsPerOperation, 1, 16_777_216, label),
+    maxPredictionsPerOperation: getInteger(
+      env,
+      'PREDICTQL_MAX_PREDICTIONS_PER_OPERATION',
+      d.maxPredictionsPerOperation,
+      1,
+      16_777_216,
+      label,
+    ),
   };
 }
 
 function getExecutors(env: NodeJS.ProcessEnv, label: Label): Config['executors'] {
   const raw = env.PREDICTQL_EXECUTOR;
   const choices = ['auto', 'main', 'worker'];
-  const result: Config['executors'] = { default: 'auto', perModel: {} };
+  const result: Config['executors'] = { default: defaultInferenceOptions.defaultExecutor, perModel: {} };
   if (raw === undefined || raw === '') return result;
   const fail = (): never => {
     throw new ConfigError(
-      `${label('PREDICTQL_EXECUTOR')} must be one of auto, main, worker, or a list like "model-a=main,model-b=worker", but got: ${JSON.stringify(raw)}`,
+      `${label('PREDICTQL_EXECUTOR')} must be one of auto, main, worker, or a list like "model-a=main,model-b=worker", ` +
+        `but got: ${JSON.stringify(raw)}`,
     );
   };
   for (const part of raw.split(',').map((s) => s.trim())) {
@@ -183,12 +220,13 @@ function getChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, choic
 
 function getProviders(env: NodeJS.ProcessEnv, label: Label): ExecutionProviderName[] {
   const raw = env.PREDICTQL_EXECUTION_PROVIDERS;
-  if (raw === undefined || raw === '') return ['cpu'];
+  if (raw === undefined || raw === '') return [...defaultSessionSettings.executionProviders];
   const names = raw.split(',').map((s) => s.trim().toLowerCase());
   const bad = names.filter((n) => n !== 'cpu' && n !== 'cuda');
   if (bad.length > 0 || new Set(names).size !== names.length) {
     throw new ConfigError(
-      `${label('PREDICTQL_EXECUTION_PROVIDERS')} must be a comma-separated list of distinct providers from cpu, cuda, but got: ${JSON.stringify(raw)}`,
+      `${label('PREDICTQL_EXECUTION_PROVIDERS')} must be a comma-separated list of distinct providers ` +
+        `from cpu, cuda, but got: ${JSON.stringify(raw)}`,
     );
   }
   return names as ExecutionProviderName[];

@@ -1,64 +1,114 @@
 /**
- * The error catalog: every error predictql puts in a GraphQL response has one of these codes in
- * `extensions.code`. Codes are part of the API; messages may be improved, codes may not change.
+ * The error catalog: every error predictql puts in a GraphQL response (or in the start-up 503)
+ * has one of these codes in `extensions.code`, and every such error is built here. Codes are part
+ * of the API; messages may be improved, codes may not change. docs/errors.md is generated from
+ * `errorCatalog` (`npm run docs`), and a test provokes every code through the real server.
  */
-import { createGraphQLError } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
-import type { FeatureProblem } from './inference/feature-validation.ts';
+import { createGraphQLError } from 'graphql-yoga';
+import type { FeatureProblem } from './inference/index.ts';
 
-export const ErrorCode = {
-  /** An argument or input value is outside what the model accepts (range, count, type). */
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  /** The `model` argument names no loaded model. */
-  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
-  /** onnxruntime failed the run that held this item; other runs are unaffected. */
-  INFERENCE_FAILED: 'INFERENCE_FAILED',
-  /** The model's queue is full (or the item waited too long): retry later. HTTP 503 when nothing else was answered. */
-  OVERLOADED: 'OVERLOADED',
+/** What a code means and the HTTP statuses of a response that carries it. */
+export interface ErrorEntry {
+  /** When the error happens, and what the client should do. */
+  when: string;
+  /**
+   * Statuses of a response carrying this code (with `Accept: application/graphql-response+json`):
+   * 200 when it sits on a field and the rest of the operation is answered.
+   */
+  statuses: readonly number[];
+}
 
-  // Request limits (src/plugins/use-request-limits.ts, use-prediction-cost.ts): refused before execution.
-  /** The document has more lexical tokens than PREDICTQL_MAX_TOKENS, or nests brackets deeper than the parser allows. HTTP 400. */
-  TOKEN_LIMIT_EXCEEDED: 'TOKEN_LIMIT_EXCEEDED',
-  /** An operation selects deeper than PREDICTQL_MAX_DEPTH (fragments flattened, introspection included). HTTP 400. */
-  DEPTH_LIMIT_EXCEEDED: 'DEPTH_LIMIT_EXCEEDED',
-  /** An operation has more aliases than PREDICTQL_MAX_ALIASES. HTTP 400. */
-  ALIAS_LIMIT_EXCEEDED: 'ALIAS_LIMIT_EXCEEDED',
-  /** The document uses more directives than PREDICTQL_MAX_DIRECTIVES. HTTP 400. */
-  DIRECTIVE_LIMIT_EXCEEDED: 'DIRECTIVE_LIMIT_EXCEEDED',
-  /** An operation would compute more predictions than PREDICTQL_MAX_PREDICTIONS_PER_OPERATION. HTTP 400. */
-  PREDICTION_LIMIT_EXCEEDED: 'PREDICTION_LIMIT_EXCEEDED',
-  /** An HTTP batch holds more operations than PREDICTQL_MAX_BATCH_OPERATIONS (or batching is off). HTTP 413. */
-  BATCH_LIMIT_EXCEEDED: 'BATCH_LIMIT_EXCEEDED',
-  /** `__schema`/`__type` asked while PREDICTQL_INTROSPECTION=off. HTTP 400. */
-  INTROSPECTION_DISABLED: 'INTROSPECTION_DISABLED',
-  /** A GET, or a POST a browser could send cross-site without a preflight, lacks the CSRF header. HTTP 403. */
-  CSRF_HEADER_REQUIRED: 'CSRF_HEADER_REQUIRED',
-  /** A POST whose Content-Type is none of JSON, GraphQL, form or multipart. HTTP 415. */
-  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+export const errorCatalog = {
+  // On a field: the rest of the operation is answered.
+  BAD_USER_INPUT: {
+    when:
+      'An input value is outside what the model accepts (range, NaN, a bad argument such as `first`): ' +
+      'on that field, 200. A variable that does not fit its type refuses the request: 400.',
+    statuses: [200, 400],
+  },
+  MODEL_NOT_FOUND: { when: '`model:` names no loaded model (the message lists the loaded ones). On that field.', statuses: [200] },
+  INFERENCE_FAILED: {
+    when:
+      'The model run that held this field failed; a merged run that fails is re-run in halves so ' +
+      'that only the rows at fault fail. Retrying may succeed. On that field; the cause is logged, ' +
+      'not sent.',
+    statuses: [200],
+  },
+  OVERLOADED: {
+    when:
+      "The model's queue is full, the item waited past PREDICTQL_QUEUE_TIMEOUT_MS, or the server " +
+      'is shutting down: retry after `extensions.retryAfterSeconds`. 503 with Retry-After when nothing ' +
+      'else of the operation was answered, else 200.',
+    statuses: [200, 503],
+  },
 
-  // Codes graphql-yoga itself gives (listed because clients see them; predictql keeps them as they are).
-  /** The body is larger than PREDICTQL_MAX_BODY_BYTES (Content-Length, or counted while streaming). HTTP 413. */
-  REQUEST_ENTITY_TOO_LARGE: 'REQUEST_ENTITY_TOO_LARGE',
-  /** Malformed request: invalid JSON, no query, wrong parameter types, GET mutation (405), other methods (405). HTTP 400/405. */
-  BAD_REQUEST: 'BAD_REQUEST',
-  /** The query is not GraphQL. HTTP 200 for `Accept: application/json`, 400 for `application/graphql-response+json`. */
-  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
-  /** The query does not fit the schema (unknown field, fragment cycle, ...). Statuses as GRAPHQL_PARSE_FAILED. */
-  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
-  /** Several operations and no (or an unknown) operationName. HTTP 400. */
-  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
-  /** A bug: the message is masked as "Unexpected error." and the cause logged (unless NODE_ENV=development). */
-  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
-} as const;
+  // Request limits (src/plugins/use-*-limit.ts, use-prediction-cost.ts): refused before execution.
+  TOKEN_LIMIT_EXCEEDED: {
+    when: 'The document has more lexical tokens than PREDICTQL_MAX_TOKENS, or nests brackets deeper than the parser allows.',
+    statuses: [400],
+  },
+  DEPTH_LIMIT_EXCEEDED: {
+    when: 'An operation selects deeper than PREDICTQL_MAX_DEPTH (fragments flattened, introspection included).',
+    statuses: [400],
+  },
+  ALIAS_LIMIT_EXCEEDED: { when: 'An operation has more aliases than PREDICTQL_MAX_ALIASES.', statuses: [400] },
+  DIRECTIVE_LIMIT_EXCEEDED: { when: 'The document uses more directives than PREDICTQL_MAX_DIRECTIVES.', statuses: [400] },
+  PREDICTION_LIMIT_EXCEEDED: {
+    when: 'An operation would compute more predictions than PREDICTQL_MAX_PREDICTIONS_PER_OPERATION (counted before execution).',
+    statuses: [400],
+  },
+  BATCH_LIMIT_EXCEEDED: {
+    when: 'An HTTP batch holds more operations than PREDICTQL_MAX_BATCH_OPERATIONS (or batching is off).',
+    statuses: [413],
+  },
+  INTROSPECTION_DISABLED: { when: '`__schema`/`__type` asked while PREDICTQL_INTROSPECTION=off.', statuses: [400] },
+  CSRF_HEADER_REQUIRED: {
+    when: 'A GET, or a POST a browser could send cross-site without a preflight, lacks the CSRF header.',
+    statuses: [403],
+  },
+  UNSUPPORTED_MEDIA_TYPE: { when: 'A POST whose Content-Type is none of JSON, GraphQL, form or multipart.', statuses: [415] },
+  REQUEST_ENTITY_TOO_LARGE: {
+    when: 'The body is larger than PREDICTQL_MAX_BODY_BYTES (Content-Length, or counted while streaming).',
+    statuses: [413],
+  },
+  SERVER_STARTING: {
+    when: 'The server is listening but its models are still loading (GET /ready says the same): retry shortly.',
+    statuses: [503],
+  },
 
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+  // Codes graphql-yoga and graphql-js give (listed because clients see them; kept as they are).
+  BAD_REQUEST: {
+    when:
+      'Malformed request: invalid JSON, no query, wrong parameter types, an empty batch, a bad Content-Length ' +
+      '(400); a mutation over GET or another method (405); an operation type the schema lacks (400).',
+    statuses: [400, 405],
+  },
+  GRAPHQL_PARSE_FAILED: { when: 'The query is not GraphQL (200 for `Accept: application/json`).', statuses: [400] },
+  GRAPHQL_VALIDATION_FAILED: {
+    when: 'The query does not fit the schema: unknown field, fragment cycle, ... (200 for `Accept: application/json`).',
+    statuses: [400],
+  },
+  OPERATION_RESOLUTION_FAILURE: { when: 'Several operations and no (or an unknown) operationName.', statuses: [400] },
+  INTERNAL_SERVER_ERROR: {
+    when:
+      'A bug: the message is masked as "Unexpected error." and the cause logged (unless NODE_ENV=development). ' +
+      'On that field when a resolver failed.',
+    statuses: [200, 500],
+  },
+} as const satisfies Record<string, ErrorEntry>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** `ErrorCode.BAD_USER_INPUT === 'BAD_USER_INPUT'`, for every code of the catalog. */
+export const ErrorCode = Object.fromEntries(Object.keys(errorCatalog).map((code) => [code, code])) as { readonly [C in ErrorCode]: C };
 
 /**
  * The HTTP status of the codes that refuse a whole request, whatever the client's Accept header
  * (`useErrorStatus` enforces it: yoga would answer 200 to `Accept: application/json` for errors
  * raised while parsing or validating).
  */
-export const requestErrorStatus: Readonly<Partial<Record<ErrorCode, number>>> = {
+export const requestErrorStatus = {
   TOKEN_LIMIT_EXCEEDED: 400,
   DEPTH_LIMIT_EXCEEDED: 400,
   ALIAS_LIMIT_EXCEEDED: 400,
@@ -68,13 +118,30 @@ export const requestErrorStatus: Readonly<Partial<Record<ErrorCode, number>>> = 
   BATCH_LIMIT_EXCEEDED: 413,
   CSRF_HEADER_REQUIRED: 403,
   UNSUPPORTED_MEDIA_TYPE: 415,
-};
+  REQUEST_ENTITY_TOO_LARGE: 413,
+} as const satisfies Partial<Record<ErrorCode, number>>;
+
+/** The status of an operation that got nothing but OVERLOADED errors (and of the start-up answer). */
+export const UNAVAILABLE_STATUS = 503;
 
 /** A request refused as a whole (a limit, CSRF, media type): the code's status, `details` in extensions. */
-export function requestRefused(code: keyof typeof requestErrorStatus, message: string, details: Record<string, unknown> = {}): GraphQLError {
+export function requestRefused(
+  code: keyof typeof requestErrorStatus,
+  message: string,
+  details: Record<string, unknown> = {},
+): GraphQLError {
   return createGraphQLError(message, {
     extensions: { code, ...details, http: { status: requestErrorStatus[code], spec: false } },
   });
+}
+
+/** A malformed request (yoga's own code for the same): 400 unless said otherwise. */
+export function badRequest(message: string, status = 400): GraphQLError {
+  return createGraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST, http: { status } } });
+}
+
+export function bodyTooLarge(maxBytes: number): GraphQLError {
+  return requestRefused('REQUEST_ENTITY_TOO_LARGE', `Request body too large: the limit is ${maxBytes} bytes (PREDICTQL_MAX_BODY_BYTES).`);
 }
 
 export function badFeatureInput(model: string, problems: readonly FeatureProblem[]): GraphQLError {
@@ -93,7 +160,9 @@ export function badArgument(argument: string, contract: string, value: unknown):
 export function modelNotFound(name: string, available: readonly string[]): GraphQLError {
   return createGraphQLError(
     `No model named "${name}". Loaded models: ${available.map((n) => `"${n}"`).join(', ')}. See the \`models\` query.`,
-    { extensions: { code: ErrorCode.MODEL_NOT_FOUND, model: name } },
+    {
+      extensions: { code: ErrorCode.MODEL_NOT_FOUND, model: name },
+    },
   );
 }
 
@@ -103,16 +172,52 @@ export function modelNotFound(name: string, available: readonly string[]): Graph
 export function inferenceFailed(model: string, batchSize: number): GraphQLError {
   return createGraphQLError(
     `The model "${model}" failed to run the batch of ${batchSize} item(s) that held this field. Retrying may succeed.`,
-    { extensions: { code: ErrorCode.INFERENCE_FAILED, model } },
+    {
+      extensions: { code: ErrorCode.INFERENCE_FAILED, model },
+    },
   );
-}
-
-function formatValue(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 export function overloaded(model: string, reason: string, retryAfterMs: number): GraphQLError {
   return createGraphQLError(`${reason} Retry after ${Math.ceil(retryAfterMs / 1000)} s.`, {
     extensions: { code: ErrorCode.OVERLOADED, model, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
   });
+}
+
+/** The body of the answer to any GraphQL request while the models load (before the app exists). */
+export function serverStartingBody(): { errors: { message: string; extensions: { code: ErrorCode } }[] } {
+  return {
+    errors: [{ message: 'predictql is starting: its models are loading. Retry shortly.', extensions: { code: ErrorCode.SERVER_STARTING } }],
+  };
+}
+
+/** The same error with a code (and a status) added: for errors graphql-js raises without one. */
+export function withCode(error: GraphQLError, code: ErrorCode, status: number): GraphQLError {
+  return rebuilt(error, error.message, { ...error.extensions, code, http: { status } });
+}
+
+/** The same error answered with `status` (and response headers): e.g. 503 + Retry-After. */
+export function withHttpStatus(error: GraphQLError, status: number, headers: Record<string, string> = {}): GraphQLError {
+  return rebuilt(error, error.message, { ...error.extensions, http: { status, headers } });
+}
+
+/** The same error, its message prefixed with `context` and `extensions` added (code kept). */
+export function withContext(error: GraphQLError, context: string, extensions: Record<string, unknown>): GraphQLError {
+  return rebuilt(error, `${context} ${error.message}`, { ...error.extensions, ...extensions });
+}
+
+// Private: a GraphQLError is immutable; a changed one keeps its locations, path and cause.
+function rebuilt(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
+  return createGraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError ?? undefined,
+    extensions,
+  });
+}
+
+function formatValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -5,6 +5,7 @@
  * keep-alive connections.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { serverStartingBody, UNAVAILABLE_STATUS } from './errors.ts';
 import type { ServerLifecycle } from './lifecycle.ts';
 
 export class HttpServer {
@@ -88,5 +89,5 @@ function startingResponse(req: IncomingMessage, res: ServerResponse): void {
   };
   if (path === '/health') send(200, { status: 'ok' });
   else if (path === '/ready') send(503, { status: 'not ready', reason: 'loading models' });
-  else send(503, { errors: [{ message: 'predictql is starting: its models are loading. Retry shortly.' }] }, { 'retry-after': '1' });
+  else send(UNAVAILABLE_STATUS, serverStartingBody(), { 'retry-after': '1' });
 }

@@ -11,7 +11,7 @@ import { appOptions, createApp, loadServices, type Services } from './app.ts';
 import { ConfigError, helpText, parseCommandLine, readConfig } from './config.ts';
 import { HttpServer } from './http-server.ts';
 import { ServerLifecycle } from './lifecycle.ts';
-import { startTracing } from './tracing/otel-setup.ts';
+import { startTracing } from './opentelemetry/start-tracing.ts';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -24,8 +24,8 @@ async function main(): Promise<void> {
   const http = new HttpServer(lifecycle);
   const port = await http.listen(config.port, config.host);
   console.log(`predictql: listening on ${config.host}:${port}, loading models`);
-  const tracing = startTracing(config.tracing);
-  if (tracing) console.log(`predictql: OpenTelemetry tracing on (${config.tracing.exporters.join(', ')})`);
+  const tracing = startTracing(config.openTelemetry);
+  if (tracing) console.log(`predictql: OpenTelemetry tracing on (${config.openTelemetry.exporters.join(', ')})`);
 
   let services: Services | undefined;
   let stopping = false;
@@ -39,7 +39,8 @@ async function main(): Promise<void> {
     lifecycle.drain();
     const timer = setTimeout(() => {
       console.error(
-        `predictql: shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS ${config.shutdownTimeoutMs} ms (${http.inFlight} request(s) in flight); exiting 1`,
+        `predictql: shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS ${config.shutdownTimeoutMs} ` +
+          `ms (${http.inFlight} request(s) in flight); exiting 1`,
       );
       http.closeAllConnections();
       process.exit(1);
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   if (stopping) return; // a signal came while loading: the drain above exits
   const yoga = createApp(
     appOptions(services, {
-      trace: config.trace,
+      inferenceReport: config.inferenceReport,
       metrics: config.metrics,
       limits: config.limits,
       introspection: config.introspection,

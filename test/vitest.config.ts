@@ -1,6 +1,6 @@
-import { defineConfig } from 'vitest/config';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
 
 // The code runs TypeScript natively (Node ≥ 22.18 type stripping), in workers too: a system Node 20
 // would fail in confusing ways. `npm test` puts the pinned Node 24 first on PATH.

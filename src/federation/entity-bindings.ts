@@ -18,11 +18,9 @@
  * }
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import type { ModelManifest } from '../inference/manifest.ts';
+import type { ModelManifest } from '../inference/index.ts';
 
 export const ENTITY_BINDINGS_VARIABLE = 'PREDICTQL_ENTITY_BINDINGS';
-export const defaultEntityBindingsFile = fileURLToPath(new URL('../../schema/entity-bindings.json', import.meta.url));
 
 /** The types a key field may have; the owner's key field must have the same type. */
 export const KEY_TYPES = ['ID!', 'String!', 'Int!'] as const;
@@ -60,8 +58,21 @@ export interface EntityBinding {
  * take one. A test keeps this list in step with the schema.
  */
 export const RESERVED_TYPE_NAMES: ReadonlySet<string> = new Set([
-  'Query', 'Mutation', 'Subscription', 'String', 'Float', 'Int', 'Boolean', 'ID',
-  'Model', 'ModelFeature', 'ModelOutput', 'LatencyFeatures', 'LatencyFeaturesInput', 'LatencyPrediction', 'SampleRequest',
+  'Query',
+  'Mutation',
+  'Subscription',
+  'String',
+  'Float',
+  'Int',
+  'Boolean',
+  'ID',
+  'Model',
+  'ModelFeature',
+  'ModelOutput',
+  'LatencyFeatures',
+  'LatencyFeaturesInput',
+  'LatencyPrediction',
+  'SampleRequest',
 ]);
 
 export class EntityBindingsError extends Error {
@@ -81,7 +92,10 @@ export async function readEntityBindings(file: string, { explicit = true } = {})
     text = await readFile(file, 'utf8');
   } catch (error) {
     if (!explicit && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new EntityBindingsError(file, `cannot be read as the entity bindings file (${(error as Error).message}); set ${ENTITY_BINDINGS_VARIABLE} to a readable file`);
+    throw new EntityBindingsError(
+      file,
+      `cannot be read as the entity bindings file (${(error as Error).message}); set ${ENTITY_BINDINGS_VARIABLE} to a readable file`,
+    );
   }
   let raw: unknown;
   try {
@@ -100,7 +114,8 @@ export function parseEntityBindings(source: string, raw: unknown): EntityBinding
   if (!isObject(raw) || !Array.isArray(raw.bindings)) fail(`must be a JSON object { "bindings": [...] }, but got: ${show(raw)}`);
   const root = raw as { bindings: unknown[] };
   for (const key of Object.keys(root)) {
-    if (key !== 'bindings' && !key.startsWith('$')) fail(`has an unknown key ${show(key)}; the only key is "bindings" (keys starting with "$" are comments)`);
+    if (key !== 'bindings' && !key.startsWith('$'))
+      fail(`has an unknown key ${show(key)}; the only key is "bindings" (keys starting with "$" are comments)`);
   }
   const bindings = root.bindings.map((entry, i) => parseBinding(`bindings[${i}]`, entry, fail));
   checkAcrossBindings(bindings, fail);
@@ -118,17 +133,27 @@ export function checkBindingsAgainstModels(
     const at = `bindings[${i}]`;
     const manifest = manifestOf(binding.model);
     if (!manifest) {
-      throw new EntityBindingsError(source, `${at}.model must name a loaded model (${modelNames.join(', ')}), but got: ${show(binding.model)}`);
+      throw new EntityBindingsError(
+        source,
+        `${at}.model must name a loaded model (${modelNames.join(', ')}), but got: ${show(binding.model)}`,
+      );
     }
     const wanted = manifest.features.map((f) => f.name);
     for (const { feature } of binding.features) {
       if (!wanted.includes(feature)) {
-        throw new EntityBindingsError(source, `${at}.features.${feature} must be a feature of model "${binding.model}" (${wanted.join(', ')}), but got: ${show(feature)}`);
+        throw new EntityBindingsError(
+          source,
+          `${at}.features.${feature} must be a feature of model "${binding.model}" (${wanted.join(', ')}), but got: ${show(feature)}`,
+        );
       }
     }
     const missing = wanted.filter((name) => !binding.features.some((s) => s.feature === name));
     if (missing.length > 0) {
-      throw new EntityBindingsError(source, `${at}.features must map every feature of model "${binding.model}" to a field of ${binding.entity}, but lacks: ${missing.join(', ')}`);
+      throw new EntityBindingsError(
+        source,
+        `${at}.features must map every feature of model "${binding.model}" to a field of ${binding.entity}, ` +
+          `but lacks: ${missing.join(', ')}`,
+      );
     }
   });
 }
@@ -138,17 +163,22 @@ function parseBinding(at: string, entry: unknown, fail: (problem: string) => nev
   if (!isObject(entry)) fail(`${at} must be an object { entity, key, model, field, features }, but got: ${show(entry)}`);
   const b = entry as Record<string, unknown>;
   for (const key of Object.keys(b)) {
-    if (!BINDING_KEYS.includes(key) && !key.startsWith('$')) fail(`${at} has an unknown key ${show(key)}; the keys are: ${BINDING_KEYS.join(', ')}`);
+    if (!BINDING_KEYS.includes(key) && !key.startsWith('$'))
+      fail(`${at} has an unknown key ${show(key)}; the keys are: ${BINDING_KEYS.join(', ')}`);
   }
   const entity = graphQLName(`${at}.entity`, b.entity, 'a GraphQL type name', fail);
   if (RESERVED_TYPE_NAMES.has(entity) || entity.startsWith('_')) {
-    fail(`${at}.entity must not be a type predictql defines or a reserved name (${[...RESERVED_TYPE_NAMES].join(', ')}, or starting with "_"), but got: ${show(entity)}`);
+    fail(
+      `${at}.entity must not be a type predictql defines or a reserved name (${[...RESERVED_TYPE_NAMES].join(', ')}, ` +
+        `or starting with "_"), but got: ${show(entity)}`,
+    );
   }
   const key = parseKey(`${at}.key`, b.key, fail);
   if (typeof b.model !== 'string' || b.model === '') fail(`${at}.model must be a model name, but got: ${show(b.model)}`);
   const field = graphQLName(`${at}.field`, b.field, `the name of the field to add to ${entity}`, fail);
   if (field.startsWith('__')) fail(`${at}.field must not start with "__" (reserved by GraphQL), but got: ${show(field)}`);
-  if (b.description !== undefined && typeof b.description !== 'string') fail(`${at}.description must be a string, but got: ${show(b.description)}`);
+  if (b.description !== undefined && typeof b.description !== 'string')
+    fail(`${at}.description must be a string, but got: ${show(b.description)}`);
   if (!isObject(b.features) || Object.keys(b.features).length === 0) {
     fail(`${at}.features must be an object mapping each model feature to a field of ${entity}, but got: ${show(b.features)}`);
   }
@@ -159,20 +189,30 @@ function parseBinding(at: string, entry: unknown, fail: (problem: string) => nev
   names.set(field, `${at}.field`);
   for (const source of features) {
     const other = names.get(source.field);
-    if (other) fail(`${at}.features.${source.feature} must name a field of ${entity} no other part of the binding uses, but ${other} already uses: ${show(source.field)}`);
+    if (other)
+      fail(
+        `${at}.features.${source.feature} must name a field of ${entity} no other part of the binding ` +
+          `uses, but ${other} already uses: ${show(source.field)}`,
+      );
     names.set(source.field, `${at}.features.${source.feature}`);
   }
   return { entity, key, model: b.model as string, field, description: b.description as string | undefined, features };
 }
 
 function parseKey(at: string, value: unknown, fail: (problem: string) => never): KeyField[] {
-  const contract = `a space-separated list of key fields ("id", "region id") of type ID!, or an object of field to type (${KEY_TYPES.join(', ')})`;
+  const types = KEY_TYPES.join(', ');
+  const contract = `a space-separated list of key fields ("id", "region id") of type ID!, or an object of field to type (${types})`;
   let fields: KeyField[] = [];
   if (typeof value === 'string') {
-    fields = value.trim().split(/\s+/).filter(Boolean).map((name) => ({ name, type: 'ID!' }));
+    fields = value
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((name) => ({ name, type: 'ID!' }));
   } else if (isObject(value)) {
     fields = Object.entries(value).map(([name, type]) => {
-      if (!(KEY_TYPES as readonly unknown[]).includes(type)) fail(`${at}.${name} must be one of ${KEY_TYPES.join(', ')}, but got: ${show(type)}`);
+      if (!(KEY_TYPES as readonly unknown[]).includes(type))
+        fail(`${at}.${name} must be one of ${KEY_TYPES.join(', ')}, but got: ${show(type)}`);
       return { name, type: type as KeyType };
     });
   }
@@ -182,7 +222,9 @@ function parseKey(at: string, value: unknown, fail: (problem: string) => never):
 }
 
 function parseFeatureSource(at: string, feature: string, value: unknown, entity: string, fail: (problem: string) => never): FeatureSource {
-  const contract = `must name a field of ${entity} (a GraphQL name, or { "field": name, "type": ${FEATURE_FIELD_TYPES.map((t) => `"${t}"`).join(' | ')} })`;
+  const contract =
+    `must name a field of ${entity} (a GraphQL name, or { "field": name, "type": ${FEATURE_FIELD_TYPES.map((t) => `"${t}"`).join(' | ')} ` +
+    `})`;
   if (!GRAPHQL_NAME.test(feature)) fail(`${at} must be keyed by a model feature name, but got: ${show(feature)}`);
   if (typeof value === 'string' && GRAPHQL_NAME.test(value)) return { feature, field: value, type: 'Float!' };
   if (isObject(value) && Object.keys(value).every((k) => k === 'field' || k === 'type')) {
@@ -203,7 +245,10 @@ function checkAcrossBindings(bindings: readonly EntityBinding[], fail: (problem:
     const first = firstOf.get(binding.entity);
     if (!first) firstOf.set(binding.entity, { at, binding });
     else if (keyText(first.binding.key) !== keyText(binding.key)) {
-      fail(`${at}.key must equal ${first.at}.key (both bind ${binding.entity}): ${keyText(first.binding.key)}, but got: ${keyText(binding.key)}`);
+      fail(
+        `${at}.key must equal ${first.at}.key (both bind ${binding.entity}): ${keyText(first.binding.key)}, ` +
+          `but got: ${keyText(binding.key)}`,
+      );
     }
     const uses: [string, string, 'added' | FeatureFieldType][] = [
       [`${at}.field`, binding.field, 'added'],
@@ -212,7 +257,8 @@ function checkAcrossBindings(bindings: readonly EntityBinding[], fail: (problem:
     for (const [where, field, kind] of uses) {
       const coordinate = `${binding.entity}.${field}`;
       const seen = fieldUse.get(coordinate);
-      if (seen && (kind === 'added' || seen.kind === 'added')) fail(`${where} must not add or read ${coordinate}, which ${seen.at} already ${seen.kind === 'added' ? 'adds' : 'reads'}`);
+      if (seen && (kind === 'added' || seen.kind === 'added'))
+        fail(`${where} must not add or read ${coordinate}, which ${seen.at} already ${seen.kind === 'added' ? 'adds' : 'reads'}`);
       if (seen && seen.kind !== kind) fail(`${where} must give ${coordinate} the type ${seen.kind} as ${seen.at} does, but got: ${kind}`);
       if (!seen) fieldUse.set(coordinate, { at: where, kind });
     }
@@ -224,7 +270,8 @@ function keyText(key: readonly KeyField[]): string {
 }
 
 function graphQLName(at: string, value: unknown, what: string, fail: (problem: string) => never): string {
-  if (typeof value !== 'string' || !GRAPHQL_NAME.test(value)) fail(`${at} must be ${what} (/^[_A-Za-z][_0-9A-Za-z]*$/), but got: ${show(value)}`);
+  if (typeof value !== 'string' || !GRAPHQL_NAME.test(value))
+    fail(`${at} must be ${what} (/^[_A-Za-z][_0-9A-Za-z]*$/), but got: ${show(value)}`);
   return value as string;
 }
 

@@ -4,12 +4,12 @@
  * one definition function per type.
  */
 import SchemaBuilder from '@pothos/core';
-import TracingPlugin from '@pothos/plugin-tracing';
 // Federation prints @key/@external/@requires through the directives plugin: without it they vanish.
 import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
+import TracingPlugin from '@pothos/plugin-tracing';
 import type { PredictQLContext } from './context.ts';
-import { tracePredictionResolver } from './trace-resolver.ts';
+import { timePredictionResolver } from './time-prediction-resolver.ts';
 
 export interface BuilderTypes {
   Context: PredictQLContext;
@@ -26,7 +26,7 @@ export function createBuilder() {
     tracing: {
       // Only fields marked `tracing: true` (the prediction fields) are wrapped.
       default: false,
-      wrap: (resolver, _options, config) => tracePredictionResolver(resolver, `${config.parentType}.${config.name}`),
+      wrap: (resolver, _options, config) => timePredictionResolver(resolver, `${config.parentType}.${config.name}`),
     },
   });
 }

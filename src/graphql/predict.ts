@@ -3,11 +3,9 @@
  * manifest, then ask the request's loader. Errors are GraphQL errors for this field alone.
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import type { ModelRunner } from '../inference/model-session.ts';
-import { toFeatureRow } from '../inference/feature-validation.ts';
 import { badFeatureInput, modelNotFound } from '../errors.ts';
-import { rowKey } from '../samples/sample-catalog.ts';
-import type { PredictionSite } from '../tracing/inference-trace.ts';
+import { type ModelRunner, rowKey, toFeatureRow } from '../inference/index.ts';
+import type { PredictionSite } from '../inference-report/inference-report.ts';
 import type { PredictQLContext } from './context.ts';
 
 /** A model's output row as the schema sees it: `values[i]` is the manifest's `outputs[i]`. */
@@ -49,13 +47,13 @@ export function predictRow(
   info: GraphQLResolveInfo,
   pathSuffix?: number,
 ): Prediction | Promise<Prediction> {
-  const site = context.inferenceTrace ? siteOf(info, pathSuffix) : undefined;
+  const site = context.inferenceReport ? siteOf(info, pathSuffix) : undefined;
   const primed = context.predictions.peek(model.manifest.name, key, site);
   if (primed) return { values: primed, model };
   return context.predictions.load(model.manifest.name, row, key, site).then((values) => ({ values, model }));
 }
 
-// Private: the field coordinate and response path, computed only for traced requests.
+// Private: the field coordinate and response path, computed only when the response is reported.
 function siteOf(info: GraphQLResolveInfo, pathSuffix?: number): PredictionSite {
   const keys: (string | number)[] = [];
   for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) keys.push(p.key);

@@ -10,23 +10,23 @@
  * apply to (memoised), so a fragment "bomb" cannot make the count itself expensive.
  */
 import {
-  getDirectiveValues,
-  GraphQLIncludeDirective,
-  GraphQLSkipDirective,
-  isAbstractType,
-  isObjectType,
-  Kind,
-  valueFromASTUntyped,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
+  GraphQLIncludeDirective,
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLSchema,
+  GraphQLSkipDirective,
+  getDirectiveValues,
+  getNamedType,
+  isAbstractType,
+  isObjectType,
+  Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  getNamedType,
+  valueFromASTUntyped,
 } from 'graphql';
 
 /** The object type every prediction field returns. */
@@ -71,7 +71,8 @@ class CostWalk {
     this.#variables = {};
     for (const v of operation.variableDefinitions ?? []) {
       const given = input.variables?.[v.variable.name.value];
-      this.#variables[v.variable.name.value] = given !== undefined ? given : v.defaultValue ? valueFromASTUntyped(v.defaultValue) : undefined;
+      this.#variables[v.variable.name.value] =
+        given !== undefined ? given : v.defaultValue ? valueFromASTUntyped(v.defaultValue) : undefined;
     }
   }
 
@@ -110,7 +111,12 @@ class CostWalk {
     const own = named.name === PREDICTION_TYPE ? 1 : 0;
     if (node.name.value === '_entities' && parent === this.#schema.getQueryType()) return this.#entities(node, definition);
     const size = this.#listSize(node, definition, parent as GraphQLObjectType);
-    const below = node.selectionSet && !isAbstractType(named) ? this.selectionSet(node.selectionSet, named) : node.selectionSet ? this.#mostOfPossible(node.selectionSet, named) : 0;
+    const below =
+      node.selectionSet && !isAbstractType(named)
+        ? this.selectionSet(node.selectionSet, named)
+        : node.selectionSet
+          ? this.#mostOfPossible(node.selectionSet, named)
+          : 0;
     return size * (own + below);
   }
 

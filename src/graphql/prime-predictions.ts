@@ -6,15 +6,15 @@
  * per field was the largest GraphQL cost of a batched list (npm run bench).
  */
 import {
+  type GraphQLField,
+  GraphQLIncludeDirective,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  GraphQLSkipDirective,
   getArgumentValues,
   getDirectiveValues,
   getNamedType,
-  GraphQLIncludeDirective,
-  GraphQLSkipDirective,
   Kind,
-  type GraphQLField,
-  type GraphQLObjectType,
-  type GraphQLResolveInfo,
   type SelectionSetNode,
 } from 'graphql';
 import type { SampleRequest } from '../samples/sample-catalog.ts';
@@ -75,7 +75,7 @@ function addModel(
 
 function isIncluded(node: Parameters<typeof getDirectiveValues>[1], info: GraphQLResolveInfo): boolean {
   return (
-    getDirectiveValues(GraphQLSkipDirective, node, info.variableValues)?.['if'] !== true &&
-    getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues)?.['if'] !== false
+    getDirectiveValues(GraphQLSkipDirective, node, info.variableValues)?.if !== true &&
+    getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues)?.if !== false
   );
 }

@@ -4,25 +4,29 @@
  * are entity bindings); served alone it answers every query as before.
  */
 import type { GraphQLSchema } from 'graphql';
+import type { EntityBinding } from '../federation/entity-bindings.ts';
 import { createBuilder } from './builder.ts';
 import type { PredictionTask } from './task.ts';
-import { defineModelTypes } from './types/model.ts';
+import { defineEntityTypes } from './types/entities.ts';
 import { defineLatencyFeatures } from './types/latency-features.ts';
 import { defineLatencyPrediction } from './types/latency-prediction.ts';
-import { defineSampleRequest } from './types/sample-request.ts';
+import { defineModelTypes } from './types/model.ts';
 import { defineQuery } from './types/query.ts';
-import type { EntityBinding } from '../federation/entity-bindings.ts';
-import { defineEntityTypes } from '../federation/entity-types.ts';
+import { defineSampleRequest } from './types/sample-request.ts';
 
 /** The Federation spec version of the `@link` the subgraph SDL carries. */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
 
 export interface SchemaOptions {
-  /** Largest `sampleRequests(first:)`. Default MAX_SAMPLE_PAGE (5000). */
+  /** Largest `sampleRequests(first:)`. Default: defaultRequestLimits.maxPageSize. */
   maxPageSize?: number;
 }
 
-export function buildSchema(task: PredictionTask, entityBindings: readonly EntityBinding[] = [], options: SchemaOptions = {}): GraphQLSchema {
+export function buildSchema(
+  task: PredictionTask,
+  entityBindings: readonly EntityBinding[] = [],
+  options: SchemaOptions = {},
+): GraphQLSchema {
   const builder = createBuilder();
   const Model = defineModelTypes(builder);
   const { LatencyFeaturesInput, LatencyFeatures } = defineLatencyFeatures(builder, task);

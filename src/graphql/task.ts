@@ -3,7 +3,7 @@
  * feature names become the input fields, its output names the prediction fields. Every other
  * model served beside it must agree, or the server refuses to start.
  */
-import type { FeatureSpec, ModelManifest, OutputSpec } from '../inference/manifest.ts';
+import type { FeatureSpec, ModelManifest, OutputSpec } from '../inference/index.ts';
 
 export interface PredictionTask {
   defaultModel: string;
@@ -21,7 +21,8 @@ export function assertSameTask(task: PredictionTask, manifest: ModelManifest): v
   for (const key of ['features', 'outputs'] as const) {
     if (names(task[key]) !== names(manifest[key])) {
       throw new Error(
-        `Model "${manifest.name}" ${key} must be [${names(task[key])}] like the default model "${task.defaultModel}", but got: [${names(manifest[key])}]`,
+        `Model "${manifest.name}" ${key} must be [${names(task[key])}] like the default model "${task.defaultModel}", ` +
+          `but got: [${names(manifest[key])}]`,
       );
     }
   }

@@ -3,34 +3,41 @@
  * JS thread or on a worker thread). Loaders of every request submit here; the batcher merges
  * their jobs into runs.
  */
-import type { ModelRunner } from './model-session.ts';
+import { type BatchExecutor, InThreadExecutor } from './execution/executor.ts';
+import type { ModelRunner } from './execution/model-session.ts';
+import { WorkerExecutor, type WorkerExecutorOptions } from './execution/worker-executor.ts';
 import type { ModelRegistry } from './registry.ts';
-import { DynamicBatcher, type BatcherCounters, type RunObservation } from './scheduler/dynamic-batcher.ts';
-import { InThreadExecutor, type BatchExecutor } from './scheduler/executor.ts';
+import { type BatcherCounters, DynamicBatcher, type RunObservation } from './scheduler/dynamic-batcher.ts';
 import type { JobMeta, JobResult } from './scheduler/job.ts';
 import type { SchedulerOptions } from './scheduler/scheduler-options.ts';
-import { WorkerExecutor, type WorkerExecutorOptions } from './scheduler/worker-executor.ts';
 
 /** `auto` measures the model at start and picks `worker` when a large batch would block the event loop. */
 export type ExecutorChoice = 'auto' | 'main' | 'worker';
 
 export interface InferenceServiceOptions {
   scheduler?: Partial<SchedulerOptions>;
-  /** Per model name; models not listed use `defaultExecutor`. */
+  /** Per model name; models not listed use `defaultExecutor`. A name that is not loaded is refused. */
   executors?: Readonly<Record<string, ExecutorChoice>>;
   defaultExecutor?: ExecutorChoice;
-  /**
-   * `auto` picks the worker when a run of `autoProbeRows` takes longer than this on the JS thread.
-   * 2 ms: a run is a pause in serving every other request, and the goal is an event-loop p99 ≤ 5 ms.
-   */
+  /** `auto` picks the worker when a run of `autoProbeRows` takes longer than this on the JS thread. */
   autoWorkerThresholdMs?: number;
   autoProbeRows?: number;
   onRun?: (run: RunObservation) => void;
   /** The worker script of `worker` executors. Default the real one; fault tests hand in another. */
   workerFile?: URL;
-  /** Worker executors fail a run that takes longer, and retire its worker; 0 = never. Default 0. */
+  /** Worker executors fail a run that takes longer, and retire its worker; 0 = never. */
   runTimeoutMs?: number;
 }
+
+/** The defaults of InferenceServiceOptions (config.ts reads them too). */
+export const defaultInferenceOptions = {
+  defaultExecutor: 'auto' as ExecutorChoice,
+  /** 2 ms: a run on the JS thread is a pause in serving every other request; the goal is an event-loop p99 ≤ 5 ms. */
+  autoWorkerThresholdMs: 2,
+  autoProbeRows: 1000,
+  /** Long enough for any sane batch of the shipped models (a 4096-row GBDT run takes ~10 ms), short enough to free a stuck worker. */
+  runTimeoutMs: 30_000,
+};
 
 export interface ExecutorDecision {
   executor: 'main' | 'worker';
@@ -48,11 +55,22 @@ export class InferenceService {
   }
 
   static async create(registry: ModelRegistry, options: InferenceServiceOptions = {}): Promise<InferenceService> {
+    for (const name of Object.keys(options.executors ?? {})) {
+      if (!registry.get(name)) {
+        throw new TypeError(
+          `executors names a model that is not loaded (loaded: ${registry.names.join(', ')}), but got: ${JSON.stringify(name)}`,
+        );
+      }
+    }
     const service = new InferenceService(registry);
+    const workerOptions: WorkerExecutorOptions = {
+      workerFile: options.workerFile,
+      runTimeoutMs: options.runTimeoutMs ?? defaultInferenceOptions.runTimeoutMs,
+    };
     for (const model of registry.list()) {
-      const choice = options.executors?.[model.manifest.name] ?? options.defaultExecutor ?? 'auto';
+      const choice = options.executors?.[model.manifest.name] ?? options.defaultExecutor ?? defaultInferenceOptions.defaultExecutor;
       const decision = await decideExecutor(model, choice, options);
-      service.#addModel(model, await createExecutor(model, decision.executor, { workerFile: options.workerFile, runTimeoutMs: options.runTimeoutMs }), decision, options);
+      service.#addModel(model, await createExecutor(model, decision.executor, workerOptions), decision, options);
     }
     return service;
   }
@@ -74,7 +92,6 @@ export class InferenceService {
   #addModel(model: ModelRunner, executor: BatchExecutor, decision: ExecutorDecision, options: InferenceServiceOptions): void {
     const { name, features, outputs } = model.manifest;
     const onRun = (run: RunObservation) => {
-      this.registry.noteRun(run.model, run.size, run.failed);
       options.onRun?.(run);
       for (const listener of this.#runListeners) {
         try {
@@ -135,12 +152,15 @@ async function decideExecutor(model: ModelRunner, choice: ExecutorChoice, option
   if (choice === 'main') return { executor: 'main', reason: 'configured' };
   if (!model.workerSetup) return { executor: 'main', reason: 'this runner cannot run on a worker' };
   if (choice === 'worker') return { executor: 'worker', reason: 'configured' };
-  const rows = options.autoProbeRows ?? 1000;
-  const thresholdMs = options.autoWorkerThresholdMs ?? 2;
+  const rows = options.autoProbeRows ?? defaultInferenceOptions.autoProbeRows;
+  const thresholdMs = options.autoWorkerThresholdMs ?? defaultInferenceOptions.autoWorkerThresholdMs;
   const runMs = await medianRunMs(model, rows);
   return runMs > thresholdMs
     ? { executor: 'worker', reason: `a ${rows}-row run takes ${runMs.toFixed(2)} ms > ${thresholdMs} ms on the JS thread` }
-    : { executor: 'main', reason: `a ${rows}-row run takes ${runMs.toFixed(2)} ms ≤ ${thresholdMs} ms; a worker round trip would cost more` };
+    : {
+        executor: 'main',
+        reason: `a ${rows}-row run takes ${runMs.toFixed(2)} ms ≤ ${thresholdMs} ms; a worker round trip would cost more`,
+      };
 }
 
 // Private: median of a few runs on mid-range rows; the first run (allocator growth) is discarded.
@@ -148,7 +168,10 @@ async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
   const { features } = model.manifest;
   const packed = new Float32Array(rows * features.length);
   for (let r = 0; r < rows; r++) {
-    features.forEach((f, c) => (packed[r * features.length + c] = f.min + ((f.max - f.min) * ((r % 97) + 1)) / 98));
+    for (let c = 0; c < features.length; c++) {
+      const f = features[c]!;
+      packed[r * features.length + c] = f.min + ((f.max - f.min) * ((r % 97) + 1)) / 98;
+    }
   }
   await model.run(packed, rows);
   const times: number[] = [];

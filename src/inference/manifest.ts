@@ -65,7 +65,10 @@ export function parseManifest(file: string, raw: unknown): ModelManifest {
 
   const input = isObject(m.input) ? m.input : fail('"input" must be an object { name, dtype }');
   const output = isObject(m.output) ? m.output : fail('"output" must be an object { name, dtype }');
-  for (const [key, io] of [['input', input], ['output', output]] as const) {
+  for (const [key, io] of [
+    ['input', input],
+    ['output', output],
+  ] as const) {
     text(`${key}.name`, io.name);
     if (io.dtype !== 'float32') fail(`"${key}.dtype" must be "float32", but got: ${JSON.stringify(io.dtype)}`);
   }

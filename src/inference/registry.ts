@@ -3,36 +3,12 @@
  * nothing: a folder that cannot be loaded, checked and warmed up stops the server from starting,
  * with the file and the problem named.
  */
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readManifest, ManifestError } from './manifest.ts';
-import { ModelSession, type ModelRunner } from './model-session.ts';
-import { defaultSessionSettings, type SessionSettings } from './session-options.ts';
-import { packRows, splitRows } from './tensors.ts';
-
-export interface BatchStats {
-  model: string;
-  /** Rows in the run. */
-  size: number;
-  /** From the first item being asked for (`enqueuedAtMs`) to the run starting. */
-  queueMs: number;
-  /** The run itself, packing and splitting excluded. */
-  computeMs: number;
-  /** `performance.now()` when the run started. */
-  startedAtMs: number;
-  executionProvider: string;
-}
-
-export interface BatchResult {
-  outputs: Float32Array[];
-  stats: BatchStats;
-}
-
-export interface ModelCounters {
-  runs: number;
-  items: number;
-  failedRuns: number;
-}
+import { type ModelRunner, ModelSession } from './execution/model-session.ts';
+import { defaultSessionSettings, type SessionSettings } from './execution/session-options.ts';
+import { ManifestError, readManifest } from './manifest.ts';
 
 export interface RegistryLoadOptions {
   settings?: SessionSettings;
@@ -41,14 +17,12 @@ export interface RegistryLoadOptions {
 
 export class ModelRegistry {
   readonly #models = new Map<string, ModelRunner>();
-  readonly #counters = new Map<string, ModelCounters>();
 
   constructor(models: Iterable<ModelRunner>) {
     for (const model of models) {
       const { name } = model.manifest;
       if (this.#models.has(name)) throw new Error(`Two models are named "${name}"; model names must be unique.`);
       this.#models.set(name, model);
-      this.#counters.set(name, { runs: 0, items: 0, failedRuns: 0 });
     }
   }
 
@@ -81,62 +55,12 @@ export class ModelRegistry {
   get(name: string): ModelRunner | undefined {
     return this.#models.get(name);
   }
-
-  counters(name: string): ModelCounters {
-    const counters = this.#counters.get(name);
-    if (!counters) throw new Error(`No model named "${name}".`);
-    return { ...counters };
-  }
-
-  /** Counts a run made outside `predict` (by a scheduler's executor), so counters cover every run. */
-  noteRun(name: string, rows: number, failed: boolean): void {
-    const counters = this.#counters.get(name);
-    if (!counters) return;
-    counters.runs++;
-    counters.items += rows;
-    if (failed) counters.failedRuns++;
-  }
-
-  /**
-   * Runs `rows` through `name` in one batch and returns one output row per input row, in order.
-   * Throws when the run fails; the whole batch shares that fate.
-   */
-  async predict(name: string, rows: readonly Float32Array[], enqueuedAtMs = performance.now()): Promise<BatchResult> {
-    const model = this.#models.get(name);
-    if (!model) throw new Error(`No model named "${name}".`);
-    const counters = this.#counters.get(name)!;
-    const packed = packRows(rows, model.manifest.features.length);
-    const startedAtMs = performance.now();
-    let data: Float32Array;
-    try {
-      data = await model.run(packed, rows.length);
-    } catch (error) {
-      counters.failedRuns++;
-      throw error;
-    } finally {
-      counters.runs++;
-      counters.items += rows.length;
-    }
-    const computeMs = performance.now() - startedAtMs;
-    const outputs = splitRows(data, rows.length, model.manifest.outputs.length);
-    return {
-      outputs,
-      stats: {
-        model: name,
-        size: rows.length,
-        queueMs: startedAtMs - enqueuedAtMs,
-        computeMs,
-        startedAtMs,
-        executionProvider: model.executionProvider,
-      },
-    };
-  }
 }
 
 // Private: every directory is a model folder and must load; files beside them (the sample catalog,
 // the training script) are not models. Names starting with "." or "_" (e.g. __pycache__) are skipped.
 async function listModelFolders(modelsDir: string): Promise<string[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(modelsDir, { withFileTypes: true });
   } catch (error) {

@@ -6,10 +6,9 @@
  */
 import DataLoader from 'dataloader';
 import type { GraphQLError } from 'graphql';
-import type { JobMeta, JobResult } from '../inference/scheduler/job.ts';
-import { OverloadedError } from '../inference/scheduler/scheduler-errors.ts';
 import { inferenceFailed, overloaded } from '../errors.ts';
-import type { InferenceTrace, PredictionSite, TracedBatch } from '../tracing/inference-trace.ts';
+import { type JobMeta, type JobResult, OverloadedError } from '../inference/index.ts';
+import type { InferenceRecorder, PredictionSite, TracedBatch } from '../inference-report/inference-report.ts';
 
 /** Anything that runs jobs of rows for a model: the InferenceService, or a fake in unit tests. */
 export interface Predictor {
@@ -23,8 +22,8 @@ export interface PredictionLoadersOptions {
    * can show what batching saves. It is not reachable through the public schema.
    */
   batch?: boolean;
-  /** The request's trace, or undefined when the request is not traced (then no sites are kept). */
-  trace?: InferenceTrace | undefined;
+  /** The request's inference report, or undefined when the response has none (then no sites are kept). */
+  report?: InferenceRecorder | undefined;
   /** Logs the cause of a failed run; the client only sees INFERENCE_FAILED. */
   logError?: (message: string, error: unknown) => void;
   /** Opaque, passed with every job (JobMeta.traceContext): the request's OpenTelemetry operation. */
@@ -52,7 +51,7 @@ export class PredictionLoaders {
     return this.#loader(model).prime(rows, keys);
   }
 
-  /** The output row of `key` if a finished run of this request answered it; records the site when traced. */
+  /** The output row of `key` if a finished run of this request answered it; records the site when reported. */
   peek(model: string, key: string, site?: PredictionSite): Float32Array | undefined {
     return this.#loaders.get(model)?.peek(key, site);
   }
@@ -95,7 +94,7 @@ class ModelLoader {
   load(row: Float32Array, key: string, site?: PredictionSite): Promise<Float32Array> {
     if (!this.#rows.has(key)) this.#rows.set(key, row);
     this.#firstLoadAtMs ??= performance.now();
-    if (site && this.#options.trace) this.#noteSite(key, site);
+    if (site && this.#options.report) this.#noteSite(key, site);
     return this.#loader.load(key);
   }
 
@@ -107,7 +106,7 @@ class ModelLoader {
 
   peek(key: string, site?: PredictionSite): Float32Array | undefined {
     const values = this.#resolved.get(key);
-    if (values && site && this.#options.trace) this.#noteSite(key, site);
+    if (values && site && this.#options.report) this.#noteSite(key, site);
     return values;
   }
 
@@ -115,7 +114,7 @@ class ModelLoader {
     const servedBy = this.#batchByKey.get(key);
     if (servedBy) {
       // A repeat of a row whose run already happened: the cache answers it, the same run served it.
-      this.#options.trace!.addSite(servedBy, site);
+      this.#options.report!.addSite(servedBy, site);
       return;
     }
     const sites = this.#sitesByKey.get(key);
@@ -124,17 +123,21 @@ class ModelLoader {
   }
 
   async #runJob(keys: readonly string[]): Promise<(Float32Array | Error)[]> {
-    const { predictor, trace } = this.#options;
+    const { predictor, report } = this.#options;
     const rows = keys.map((key) => this.#rows.get(key)!);
     const enqueuedAtMs = this.#firstLoadAtMs ?? performance.now();
     this.#firstLoadAtMs = undefined;
     let result: JobResult;
     try {
-      result = await predictor.predict(this.#model, rows, { requestId: this.#requestId, enqueuedAtMs, traceContext: this.#options.traceContext });
+      result = await predictor.predict(this.#model, rows, {
+        requestId: this.#requestId,
+        enqueuedAtMs,
+        traceContext: this.#options.traceContext,
+      });
     } catch (error) {
       // The whole job was refused before running: overload, shutdown, or an unknown model.
-      if (trace) {
-        trace.recordRefused(keys.length);
+      if (report) {
+        report.recordRefused(keys.length);
         for (const key of keys) this.#sitesByKey.delete(key);
       }
       if (error instanceof OverloadedError) {
@@ -145,7 +148,7 @@ class ModelLoader {
       const failure = inferenceFailed(this.#model, keys.length);
       return keys.map(() => failure);
     }
-    if (trace) this.#traceJob(keys, result, trace);
+    if (report) this.#reportJob(keys, result, report);
     const values = this.#toValues(result);
     for (let i = 0; i < keys.length; i++) {
       const value = values[i]!;
@@ -170,14 +173,14 @@ class ModelLoader {
     });
   }
 
-  #traceJob(keys: readonly string[], result: JobResult, trace: InferenceTrace): void {
-    const batches = result.runs.map((run) => trace.recordRun(run));
+  #reportJob(keys: readonly string[], result: JobResult, report: InferenceRecorder): void {
+    const batches = result.runs.map((run) => report.recordRun(run));
     keys.forEach((key, i) => {
       const batch = batches[result.rowRun[i]!]!;
       this.#batchByKey.set(key, batch);
       const sites = this.#sitesByKey.get(key);
       if (!sites) return;
-      for (const site of sites) trace.addSite(batch, site);
+      for (const site of sites) report.addSite(batch, site);
       this.#sitesByKey.delete(key);
     });
   }

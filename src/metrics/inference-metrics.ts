@@ -8,15 +8,16 @@
  * InferenceService (several apps over one service share it), registered into each app's registry.
  */
 import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
-import type { InferenceService } from '../inference/inference-service.ts';
-import type { RunObservation } from '../inference/scheduler/dynamic-batcher.ts';
+import type { InferenceService, RunObservation } from '../inference/index.ts';
 
 /** Rows per run: powers of two up to the default maxBatchSize. */
 export const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 /** A queue wait is a fraction of a millisecond when idle, up to maxQueueDelayMs or a long queue. */
 export const QUEUE_SECONDS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 /** A run of the bundled models takes 10 µs (batch 1) to 10 ms (4096 rows through the GBDT). */
-export const COMPUTE_SECONDS_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+export const COMPUTE_SECONDS_BUCKETS = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+];
 
 const byService = new WeakMap<InferenceService, InferenceMetrics>();
 
@@ -47,7 +48,7 @@ export class InferenceMetrics {
     });
     this.#queueSeconds = new Histogram({
       name: 'predictql_queue_duration_seconds',
-      help: 'Wait of each job (one request\'s rows for a model) from its first load to the start of its run.',
+      help: "Wait of each job (one request's rows for a model) from its first load to the start of its run.",
       labelNames: ['model'],
       buckets: QUEUE_SECONDS_BUCKETS,
       registers,
@@ -73,28 +74,50 @@ export class InferenceMetrics {
         },
       });
     const gauge = (name: string, help: string, labelNames: string[], set: (g: Gauge) => void) =>
-      new Gauge({ name, help, labelNames, registers, collect(this: Gauge) { this.reset(); set(this); } });
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect(this: Gauge) {
+          this.reset();
+          set(this);
+        },
+      });
     this.metrics = [
       this.#batchSize,
       this.#queueSeconds,
       this.#computeSeconds,
       counter('predictql_inference_runs_total', 'Model runs (executions), failed ones included.', (c) => c.runs),
       counter('predictql_inference_items_total', 'Rows run through the model (inferences).', (c) => c.items),
-      counter('predictql_inference_failed_runs_total', 'Model runs that failed (including the halves re-run to isolate a bad row).', (c) => c.failedRuns),
+      counter(
+        'predictql_inference_failed_runs_total',
+        'Model runs that failed (including the halves re-run to isolate a bad row).',
+        (c) => c.failedRuns,
+      ),
       counter('predictql_inference_failed_items_total', 'Rows whose final run failed (answered INFERENCE_FAILED).', (c) => c.failedItems),
-      counter('predictql_inference_refused_items_total', 'Rows refused before running: queue full, queue timeout or shutting down (OVERLOADED).', (c) => c.refusedItems),
+      counter(
+        'predictql_inference_refused_items_total',
+        'Rows refused before running: queue full, queue timeout or shutting down (OVERLOADED).',
+        (c) => c.refusedItems,
+      ),
       gauge('predictql_queue_rows', 'Rows waiting for a run now.', ['model'], (g) => {
         for (const b of batchers()) g.set({ model: b.model.name }, b.queuedRows);
       }),
       gauge('predictql_inflight_runs', 'Model runs under way now (0 or 1 per model).', ['model'], (g) => {
         for (const b of batchers()) g.set({ model: b.model.name }, b.inFlightRuns);
       }),
-      gauge('predictql_model_info', 'Always 1; the labels say how each model is served.', ['model', 'version', 'executor', 'execution_provider'], (g) => {
-        for (const b of batchers()) {
-          const version = service.registry.get(b.model.name)?.manifest.version ?? '';
-          g.set({ model: b.model.name, version, executor: b.executorKind, execution_provider: b.model.executionProvider }, 1);
-        }
-      }),
+      gauge(
+        'predictql_model_info',
+        'Always 1; the labels say how each model is served.',
+        ['model', 'version', 'executor', 'execution_provider'],
+        (g) => {
+          for (const b of batchers()) {
+            const version = service.registry.get(b.model.name)?.manifest.version ?? '';
+            g.set({ model: b.model.name, version, executor: b.executorKind, execution_provider: b.model.executionProvider }, 1);
+          }
+        },
+      ),
     ];
     service.onRun((run) => this.#observe(run));
   }

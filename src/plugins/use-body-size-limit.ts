@@ -8,8 +8,8 @@
  * bytes, so a body with a valid, small-enough Content-Length cannot exceed it. Only a body without
  * one (chunked) is counted as it streams in.
  */
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import { ErrorCode } from '../errors.ts';
+import type { Plugin } from 'graphql-yoga';
+import { badRequest, bodyTooLarge } from '../errors.ts';
 
 const CONTENT_LENGTH = /^\d+$/;
 
@@ -19,9 +19,7 @@ export function useBodySizeLimit(maxBytes: number): Plugin {
       const contentLength = request.headers.get('content-length');
       if (contentLength !== null) {
         if (!CONTENT_LENGTH.test(contentLength)) {
-          throw createGraphQLError(`Content-Length must be a non-negative integer, but got: ${JSON.stringify(contentLength)}.`, {
-            extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } },
-          });
+          throw badRequest(`Content-Length must be a non-negative integer, but got: ${JSON.stringify(contentLength)}.`);
         }
         if (Number(contentLength) > maxBytes) throw bodyTooLarge(maxBytes);
         return;
@@ -33,14 +31,12 @@ export function useBodySizeLimit(maxBytes: number): Plugin {
   };
 }
 
-function bodyTooLarge(maxBytes: number) {
-  return createGraphQLError(`Request body too large: the limit is ${maxBytes} bytes (PREDICTQL_MAX_BODY_BYTES).`, {
-    extensions: { code: ErrorCode.REQUEST_ENTITY_TOO_LARGE, http: { status: 413 } },
-  });
-}
-
 // Private: the same request, its body counted as it streams and failed past the limit.
-function withCountedBody(request: Request, maxBytes: number, fetchAPI: { Request: typeof Request; TransformStream: typeof TransformStream }): Request {
+function withCountedBody(
+  request: Request,
+  maxBytes: number,
+  fetchAPI: { Request: typeof Request; TransformStream: typeof TransformStream },
+): Request {
   let bytes = 0;
   // A native ReadableStream body pipes into the native TransformStream, a ponyfilled one into its own.
   const Transform = request.body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;

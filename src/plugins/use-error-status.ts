@@ -6,10 +6,9 @@
  * execution without a code get one: BAD_USER_INPUT for variables that do not fit their types,
  * BAD_REQUEST for an operation type the schema lacks (e.g. a mutation). Both 400.
  */
-import type { Plugin } from 'graphql-yoga';
-import { createGraphQLError } from 'graphql-yoga';
 import type { ExecutionResult, GraphQLError } from 'graphql';
-import { ErrorCode, requestErrorStatus } from '../errors.ts';
+import type { Plugin } from 'graphql-yoga';
+import { ErrorCode, requestErrorStatus, withCode } from '../errors.ts';
 
 export function useErrorStatus(): Plugin {
   return {
@@ -26,8 +25,9 @@ export function useErrorStatus(): Plugin {
           const code = error.extensions?.code as ErrorCode;
           const extensions = error.extensions as Record<string, unknown>;
           const http = extensions.http as { status?: number } | undefined;
-          // yoga's own request errors keep their status (400, 405, 413), Accept notwithstanding.
-          const status = requestErrorStatus[code] ?? (yogaRequestCodes.has(code) ? http?.status : undefined);
+          // yoga's own request errors keep their status (400, 405), Accept notwithstanding.
+          const status =
+            (requestErrorStatus as Partial<Record<ErrorCode, number>>)[code] ?? (code === ErrorCode.BAD_REQUEST ? http?.status : undefined);
           if (status === undefined) continue;
           extensions.http = { ...http, status, spec: false };
         }
@@ -36,9 +36,15 @@ export function useErrorStatus(): Plugin {
   };
 }
 
-function codeRequestErrors({ result, setResult }: { result: ExecutionResult | AsyncIterableIterator<ExecutionResult>; setResult: (result: ExecutionResult) => void }): void {
+function codeRequestErrors({
+  result,
+  setResult,
+}: {
+  result: ExecutionResult | AsyncIterableIterator<ExecutionResult>;
+  setResult: (result: ExecutionResult) => void;
+}): void {
   if (Symbol.asyncIterator in result || !result.errors?.some(isUncodedRequestError)) return;
-  setResult({ ...result, errors: result.errors.map((e) => (isUncodedRequestError(e) ? withCode(e, codeOf(e)) : e)) });
+  setResult({ ...result, errors: result.errors.map((e) => (isUncodedRequestError(e) ? withCode(e, codeOf(e), 400) : e)) });
 }
 
 // Private: graphql-js words every variable coercion error 'Variable "$name" ...' (v16); the rest
@@ -47,19 +53,7 @@ function codeOf(error: GraphQLError): ErrorCode {
   return error.message.startsWith('Variable "$') ? ErrorCode.BAD_USER_INPUT : ErrorCode.BAD_REQUEST;
 }
 
-const yogaRequestCodes = new Set<ErrorCode>([ErrorCode.BAD_REQUEST, ErrorCode.REQUEST_ENTITY_TOO_LARGE]);
-
 // Private: an error with no path arose before any field ran (variables, operation type).
 function isUncodedRequestError(error: GraphQLError): boolean {
   return !error.path && error.extensions?.code === undefined;
-}
-
-function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
-  return createGraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    originalError: error.originalError ?? undefined,
-    extensions: { ...error.extensions, code, http: { status: 400 } },
-  });
 }

@@ -7,7 +7,7 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import type { PredictQLContext } from '../graphql/context.ts';
-import type { ModelRunner } from '../inference/model-session.ts';
+import type { ModelRunner } from '../inference/index.ts';
 import type { ServerLifecycle } from '../lifecycle.ts';
 
 export interface HealthOptions {

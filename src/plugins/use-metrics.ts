@@ -6,8 +6,8 @@
  */
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { InferenceService } from '../inference/inference-service.ts';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { InferenceService } from '../inference/index.ts';
 import { InferenceMetrics } from '../metrics/inference-metrics.ts';
 
 export interface MetricsOptions {

@@ -1,15 +1,15 @@
 /**
  * One OpenTelemetry span per GraphQL operation (`query Name`, kind SERVER, child of the caller's
  * W3C `traceparent` when it sends one), and the `predictql.batch` spans of the runs that served it,
- * linked to it (tracing/batch-spans.ts). Spans go to `tracer`: by default the global one, which
- * records nothing unless tracing was started (tracing/otel-setup.ts, from the OTEL_* variables).
+ * linked to it (opentelemetry/batch-spans.ts). Spans go to `tracer`: by default the global one, which
+ * records nothing unless tracing was started (opentelemetry/start-tracing.ts, from the OTEL_* variables).
  */
-import { SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type TextMapGetter, type Tracer } from '@opentelemetry/api';
+import { context as otelContext, propagation, SpanKind, SpanStatusCode, type TextMapGetter, type Tracer, trace } from '@opentelemetry/api';
 import { getOperationAST } from 'graphql';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 import type { PredictQLContext } from '../graphql/context.ts';
-import type { InferenceService } from '../inference/inference-service.ts';
-import { OperationSpanRef, installBatchSpans } from '../tracing/batch-spans.ts';
+import type { InferenceService } from '../inference/index.ts';
+import { installBatchSpans, OperationSpanRef } from '../opentelemetry/batch-spans.ts';
 
 export interface OpenTelemetrySpansOptions {
   /** Default: `trace.getTracer('predictql')` from the global provider. */
@@ -23,7 +23,10 @@ const headerGetter: TextMapGetter<Headers> = {
   keys: (headers) => [...headers.keys()],
 };
 
-export function useOpenTelemetrySpans({ tracer = trace.getTracer('predictql'), inference }: OpenTelemetrySpansOptions = {}): Plugin<PredictQLContext> {
+export function useOpenTelemetrySpans({
+  tracer = trace.getTracer('predictql'),
+  inference,
+}: OpenTelemetrySpansOptions = {}): Plugin<PredictQLContext> {
   if (inference) installBatchSpans(inference);
   return {
     onContextBuilding({ extendContext }) {

@@ -3,10 +3,9 @@
  * client should back off and retry, as with Triton's full queue. A partly answered operation
  * stays 200, its refused fields null with their own errors.
  */
+import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { createGraphQLError } from 'graphql-yoga';
-import type { ExecutionResult, GraphQLError } from 'graphql';
-import { ErrorCode } from '../errors.ts';
+import { ErrorCode, UNAVAILABLE_STATUS, withHttpStatus } from '../errors.ts';
 
 export function useOverloadStatus(): Plugin {
   return {
@@ -15,7 +14,8 @@ export function useOverloadStatus(): Plugin {
         onExecuteDone({ result, setResult }) {
           if (Symbol.asyncIterator in result || !wholeOperationOverloaded(result)) return;
           const retryAfterSeconds = Math.max(...result.errors!.map((e) => Number(e.extensions.retryAfterSeconds) || 1));
-          setResult({ ...result, errors: result.errors!.map((error) => withHttp(error, retryAfterSeconds)) });
+          const headers = { 'Retry-After': String(retryAfterSeconds) };
+          setResult({ ...result, errors: result.errors!.map((error) => withHttpStatus(error, UNAVAILABLE_STATUS, headers)) });
         },
       };
     },
@@ -28,18 +28,7 @@ function wholeOperationOverloaded(result: ExecutionResult): boolean {
   return result.data == null || Object.values(result.data).every((value) => value == null || isEmptyOfValues(value));
 }
 
-// Private: a list of nulls (predictLatencies with every item refused) answered nothing either.
+// Private: a list of nulls (a list prediction with every item refused) answered nothing either.
 function isEmptyOfValues(value: unknown): boolean {
   return Array.isArray(value) && value.every((item) => item == null);
-}
-
-function withHttp(error: GraphQLError, retryAfterSeconds: number): GraphQLError {
-  return createGraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError ?? undefined,
-    extensions: { ...error.extensions, http: { status: 503, headers: { 'Retry-After': String(retryAfterSeconds) } } },
-  });
 }

@@ -29,7 +29,8 @@ export function usePredictionCost({ maxPredictions, catalogSize }: PredictionCos
         errors: [
           requestRefused(
             'PREDICTION_LIMIT_EXCEEDED',
-            `This operation would compute ${count} predictions; the limit is ${maxPredictions} per operation. Split it into smaller operations (fewer aliases, shorter lists or pages).`,
+            `This operation would compute ${count} predictions; the limit is ${maxPredictions} per operation. ` +
+              `Split it into smaller operations (fewer aliases, shorter lists or pages).`,
             { predictions: count, limit: maxPredictions },
           ),
         ],

@@ -3,10 +3,10 @@
  * batching and deduplication never leak between requests.
  */
 import type { Plugin } from 'graphql-yoga';
-import type { ModelRegistry } from '../inference/registry.ts';
+import type { PredictQLContext } from '../graphql/context.ts';
+import type { ModelRegistry } from '../inference/index.ts';
 import { PredictionLoaders, type Predictor } from '../loaders/prediction-loaders.ts';
 import type { SampleCatalog } from '../samples/sample-catalog.ts';
-import type { PredictQLContext } from '../graphql/context.ts';
 
 export interface PredictionLoadersPluginOptions {
   registry: ModelRegistry;
@@ -22,14 +22,14 @@ export function usePredictionLoaders(options: PredictionLoadersPluginOptions): P
   const { registry, predictor, catalog, defaultModel, batch, logError } = options;
   return {
     onContextBuilding({ context, extendContext }) {
-      // Runs after usePredictionTrace's and useOpenTelemetrySpans' hooks (plugin order), so the trace
-      // and the operation span reference are already in context.
-      const { inferenceTrace: trace, operationSpan } = context as Partial<PredictQLContext>;
+      // Runs after useInferenceReport's and useOpenTelemetrySpans' hooks (plugin order), so the
+      // report and the operation span reference are already in context.
+      const { inferenceReport: report, operationSpan } = context as Partial<PredictQLContext>;
       extendContext({
         registry,
         catalog,
         defaultModel,
-        predictions: new PredictionLoaders({ predictor, batch, trace, logError, traceContext: operationSpan }),
+        predictions: new PredictionLoaders({ predictor, batch, report, logError, traceContext: operationSpan }),
       });
     },
   };

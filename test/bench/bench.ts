@@ -7,7 +7,7 @@
  *   npm run bench -- --seconds 30 measurement budget (default 50 s; warm-up and loading come on top)
  *
  * For N = 1, 10, 100, 1000 it times
- *   raw       registry.predict('request-latency', N catalog rows) (packing and splitting included)
+ *   raw       the model's own run of N catalog rows packed into one buffer (packing included)
  *   ort       InferenceSession.run of a prebuilt [N, 8] tensor on a separate session (reference only)
  *   list      sampleRequests(first: N) { id features { payloadKb concurrency } }
  *   shape     the list plus `shape: features { cpuUtilization memoryUtilization }`: one more object
@@ -21,18 +21,19 @@
  * Every case is warmed up first. Measurement runs in rounds; each round visits every case once in a
  * fresh random order (so drift and GC pauses fall on all cases alike) and times `reps` consecutive
  * calls, each one individually, `reps` being chosen so a visit lasts about 1 ms. Median and p90 are
- * over those single-call times. Before timing, the bench checks with the registry's counters that
+ * over those single-call times. Before timing, the bench checks with the inference services' counters that
  * `batched`/`aliasB` make exactly one run per request and `perField`/`aliasF` make N, and aborts
  * (exit 1) if not. Goals that are missed are reported as MISS; they do not fail the process.
  */
 import { readFileSync } from 'node:fs';
-import { cpus, availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
+import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { appOptions, createApp, loadServices, type PredictQLApp } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
-import { toOrtSessionOptions } from '../../src/inference/session-options.ts';
+import { toOrtSessionOptions } from '../../src/inference/execution/session-options.ts';
+import { InferenceService } from '../../src/inference/index.ts';
 import type { SampleRequest } from '../../src/samples/sample-catalog.ts';
 
 const MODEL = 'request-latency';
@@ -41,7 +42,7 @@ const CASES = ['raw', 'ort', 'list', 'shape', 'batched', 'perField', 'aliasB', '
 type CaseName = (typeof CASES)[number];
 
 const CASE_LABELS: Record<CaseName, string> = {
-  raw: '(a) registry.predict',
+  raw: '(a) model run',
   ort: '    ort session.run only',
   list: '(b) list, no prediction',
   shape: "(b') list + same-shape field",
@@ -82,18 +83,24 @@ const config = readConfig({});
 const services = await loadServices(config, (message) => progress(`warning: ${message}`));
 const { registry, catalog } = services;
 const quietLog = () => {};
+const perFieldInference = InferenceService.inThread(registry, { scheduler: { mergeRequests: false } });
 const apps: Record<'batched' | 'perField', PredictQLApp> = {
   // The default app, as main.ts builds it (batching as configured, default cross-request).
-  batched: createApp(appOptions(services, { trace: config.trace, logError: quietLog })),
-  // No predictor given: createApp makes the in-thread, non-merging one per-field needs.
-  perField: createApp({ registry, catalog, defaultModel: services.defaultModel, batching: 'per-field', trace: config.trace, logError: quietLog }),
+  batched: createApp(appOptions(services, { inferenceReport: config.inferenceReport, logError: quietLog })),
+  // An in-thread service that does not merge requests: what per-field needs.
+  perField: createApp({
+    registry,
+    catalog,
+    defaultModel: services.defaultModel,
+    batching: 'per-field',
+    inference: perFieldInference,
+    inferenceReport: config.inferenceReport,
+    logError: quietLog,
+  }),
 };
 const model = registry.get(MODEL) ?? fail(`model "${MODEL}" is not loaded`);
 const width = model.manifest.features.length;
-const ortSession = await InferenceSession.create(
-  join(config.modelsDir, MODEL, 'model.onnx'),
-  toOrtSessionOptions(config.session, ['cpu']),
-);
+const ortSession = await InferenceSession.create(join(config.modelsDir, MODEL, 'model.onnx'), toOrtSessionOptions(config.session, ['cpu']));
 
 const maxN = Math.max(...SIZES);
 if (catalog.samples.length < maxN) fail(`the sample catalog has ${catalog.samples.length} rows, the bench needs ${maxN}`);
@@ -158,50 +165,92 @@ function makeCases(): Case[] {
     const add = (name: CaseName, run: () => Promise<unknown>, verify?: () => Promise<void>) =>
       cases.push({ name, n, run, verify, reps: 1, samples: [] });
 
-    add('raw', () => registry.predict(MODEL, rows), async () => {
-      const { outputs: out } = await registry.predict(MODEL, rows);
-      if (out.length !== n) fail(`raw N=${n}: ${out.length} output rows`);
-    });
+    const packRaw = () => {
+      const packed = new Float32Array(n * width);
+      for (let i = 0; i < n; i++) packed.set(rows[i]!, i * width);
+      return packed;
+    };
+    add(
+      'raw',
+      () => model.run(packRaw(), n),
+      async () => {
+        const out = await model.run(packRaw(), n);
+        if (out.length !== n * model.manifest.outputs.length) fail(`raw N=${n}: ${out.length} output values`);
+      },
+    );
     add('ort', () => ortSession.run(feeds));
-    add('list', () => graphql(apps.batched, bodies.list), async () => {
-      checkList(`list N=${n}`, await counted(() => graphql(apps.batched, bodies.list), 0), n, false);
-    });
-    add('shape', () => graphql(apps.batched, bodies.shape), async () => {
-      checkList(`shape N=${n}`, await counted(() => graphql(apps.batched, bodies.shape), 0), n, false);
-    });
-    add('batched', () => graphql(apps.batched, bodies.predicted), async () => {
-      checkList(`batched N=${n}`, await counted(() => graphql(apps.batched, bodies.predicted), 1, n), n, true);
-    });
-    add('perField', () => graphql(apps.perField, bodies.predicted), async () => {
-      checkList(`perField N=${n}`, await counted(() => graphql(apps.perField, bodies.predicted), n, n), n, true);
-    });
-    add('aliasB', () => graphql(apps.batched, bodies.alias), async () => {
-      checkAliases(`aliasB N=${n}`, await counted(() => graphql(apps.batched, bodies.alias), 1, n), n);
-    });
-    add('aliasF', () => graphql(apps.perField, bodies.alias), async () => {
-      checkAliases(`aliasF N=${n}`, await counted(() => graphql(apps.perField, bodies.alias), n, n), n);
-    });
+    add(
+      'list',
+      () => graphql(apps.batched, bodies.list),
+      async () => {
+        checkList(`list N=${n}`, await counted(() => graphql(apps.batched, bodies.list), 0), n, false);
+      },
+    );
+    add(
+      'shape',
+      () => graphql(apps.batched, bodies.shape),
+      async () => {
+        checkList(`shape N=${n}`, await counted(() => graphql(apps.batched, bodies.shape), 0), n, false);
+      },
+    );
+    add(
+      'batched',
+      () => graphql(apps.batched, bodies.predicted),
+      async () => {
+        checkList(`batched N=${n}`, await counted(() => graphql(apps.batched, bodies.predicted), 1, n), n, true);
+      },
+    );
+    add(
+      'perField',
+      () => graphql(apps.perField, bodies.predicted),
+      async () => {
+        checkList(`perField N=${n}`, await counted(() => graphql(apps.perField, bodies.predicted), n, n, perFieldInference), n, true);
+      },
+    );
+    add(
+      'aliasB',
+      () => graphql(apps.batched, bodies.alias),
+      async () => {
+        checkAliases(`aliasB N=${n}`, await counted(() => graphql(apps.batched, bodies.alias), 1, n), n);
+      },
+    );
+    add(
+      'aliasF',
+      () => graphql(apps.perField, bodies.alias),
+      async () => {
+        checkAliases(`aliasF N=${n}`, await counted(() => graphql(apps.perField, bodies.alias), n, n, perFieldInference), n);
+      },
+    );
   }
   return cases;
 }
 
+type Outputs = Record<string, number>;
+/** The part of a response the checks read. */
+interface BenchResponse {
+  data?: Record<string, Outputs | null | undefined> & { sampleRequests?: { id: string; predictedLatency?: Outputs }[] };
+  errors?: unknown[];
+}
+
 /** Runs one request and aborts unless it made exactly `runs` model runs over `items` rows. */
-async function counted(request: () => Promise<string>, runs: number, items = 0): Promise<any> {
-  const before = registry.counters(MODEL);
+async function counted(request: () => Promise<string>, runs: number, items = 0, inference = services.inference): Promise<BenchResponse> {
+  const before = inference.counters(MODEL);
   const text = await request();
-  const after = registry.counters(MODEL);
+  const after = inference.counters(MODEL);
   const madeRuns = after.runs - before.runs;
   const madeItems = after.items - before.items;
   if (madeRuns !== runs || madeItems !== items || after.failedRuns !== before.failedRuns) {
-    fail(`expected ${runs} run(s) over ${items} row(s), the request made ${madeRuns} run(s) over ${madeItems} row(s) (${after.failedRuns - before.failedRuns} failed)`);
+    fail(
+      `expected ${runs} run(s) over ${items} row(s), the request made ${madeRuns} run(s) over ${madeItems} row(s) (${after.failedRuns - before.failedRuns} failed)`,
+    );
   }
-  const result = JSON.parse(text);
+  const result = JSON.parse(text) as BenchResponse;
   if (result.errors) fail(`the response has errors: ${JSON.stringify(result.errors).slice(0, 500)}`);
   return result;
 }
 
-function checkList(label: string, result: any, n: number, predicted: boolean): void {
-  const list = result?.data?.sampleRequests;
+function checkList(label: string, result: BenchResponse, n: number, predicted: boolean): void {
+  const list = result.data?.sampleRequests;
   if (!Array.isArray(list) || list.length !== n) fail(`${label}: expected ${n} sampleRequests`);
   for (const item of list) {
     if (predicted && typeof item.predictedLatency?.p50Ms !== 'number') fail(`${label}: an item has no predicted p50Ms`);
@@ -209,8 +258,8 @@ function checkList(label: string, result: any, n: number, predicted: boolean): v
   }
 }
 
-function checkAliases(label: string, result: any, n: number): void {
-  const data = result?.data ?? {};
+function checkAliases(label: string, result: BenchResponse, n: number): void {
+  const data = result.data ?? {};
   for (let i = 0; i < n; i++) {
     if (typeof data[`a${i}`]?.p50Ms !== 'number') fail(`${label}: alias a${i} has no predicted p50Ms`);
   }
@@ -230,13 +279,13 @@ for (const c of cases) await c.verify?.();
 // row, which moves float32 results by a few ulps (measured: relative 1.5e-6 at most).
 const REL_TOLERANCE = 1e-5;
 for (const n of SIZES) {
-  const a = JSON.parse(await graphql(apps.batched, JSON.stringify({ query: predictedQuery(n) })));
-  const b = JSON.parse(await graphql(apps.perField, JSON.stringify({ query: predictedQuery(n) })));
-  a.data.sampleRequests.forEach((item: any, i: number) => {
-    const other = b.data.sampleRequests[i];
+  const a = JSON.parse(await graphql(apps.batched, JSON.stringify({ query: predictedQuery(n) }))) as BenchResponse;
+  const b = JSON.parse(await graphql(apps.perField, JSON.stringify({ query: predictedQuery(n) }))) as BenchResponse;
+  a.data!.sampleRequests!.forEach((item, i) => {
+    const other = b.data!.sampleRequests![i]!;
     if (item.id !== other.id) fail(`N=${n}: batched and per-field list different items at ${i}`);
     for (const key of model.manifest.outputs.map((o) => o.name)) {
-      const [u, v] = [item.predictedLatency[key] as number, other.predictedLatency[key] as number];
+      const [u, v] = [item.predictedLatency![key]!, other.predictedLatency![key]!];
       if (Math.abs(u - v) > REL_TOLERANCE * Math.max(Math.abs(u), Math.abs(v), 1e-6)) {
         fail(`N=${n}: ${item.id}.${key} is ${u} batched but ${v} per-field`);
       }
@@ -257,7 +306,10 @@ for (const c of cases) {
     await c.run();
     times.push(performance.now() - s);
   }
-  const typical = quantile(times.slice(-10).sort((x, y) => x - y), 0.5);
+  const typical = quantile(
+    times.slice(-10).sort((x, y) => x - y),
+    0.5,
+  );
   c.reps = Math.min(50, Math.max(1, Math.ceil(TARGET_VISIT_MS / typical)));
 }
 
@@ -307,10 +359,22 @@ interface Ratio {
 }
 const ratio = (num: (n: number, k: 'medianMs' | 'p90Ms') => number, den: (n: number, k: 'medianMs' | 'p90Ms') => number) =>
   SIZES.map((n): Ratio => ({ n, median: num(n, 'medianMs') / den(n, 'medianMs'), p90: num(n, 'p90Ms') / den(n, 'p90Ms') }));
-const overhead = ratio((n, k) => stat('batched', n)[k], (n, k) => stat('list', n)[k] + stat('raw', n)[k]);
-const overheadVsShape = ratio((n, k) => stat('batched', n)[k], (n, k) => stat('shape', n)[k] + stat('raw', n)[k]);
-const speedup = ratio((n, k) => stat('perField', n)[k], (n, k) => stat('batched', n)[k]);
-const aliasSpeedup = ratio((n, k) => stat('aliasF', n)[k], (n, k) => stat('aliasB', n)[k]);
+const overhead = ratio(
+  (n, k) => stat('batched', n)[k],
+  (n, k) => stat('list', n)[k] + stat('raw', n)[k],
+);
+const overheadVsShape = ratio(
+  (n, k) => stat('batched', n)[k],
+  (n, k) => stat('shape', n)[k] + stat('raw', n)[k],
+);
+const speedup = ratio(
+  (n, k) => stat('perField', n)[k],
+  (n, k) => stat('batched', n)[k],
+);
+const aliasSpeedup = ratio(
+  (n, k) => stat('aliasF', n)[k],
+  (n, k) => stat('aliasB', n)[k],
+);
 
 const overheadAtGoal = overhead.find((r) => r.n === GOALS.atN)!.median;
 const speedupAtGoal = speedup.find((r) => r.n === GOALS.atN)!.median;
@@ -343,9 +407,13 @@ const ms = (v: number) => (v < 10 ? v.toFixed(3) : v < 100 ? v.toFixed(2) : v.to
 const x = (v: number) => `${v.toFixed(2)}x`.padStart(8);
 
 say('predictql bench');
-say(`node ${environment.node}, onnxruntime-node ${environment.onnxruntimeNode}, ${environment.cpu}, ${environment.cores} cores, ${environment.platform}, intra-op threads ${environment.intraOpThreads}`);
+say(
+  `node ${environment.node}, onnxruntime-node ${environment.onnxruntimeNode}, ${environment.cpu}, ${environment.cores} cores, ${environment.platform}, intra-op threads ${environment.intraOpThreads}`,
+);
 say(`default app: batching ${environment.batching}, ${MODEL} runs on the ${environment.executor} thread`);
-say(`model ${MODEL}; ${rounds} interleaved rounds in ${(measureMs / 1000).toFixed(1)} s; total ${((performance.now() - started) / 1000).toFixed(1)} s after loading`);
+say(
+  `model ${MODEL}; ${rounds} interleaved rounds in ${(measureMs / 1000).toFixed(1)} s; total ${((performance.now() - started) / 1000).toFixed(1)} s after loading`,
+);
 say('times in ms per request (single-call times; median / p90)');
 say();
 const header = 'case'.padEnd(36) + SIZES.map((n) => `N=${n}`.padStart(20)).join('');
@@ -359,14 +427,28 @@ for (const name of CASES) {
   }
   say(line);
 }
-say(''.padEnd(36) + SIZES.map((n) => `samples ${cases.filter((c) => c.n === n).map((c) => c.samples.length).reduce((a, b) => Math.min(a, b))}+`.padStart(20)).join(''));
+say(
+  ''.padEnd(36) +
+    SIZES.map((n) =>
+      `samples ${cases
+        .filter((c) => c.n === n)
+        .map((c) => c.samples.length)
+        .reduce((a, b) => Math.min(a, b))}+`.padStart(20),
+    ).join(''),
+);
 say();
 say('ratios (median-based; p90-based in brackets)');
 const ratioLine = (label: string, rs: Ratio[]) =>
   say(label.padEnd(36) + rs.map((r) => `${x(r.median)} [${r.p90.toFixed(2)}]`.padStart(20)).join(''));
 ratioLine('overhead  T(c) / (T(b) + T(a))', overhead);
 ratioLine("  (info) T(c) / (T(b') + T(a))", overheadVsShape);
-ratioLine("  (info) T(b') / (T(b) + T(a))", ratio((n, k) => stat('shape', n)[k], (n, k) => stat('list', n)[k] + stat('raw', n)[k]));
+ratioLine(
+  "  (info) T(b') / (T(b) + T(a))",
+  ratio(
+    (n, k) => stat('shape', n)[k],
+    (n, k) => stat('list', n)[k] + stat('raw', n)[k],
+  ),
+);
 ratioLine('speedup   T(d) / T(c)', speedup);
 ratioLine('aliases   T(per-field) / T(batched)', aliasSpeedup);
 say();

@@ -15,9 +15,7 @@ let graphqlErrors = 0;
 // autocannon's own histogram keeps whole milliseconds; a 1-connection server answers in less.
 // Its 'response' event carries the exact duration: keep those and take percentiles here.
 const latenciesMs: number[] = [];
-let finish!: (result: autocannon.Result) => void;
-let fail!: (error: Error) => void;
-const done = new Promise<autocannon.Result>((resolve, reject) => ((finish = resolve), (fail = reject)));
+const { promise: done, resolve: finish, reject: fail } = Promise.withResolvers<autocannon.Result>();
 const options: autocannon.Options = {
   url: url!,
   connections: Number(connections),

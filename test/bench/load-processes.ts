@@ -3,7 +3,7 @@
  * (load-server.ts, asked for its figures over IPC) and the autocannon driver (load-driver.ts),
  * each in its own process so that neither shares an event loop with the other.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

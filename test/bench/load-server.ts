@@ -10,7 +10,7 @@ import { readConfig } from '../../src/config.ts';
 
 const config = readConfig(process.env);
 const services = await loadServices(config, () => {});
-const yoga = createApp(appOptions(services, { trace: 'off' }));
+const yoga = createApp(appOptions(services, { inferenceReport: 'off' }));
 const server = createServer(yoga);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const address = server.address();

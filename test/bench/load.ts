@@ -8,15 +8,25 @@
  * median is reported), --quick (1 s, once, fewer cases).
  */
 import type { ChildProcess } from 'node:child_process';
-import { ask, drive, startLoadServer, stopLoadServer, type DriverResult } from './load-processes.ts';
-import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ask, type DriverResult, drive, startLoadServer, stopLoadServer } from './load-processes.ts';
 
 type Mode = 'per-field' | 'per-request' | 'cross-request';
-interface Shape { name: string; predictions: number; bodies: string[] }
-interface ServerStats { runs: number; items: number; eventLoopP99Ms: number; eventLoopMaxMs: number; peakRssMb: number }
+interface Shape {
+  name: string;
+  predictions: number;
+  bodies: string[];
+}
+interface ServerStats {
+  runs: number;
+  items: number;
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  peakRssMb: number;
+}
 type Row = DriverResult & ServerStats & { mode: string; shape: string; connections: number; predictionsPerSec: number; meanBatch: number };
 
 const args = process.argv.slice(2);
@@ -27,21 +37,28 @@ const connectionsList = quick ? [1, 64] : [1, 16, 64];
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 const samples = JSON.parse(readFileSync(join(here, '../../models/sample-requests.json'), 'utf8')) as { features: Record<string, number> }[];
-const literal = (f: Record<string, number>) => `{ ${Object.entries(f).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
+const literal = (f: Record<string, number>) =>
+  `{ ${Object.entries(f)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ')} }`;
 const body = (query: string, variables?: object) => JSON.stringify({ query, variables });
 const shapes = (model: string): Shape[] => [
   {
     name: '1 prediction',
     predictions: 1,
-    bodies: samples.slice(0, 500).map((s) =>
-      body(`query One($i: LatencyFeaturesInput!) { predictLatency(input: $i, model: "${model}") { p50Ms p95Ms } }`, { i: s.features }),
-    ),
+    bodies: samples
+      .slice(0, 500)
+      .map((s) =>
+        body(`query One($i: LatencyFeaturesInput!) { predictLatency(input: $i, model: "${model}") { p50Ms p95Ms } }`, { i: s.features }),
+      ),
   },
   {
     name: '10 aliased',
     predictions: 10,
     bodies: Array.from({ length: 200 }, (_, r) =>
-      body(`{ ${Array.from({ length: 10 }, (_, i) => `p${i}: predictLatency(model: "${model}", input: ${literal(samples[(r * 10 + i) % samples.length]!.features)}) { p50Ms p95Ms }`).join(' ')} }`),
+      body(
+        `{ ${Array.from({ length: 10 }, (_, i) => `p${i}: predictLatency(model: "${model}", input: ${literal(samples[(r * 10 + i) % samples.length]!.features)}) { p50Ms p95Ms }`).join(' ')} }`,
+      ),
     ),
   },
   {
@@ -53,7 +70,11 @@ const shapes = (model: string): Shape[] => [
   },
 ];
 
-interface Server { label: string; child: ChildProcess; port: number }
+interface Server {
+  label: string;
+  child: ChildProcess;
+  port: number;
+}
 
 async function startAll(servers: { label: string; env: Record<string, string> }[]): Promise<Server[]> {
   const started: Server[] = [];
@@ -107,8 +128,16 @@ async function runInterleaved(servers: Server[], cases: { shape: Shape; connecti
       const median = runs[Math.floor(runs.length / 2)]!;
       // Errors are never a median: every repeat's count.
       const total = (key: 'non2xx' | 'errors' | 'timeouts' | 'graphqlErrors') => runs.reduce((n, r) => n + r[key], 0);
-      rows.push({ ...median, non2xx: total('non2xx'), errors: total('errors'), timeouts: total('timeouts'), graphqlErrors: total('graphqlErrors') });
-      console.error(`#   ${server.label}, ${shape.name} × ${connections}: ${runs.map((r) => r.reqPerSec.toFixed(0)).join(' / ')} req/s, mean batch ${median.meanBatch.toFixed(1)}`);
+      rows.push({
+        ...median,
+        non2xx: total('non2xx'),
+        errors: total('errors'),
+        timeouts: total('timeouts'),
+        graphqlErrors: total('graphqlErrors'),
+      });
+      console.error(
+        `#   ${server.label}, ${shape.name} × ${connections}: ${runs.map((r) => r.reqPerSec.toFixed(0)).join(' / ')} req/s, mean batch ${median.meanBatch.toFixed(1)}`,
+      );
     }
   }
   return rows;
@@ -120,15 +149,21 @@ function printTable(rows: Row[]): void {
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const errors = r.non2xx + r.errors + r.timeouts + r.graphqlErrors;
-    console.log(`| ${r.mode} | ${r.shape} | ${r.connections} | ${fmt(r.reqPerSec, 0)} | ${fmt(r.predictionsPerSec, 0)} | ${fmt(r.latencyP50Ms, 2)} | ${fmt(r.latencyP99Ms, 2)} | ${fmt(r.meanBatch)} | ${fmt(r.eventLoopP99Ms, 2)} | ${fmt(r.peakRssMb, 0)} | ${errors} |`);
+    console.log(
+      `| ${r.mode} | ${r.shape} | ${r.connections} | ${fmt(r.reqPerSec, 0)} | ${fmt(r.predictionsPerSec, 0)} | ${fmt(r.latencyP50Ms, 2)} | ${fmt(r.latencyP99Ms, 2)} | ${fmt(r.meanBatch)} | ${fmt(r.eventLoopP99Ms, 2)} | ${fmt(r.peakRssMb, 0)} | ${errors} |`,
+    );
   }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'predictql-load-'));
-console.log(`# predictql bench:load — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${durationS} s per measurement, median of ${repeats} interleaved repeats`);
+console.log(
+  `# predictql bench:load — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${durationS} s per measurement, median of ${repeats} interleaved repeats`,
+);
 const mlpShapes = shapes('request-latency');
 const cases = mlpShapes.flatMap((shape) => connectionsList.map((connections) => ({ shape, connections })));
-const modeServers = await startAll((['per-field', 'per-request', 'cross-request'] as Mode[]).map((mode) => ({ label: mode, env: { PREDICTQL_BATCHING: mode } })));
+const modeServers = await startAll(
+  (['per-field', 'per-request', 'cross-request'] as Mode[]).map((mode) => ({ label: mode, env: { PREDICTQL_BATCHING: mode } })),
+);
 const unsorted = await runInterleaved(modeServers, cases, dir);
 await stopAll(modeServers);
 const modeOrder = ['per-field', 'per-request', 'cross-request'];
@@ -136,16 +171,23 @@ const rows = unsorted.sort((a, b) => modeOrder.indexOf(a.mode) - modeOrder.index
 console.log('\n## request-latency (MLP), by batching mode\n');
 printTable(rows);
 
-const find = (mode: string, shape: string, connections: number) => rows.find((r) => r.mode === mode && r.shape === shape && r.connections === connections)!;
+const find = (mode: string, shape: string, connections: number) =>
+  rows.find((r) => r.mode === mode && r.shape === shape && r.connections === connections)!;
 const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
-const one64 = { cross: find('cross-request', '1 prediction', 64), per: find('per-request', '1 prediction', 64), field: find('per-field', '1 prediction', 64) };
+const one64 = {
+  cross: find('cross-request', '1 prediction', 64),
+  per: find('per-request', '1 prediction', 64),
+  field: find('per-field', '1 prediction', 64),
+};
 const one1 = { cross: find('cross-request', '1 prediction', 1), per: find('per-request', '1 prediction', 1) };
 console.log('\n## Ratios (same run)\n');
 const goal = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 const meanBatch64 = one64.cross.meanBatch;
 const throughput64 = ratio(one64.cross.reqPerSec, one64.per.reqPerSec);
 const p50At1 = ratio(one1.cross.latencyP50Ms, one1.per.latencyP50Ms);
-console.log(`- 64 conns × 1 prediction: mean batch ${fmt(meanBatch64)} (goal ≥ 8: ${goal(meanBatch64 >= 8)}); throughput cross/per-request ${fmt(throughput64, 2)}x (goal ≥ 1.5x: ${goal(throughput64 >= 1.5)})`);
+console.log(
+  `- 64 conns × 1 prediction: mean batch ${fmt(meanBatch64)} (goal ≥ 8: ${goal(meanBatch64 >= 8)}); throughput cross/per-request ${fmt(throughput64, 2)}x (goal ≥ 1.5x: ${goal(throughput64 >= 1.5)})`,
+);
 console.log(`- 1 conn × 1 prediction: p50 cross/per-request ${fmt(p50At1, 2)}x (goal ≤ 1.1x: ${goal(p50At1 <= 1.1)})`);
 for (const shape of mlpShapes) {
   const cross = find('cross-request', shape.name, 64);
@@ -158,10 +200,16 @@ for (const shape of mlpShapes) {
 
 // The heavier model: where running on the JS thread costs every other request its latency.
 const heavyShapes = shapes('request-latency-gbdt');
-const heavyServers = await startAll(['main', 'worker'].map((executor) => ({ label: `gbdt on ${executor}`, env: { PREDICTQL_EXECUTOR: `request-latency-gbdt=${executor}` } })));
-const heavyRows = (await runInterleaved(heavyServers, heavyShapes.map((shape) => ({ shape, connections: 64 })), dir)).sort((a, b) =>
-  a.mode.localeCompare(b.mode),
+const heavyServers = await startAll(
+  ['main', 'worker'].map((executor) => ({ label: `gbdt on ${executor}`, env: { PREDICTQL_EXECUTOR: `request-latency-gbdt=${executor}` } })),
 );
+const heavyRows = (
+  await runInterleaved(
+    heavyServers,
+    heavyShapes.map((shape) => ({ shape, connections: 64 })),
+    dir,
+  )
+).sort((a, b) => a.mode.localeCompare(b.mode));
 await stopAll(heavyServers);
 console.log('\n## request-latency-gbdt (heavier model), 64 conns, cross-request: JS thread vs worker\n');
 printTable(heavyRows);

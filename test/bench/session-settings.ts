@@ -1,5 +1,5 @@
 /**
- * `npm run bench:session`: the measurement behind the session defaults (src/inference/session-options.ts):
+ * `npm run bench:session`: the measurement behind the session defaults (src/inference/execution/session-options.ts):
  * median time of one `session.run` for each shipped model, batch size, intra-op thread count and
  * graph optimization level, all in one process, cases interleaved round by round.
  */
@@ -18,7 +18,14 @@ const SETTINGS = [
 ] as const;
 const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 30;
 
-interface Case { model: string; batch: number; setting: (typeof SETTINGS)[number]; session: InferenceSession; feeds: Record<string, Tensor>; times: number[] }
+interface Case {
+  model: string;
+  batch: number;
+  setting: (typeof SETTINGS)[number];
+  session: InferenceSession;
+  feeds: Record<string, Tensor>;
+  times: number[];
+}
 
 const cases: Case[] = [];
 for (const model of MODELS) {
@@ -35,7 +42,7 @@ for (const model of MODELS) {
       const width = manifest.features.length;
       const data = new Float32Array(batch * width);
       for (let r = 0; r < batch; r++) {
-        manifest.features.forEach((f, c) => (data[r * width + c] = f.min + ((f.max - f.min) * ((r * 7 + c * 3) % 101)) / 100));
+        for (const [c, f] of manifest.features.entries()) data[r * width + c] = f.min + ((f.max - f.min) * ((r * 7 + c * 3) % 101)) / 100;
       }
       const feeds = { [manifest.input.name]: new Tensor('float32', data, [batch, width]) };
       for (let i = 0; i < 5; i++) await session.run(feeds); // warm-up
@@ -55,7 +62,9 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`session settings: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, median ms per run over ${ROUNDS} interleaved rounds`);
+console.log(
+  `session settings: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, median ms per run over ${ROUNDS} interleaved rounds`,
+);
 for (const model of MODELS) {
   console.log(`\n${model}`);
   console.log(`| setting | ${BATCHES.map((b) => `batch ${b}`).join(' | ')} |`);

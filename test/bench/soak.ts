@@ -8,14 +8,25 @@
  * Flags: --duration S (default 60), --warmup S (default 10), --connections N (default 64),
  * --json (one JSON line on stdout instead of the report).
  */
-import { ask, drive, startLoadServer, type DriverResult } from './load-processes.ts';
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ask, type DriverResult, drive, startLoadServer } from './load-processes.ts';
 
-interface ServerStats { runs: number; items: number; rssMb: number; peakRssMb: number; heapUsedMb: number; eventLoopP99Ms: number }
-interface IdleMemory { rssMb: number; heapUsedMb: number }
+interface ServerStats {
+  runs: number;
+  items: number;
+  rssMb: number;
+  peakRssMb: number;
+  heapUsedMb: number;
+  eventLoopP99Ms: number;
+}
+interface IdleMemory {
+  rssMb: number;
+  heapUsedMb: number;
+}
 const SEGMENTS = 6;
 
 const args = process.argv.slice(2);
@@ -27,8 +38,13 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** The mixed workload: every request has a known-good shape; any error in an answer is a failure. */
 function mixedBodies(): string[] {
-  const samples = JSON.parse(readFileSync(join(here, '../../models/sample-requests.json'), 'utf8')) as { features: Record<string, number> }[];
-  const literal = (f: Record<string, number>) => `{ ${Object.entries(f).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
+  const samples = JSON.parse(readFileSync(join(here, '../../models/sample-requests.json'), 'utf8')) as {
+    features: Record<string, number>;
+  }[];
+  const literal = (f: Record<string, number>) =>
+    `{ ${Object.entries(f)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')} }`;
   const body = (query: string, variables?: object) => JSON.stringify({ query, variables });
   const bodies: string[] = [];
   for (let r = 0; r < 200; r++) {
@@ -36,16 +52,28 @@ function mixedBodies(): string[] {
     const at = (i: number) => samples[(r * 37 + i) % samples.length]!.features;
     switch (r % 4) {
       case 0:
-        bodies.push(body(`query One($i: LatencyFeaturesInput!) { predictLatency(input: $i, model: "${model}") { p50Ms p95Ms } }`, { i: at(0) }));
+        bodies.push(
+          body(`query One($i: LatencyFeaturesInput!) { predictLatency(input: $i, model: "${model}") { p50Ms p95Ms } }`, { i: at(0) }),
+        );
         break;
       case 1:
-        bodies.push(body(`{ ${Array.from({ length: 10 }, (_, i) => `p${i}: predictLatency(model: "${model}", input: ${literal(at(i))}) { p50Ms }`).join(' ')} }`));
+        bodies.push(
+          body(
+            `{ ${Array.from({ length: 10 }, (_, i) => `p${i}: predictLatency(model: "${model}", input: ${literal(at(i))}) { p50Ms }`).join(' ')} }`,
+          ),
+        );
         break;
       case 2:
-        bodies.push(body('query Many($in: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $in) { p50Ms p95Ms } }', { in: Array.from({ length: 20 }, (_, i) => at(i)) }));
+        bodies.push(
+          body('query Many($in: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $in) { p50Ms p95Ms } }', {
+            in: Array.from({ length: 20 }, (_, i) => at(i)),
+          }),
+        );
         break;
       default:
-        bodies.push(body(`{ sampleRequests(first: 100, offset: ${(r * 100) % 2900}) { id predictedLatency(model: "${model}") { p50Ms } } }`));
+        bodies.push(
+          body(`{ sampleRequests(first: 100, offset: ${(r * 100) % 2900}) { id predictedLatency(model: "${model}") { p50Ms } } }`),
+        );
     }
   }
   return bodies;
@@ -114,10 +142,16 @@ try {
   } else {
     console.log(`soak: ${durationS} s at ${connections} connections of mixed queries, after ${warmupS} s of warm-up`);
     console.log(`  requests ${report.requests} (${report.reqPerSec} req/s), mean batch ${report.predictionsPerRun} rows`);
-    console.log(`  errors ${errors} (non-2xx ${load.non2xx}, socket ${load.errors}, timeouts ${load.timeouts}, GraphQL ${load.graphqlErrors})`);
-    console.log(`  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms (worst ${durationS / SEGMENTS}-s segment); event-loop delay p99 ${report.eventLoopP99Ms} ms`);
+    console.log(
+      `  errors ${errors} (non-2xx ${load.non2xx}, socket ${load.errors}, timeouts ${load.timeouts}, GraphQL ${load.graphqlErrors})`,
+    );
+    console.log(
+      `  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms (worst ${durationS / SEGMENTS}-s segment); event-loop delay p99 ${report.eventLoopP99Ms} ms`,
+    );
     const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
-    console.log(`  RSS idle after warm-up ${report.rssStartMb} MB, idle at the end ${report.rssEndMb} MB (${signed(report.rssGrowthPct)} %, goal < 10 %), peak ${report.rssPeakMb} MB`);
+    console.log(
+      `  RSS idle after warm-up ${report.rssStartMb} MB, idle at the end ${report.rssEndMb} MB (${signed(report.rssGrowthPct)} %, goal < 10 %), peak ${report.rssPeakMb} MB`,
+    );
     console.log(`  RSS under load every ${durationS / SEGMENTS} s: ${report.rssUnderLoadMb.join(', ')} MB`);
     console.log(`  JS heap after full GC: ${report.heapStartMb} MB -> ${report.heapEndMb} MB (${signed(report.heapGrowthPct)} %)`);
   }

@@ -10,13 +10,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, loadServices, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
 
 const CHROMIUM = process.env.PREDICTQL_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOT = '/tmp/predictql-graphiql.png';
+const SCREENSHOT = '/tmp/predictql-graphiql.png';
 
 let services: Services;
 let server: Server;

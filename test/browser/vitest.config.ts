@@ -1,6 +1,6 @@
-import { defineConfig } from 'vitest/config';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
 
 // The browser test: GraphiQL in Debian's Chromium driven by playwright-core (`npm run test:browser`;
 // .ci/run installs the chromium package). Kept apart from `npm test`, which needs no browser.

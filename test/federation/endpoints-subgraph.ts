@@ -8,12 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { sampleEntries } from '../support/models.ts';
 
-export const endpointsSdlFile = fileURLToPath(new URL('./endpoints.graphql', import.meta.url));
+export const endpointsSdlFile = fileURLToPath(new URL('../../schema/example-endpoints.graphql', import.meta.url));
 export const endpointsSdl = readFileSync(endpointsSdlFile, 'utf8');
 export const UNMEASURED_ID = 'ep-unmeasured';
 
@@ -35,19 +35,21 @@ const SERVICES = ['checkout', 'search', 'catalog', 'accounts', 'payments'] as co
 
 /** Every sample request as an endpoint, then the unmeasured one. */
 export function endpointCatalog(): Endpoint[] {
-  const endpoints = sampleEntries().map(({ id, features: f }, i): Endpoint => ({
-    id: `ep-${id}`,
-    service: SERVICES[i % SERVICES.length]!,
-    route: `/v1/${SERVICES[i % SERVICES.length]}/${i}`,
-    avgPayloadKb: f.payloadKb,
-    inFlightRequests: f.concurrency,
-    cpuUtilization: f.cpuUtilization,
-    memoryUtilization: f.memoryUtilization,
-    cacheHitRatio: f.cacheHitRatio,
-    dbQueriesPerRequest: f.dbQueries,
-    downstreamCallsPerRequest: f.downstreamCalls,
-    localHour: f.hourOfDay,
-  }));
+  const endpoints = sampleEntries().map(
+    ({ id, features: f }, i): Endpoint => ({
+      id: `ep-${id}`,
+      service: SERVICES[i % SERVICES.length]!,
+      route: `/v1/${SERVICES[i % SERVICES.length]}/${i}`,
+      avgPayloadKb: f.payloadKb,
+      inFlightRequests: f.concurrency,
+      cpuUtilization: f.cpuUtilization,
+      memoryUtilization: f.memoryUtilization,
+      cacheHitRatio: f.cacheHitRatio,
+      dbQueriesPerRequest: f.dbQueries,
+      downstreamCallsPerRequest: f.downstreamCalls,
+      localHour: f.hourOfDay,
+    }),
+  );
   const first = endpoints[0]!;
   endpoints.push({ ...first, id: UNMEASURED_ID, route: '/v1/unmeasured', cacheHitRatio: null });
   return endpoints;
@@ -67,7 +69,9 @@ export function featuresOf(e: Endpoint): Record<string, number | null> {
   };
 }
 
-export function createEndpointsSubgraph(catalog: readonly Endpoint[] = endpointCatalog()): YogaServerInstance<Record<string, unknown>, Record<string, unknown>> {
+export function createEndpointsSubgraph(
+  catalog: readonly Endpoint[] = endpointCatalog(),
+): YogaServerInstance<Record<string, unknown>, Record<string, unknown>> {
   const byId = new Map(catalog.map((e) => [e.id, e]));
   const schema = buildSubgraphSchema({
     typeDefs: parse(endpointsSdl),

@@ -2,24 +2,23 @@
  * The entity bindings file: the shipped one is valid, and every way to get one wrong is refused
  * with a message that states the contract and echoes the bad value (asserted verbatim).
  */
+
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { schemaFile } from '../../scripts/print-schema.ts';
 import { loadServices } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
+import { defaultEntityBindingsFile, defaultModelsDir, readConfig } from '../../src/config.ts';
 import {
   checkBindingsAgainstModels,
-  defaultEntityBindingsFile,
-  parseEntityBindings,
-  readEntityBindings,
-  RESERVED_TYPE_NAMES,
   type EntityBinding,
+  parseEntityBindings,
+  RESERVED_TYPE_NAMES,
+  readEntityBindings,
 } from '../../src/federation/entity-bindings.ts';
-import { readManifest, type ModelManifest } from '../../src/inference/manifest.ts';
-import { readFileSync } from 'node:fs';
-import { defaultModelsDir } from '../../src/config.ts';
-import { schemaFile } from '../../src/graphql/print-schema.ts';
+import { type ModelManifest, readManifest } from '../../src/inference/manifest.ts';
 import { exitWithin, freePort, startServerProcess } from '../support/processes.ts';
 
 const made: string[] = [];
@@ -27,7 +26,16 @@ afterAll(async () => {
   await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-const features = ['payloadKb', 'concurrency', 'cpuUtilization', 'memoryUtilization', 'cacheHitRatio', 'dbQueries', 'downstreamCalls', 'hourOfDay'];
+const features = [
+  'payloadKb',
+  'concurrency',
+  'cpuUtilization',
+  'memoryUtilization',
+  'cacheHitRatio',
+  'dbQueries',
+  'downstreamCalls',
+  'hourOfDay',
+];
 const identity = Object.fromEntries(features.map((f) => [f, f]));
 
 function binding(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -51,9 +59,18 @@ describe('the shipped bindings', () => {
     const bindings = await readEntityBindings(defaultEntityBindingsFile);
     expect(bindings).toHaveLength(1);
     const [endpoint] = bindings as [EntityBinding];
-    expect(endpoint).toMatchObject({ entity: 'Endpoint', key: [{ name: 'id', type: 'ID!' }], model: 'request-latency', field: 'predictedLatency' });
+    expect(endpoint).toMatchObject({
+      entity: 'Endpoint',
+      key: [{ name: 'id', type: 'ID!' }],
+      model: 'request-latency',
+      field: 'predictedLatency',
+    });
     expect(endpoint.features.map((s) => s.feature).sort()).toEqual([...features].sort());
-    expect(endpoint.features.find((s) => s.feature === 'concurrency')).toEqual({ feature: 'concurrency', field: 'inFlightRequests', type: 'Int!' });
+    expect(endpoint.features.find((s) => s.feature === 'concurrency')).toEqual({
+      feature: 'concurrency',
+      field: 'inFlightRequests',
+      type: 'Int!',
+    });
     const manifest = await readManifest(join(defaultModelsDir, 'request-latency', 'manifest.json'));
     expect(() => checkBindingsAgainstModels('x', bindings, () => manifest, ['request-latency'])).not.toThrow();
   });
@@ -82,25 +99,36 @@ describe('a bindings file is refused', () => {
   it('when it is not { "bindings": [...] } or has unknown keys', () => {
     expect(refusal([])).toBe('must be a JSON object { "bindings": [...] }, but got: []');
     expect(refusal({ binding: [] })).toBe('must be a JSON object { "bindings": [...] }, but got: {"binding":[]}');
-    expect(refusal({ bindings: [], extra: 1 })).toBe('has an unknown key "extra"; the only key is "bindings" (keys starting with "$" are comments)');
-    expect(refused(binding({ feature: {} }))).toBe('bindings[0] has an unknown key "feature"; the keys are: entity, key, model, field, features, description');
+    expect(refusal({ bindings: [], extra: 1 })).toBe(
+      'has an unknown key "extra"; the only key is "bindings" (keys starting with "$" are comments)',
+    );
+    expect(refused(binding({ feature: {} }))).toBe(
+      'bindings[0] has an unknown key "feature"; the keys are: entity, key, model, field, features, description',
+    );
     expect(refused(7)).toBe('bindings[0] must be an object { entity, key, model, field, features }, but got: 7');
   });
 
   it('when names are not GraphQL names or are reserved', () => {
-    expect(refused(binding({ entity: 'End point' }))).toBe('bindings[0].entity must be a GraphQL type name (/^[_A-Za-z][_0-9A-Za-z]*$/), but got: "End point"');
-    expect(refused(binding({ entity: 'LatencyPrediction' }))).toMatch(/^bindings\[0\]\.entity must not be a type predictql defines or a reserved name \(Query, .*\), but got: "LatencyPrediction"$/);
+    expect(refused(binding({ entity: 'End point' }))).toBe(
+      'bindings[0].entity must be a GraphQL type name (/^[_A-Za-z][_0-9A-Za-z]*$/), but got: "End point"',
+    );
+    expect(refused(binding({ entity: 'LatencyPrediction' }))).toMatch(
+      /^bindings\[0\]\.entity must not be a type predictql defines or a reserved name \(Query, .*\), but got: "LatencyPrediction"$/,
+    );
     expect(refused(binding({ entity: '_Entity' }))).toMatch(/but got: "_Entity"$/);
     expect(refused(binding({ field: 'predicted-latency' }))).toBe(
       'bindings[0].field must be the name of the field to add to Endpoint (/^[_A-Za-z][_0-9A-Za-z]*$/), but got: "predicted-latency"',
     );
-    expect(refused(binding({ field: '__typename' }))).toBe('bindings[0].field must not start with "__" (reserved by GraphQL), but got: "__typename"');
+    expect(refused(binding({ field: '__typename' }))).toBe(
+      'bindings[0].field must not start with "__" (reserved by GraphQL), but got: "__typename"',
+    );
     expect(refused(binding({ model: '' }))).toBe('bindings[0].model must be a model name, but got: ""');
     expect(refused(binding({ description: 3 }))).toBe('bindings[0].description must be a string, but got: 3');
   });
 
   it('when the key is not a list of fields or has a type other than ID!, String!, Int!', () => {
-    const contract = 'a space-separated list of key fields ("id", "region id") of type ID!, or an object of field to type (ID!, String!, Int!)';
+    const contract =
+      'a space-separated list of key fields ("id", "region id") of type ID!, or an object of field to type (ID!, String!, Int!)';
     expect(refused(binding({ key: '' }))).toBe(`bindings[0].key must be ${contract}, but got: ""`);
     expect(refused(binding({ key: 'id { x }' }))).toBe(`bindings[0].key must be ${contract}, but got: "id { x }"`);
     expect(refused(binding({ key: 'id id' }))).toBe('bindings[0].key must name each key field once, but got: "id id"');
@@ -109,8 +137,12 @@ describe('a bindings file is refused', () => {
 
   it('when a feature does not name a field of the entity, or a field is used twice', () => {
     const contract = 'must name a field of Endpoint (a GraphQL name, or { "field": name, "type": "Float!" | "Float" | "Int!" | "Int" })';
-    expect(refused(binding({ features: {} }))).toBe('bindings[0].features must be an object mapping each model feature to a field of Endpoint, but got: {}');
-    expect(refused(binding({ features: { ...identity, payloadKb: 'avg payload' } }))).toBe(`bindings[0].features.payloadKb ${contract}, but got: "avg payload"`);
+    expect(refused(binding({ features: {} }))).toBe(
+      'bindings[0].features must be an object mapping each model feature to a field of Endpoint, but got: {}',
+    );
+    expect(refused(binding({ features: { ...identity, payloadKb: 'avg payload' } }))).toBe(
+      `bindings[0].features.payloadKb ${contract}, but got: "avg payload"`,
+    );
     expect(refused(binding({ features: { ...identity, payloadKb: { field: 'avgPayloadKb', type: 'String' } } }))).toBe(
       `bindings[0].features.payloadKb ${contract}, but got: {"field":"avgPayloadKb","type":"String"}`,
     );
@@ -123,8 +155,12 @@ describe('a bindings file is refused', () => {
   });
 
   it('when two bindings of one entity disagree on the key, add one field twice, or type a field differently', () => {
-    expect(refused(binding(), binding({ key: 'sku', field: 'other' }))).toBe('bindings[1].key must equal bindings[0].key (both bind Endpoint): id: ID!, but got: sku: ID!');
-    expect(refused(binding(), binding())).toBe('bindings[1].field must not add or read Endpoint.predictedLatency, which bindings[0].field already adds');
+    expect(refused(binding(), binding({ key: 'sku', field: 'other' }))).toBe(
+      'bindings[1].key must equal bindings[0].key (both bind Endpoint): id: ID!, but got: sku: ID!',
+    );
+    expect(refused(binding(), binding())).toBe(
+      'bindings[1].field must not add or read Endpoint.predictedLatency, which bindings[0].field already adds',
+    );
     expect(refused(binding(), binding({ field: 'gbdt', features: { ...identity, payloadKb: { field: 'payloadKb', type: 'Int!' } } }))).toBe(
       'bindings[1].features.payloadKb must give Endpoint.payloadKb the type Float! as bindings[0].features.payloadKb does, but got: Int!',
     );
@@ -135,10 +171,17 @@ describe('a bindings file is refused', () => {
 describe('bindings against the loaded models', () => {
   const manifest = { name: 'request-latency', features: features.map((name) => ({ name })) } as unknown as ModelManifest;
   const check = (b: Record<string, unknown>) => () =>
-    checkBindingsAgainstModels('bindings.json', parseEntityBindings('bindings.json', { bindings: [b] }), (n) => (n === manifest.name ? manifest : undefined), ['request-latency']);
+    checkBindingsAgainstModels(
+      'bindings.json',
+      parseEntityBindings('bindings.json', { bindings: [b] }),
+      (n) => (n === manifest.name ? manifest : undefined),
+      ['request-latency'],
+    );
 
   it('refuses an unknown model, a feature the model lacks, and a model feature left unmapped', () => {
-    expect(check(binding({ model: 'nope' }))).toThrow('bindings.json: bindings[0].model must name a loaded model (request-latency), but got: "nope"');
+    expect(check(binding({ model: 'nope' }))).toThrow(
+      'bindings.json: bindings[0].model must name a loaded model (request-latency), but got: "nope"',
+    );
     expect(check(binding({ features: { ...identity, colour: 'colour' } }))).toThrow(
       `bindings.json: bindings[0].features.colour must be a feature of model "request-latency" (${features.join(', ')}), but got: "colour"`,
     );

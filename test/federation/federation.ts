@@ -4,16 +4,16 @@
  * `_service { sdl }`. The gateway's fetch is routed to the apps' `yoga.fetch` (no network); every
  * subgraph call is recorded with its operation, time and response body.
  */
-import { createGatewayRuntime, useCustomFetch, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { createGatewayRuntime, type GatewayRuntime, useCustomFetch } from '@graphql-hive/gateway-runtime';
 import type { YogaServerInstance } from 'graphql-yoga';
+import { composeSupergraph, EXAMPLE_SUBGRAPH_URLS } from '../../scripts/compose-supergraph.ts';
 import type { PredictQLApp } from '../../src/app.ts';
-import { composeSupergraph, EXAMPLE_SUBGRAPH_URLS } from '../../src/federation/compose-supergraph.ts';
-import { TRACE_HEADER } from '../../src/plugins/use-prediction-trace.ts';
+import { INFERENCE_REPORT_HEADER } from '../../src/inference-report/inference-report.ts';
 import type { Result } from '../support/graphql.ts';
 import { createEndpointsSubgraph } from './endpoints-subgraph.ts';
 
 // Any yoga app: its `fetch` type depends on the server context, which nothing here passes.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: any server context will do; only `fetch` is used.
 type FetchingApp = YogaServerInstance<any, any>;
 
 export interface SubgraphCall {
@@ -32,7 +32,11 @@ export interface Federation {
   supergraphSdl: string;
   calls: SubgraphCall[];
   /** Sends an operation to the gateway (the trace header is propagated to predictql). */
-  query<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<Result<TData>>;
+  query<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<Result<TData>>;
   close(): Promise<void>;
 }
 
@@ -52,7 +56,10 @@ export async function servedSdl(app: FetchingApp, url: string): Promise<string> 
  * Composes and starts the gateway. Requests to predictql go to `replicas` in turn, as a load
  * balancer would send them; the subgraph keeps no state, so any replica may answer any call.
  */
-export async function startFederation(replicas: readonly PredictQLApp[], endpoints: FetchingApp = createEndpointsSubgraph()): Promise<Federation> {
+export async function startFederation(
+  replicas: readonly PredictQLApp[],
+  endpoints: FetchingApp = createEndpointsSubgraph(),
+): Promise<Federation> {
   if (replicas.length === 0) throw new Error('startFederation needs at least one predictql replica');
   const composition = composeSupergraph([
     { name: 'predictql', url: EXAMPLE_SUBGRAPH_URLS.predictql, sdl: await servedSdl(replicas[0]!, EXAMPLE_SUBGRAPH_URLS.predictql) },
@@ -90,7 +97,7 @@ export async function startFederation(replicas: readonly PredictQLApp[], endpoin
     maskedErrors: !process.env.FEDERATION_DEBUG,
     plugins: () => [useCustomFetch((url, init) => route(url, init as RequestInit))],
     propagateHeaders: {
-      fromClientToSubgraphs: ({ request }) => ({ [TRACE_HEADER]: request.headers.get(TRACE_HEADER) }),
+      fromClientToSubgraphs: ({ request }) => ({ [INFERENCE_REPORT_HEADER]: request.headers.get(INFERENCE_REPORT_HEADER) }),
     },
   });
 

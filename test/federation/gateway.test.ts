@@ -5,14 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { supergraphFile } from '../../scripts/compose-supergraph.ts';
+import { schemaFile } from '../../scripts/print-schema.ts';
 import { appOptions, createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
-import { supergraphFile } from '../../src/federation/compose-supergraph.ts';
-import { schemaFile } from '../../src/graphql/print-schema.ts';
 import { errorsByPath, send, TRACE, traceOf } from '../support/graphql.ts';
 import { aliasedQuery, aliasedVariables, close, counted, MLP } from '../support/models.ts';
-import { endpointCatalog, featuresOf, UNMEASURED_ID, type Endpoint } from './endpoints-subgraph.ts';
-import { entitiesCalls, servedSdl, startFederation, type Federation } from './federation.ts';
+import { type Endpoint, endpointCatalog, featuresOf, UNMEASURED_ID } from './endpoints-subgraph.ts';
+import { entitiesCalls, type Federation, servedSdl, startFederation } from './federation.ts';
 
 interface PredictedEndpoint {
   id: string;
@@ -53,7 +53,9 @@ describe('composition', () => {
 
   it('composes with the endpoints subgraph without errors, into the committed schema/supergraph.graphql', async () => {
     expect(federation.supergraphSdl).toBe(await readFile(supergraphFile, 'utf8'));
-    expect(federation.supergraphSdl).toMatch(/predictedLatency: LatencyPrediction @join__field\(\s*graph: PREDICTQL\s*requires: "avgPayloadKb /);
+    expect(federation.supergraphSdl).toMatch(
+      /predictedLatency: LatencyPrediction @join__field\(\s*graph: PREDICTQL\s*requires: "avgPayloadKb /,
+    );
   });
 });
 
@@ -61,7 +63,7 @@ describe('through the gateway', () => {
   it('1000 endpoints with predictedLatency: one _entities request, one model run, the values of direct predictLatency', async () => {
     const endpoints = catalog.slice(0, 1000);
     federation.calls.length = 0;
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       federation.query<{ endpoints: PredictedEndpoint[] }>('{ endpoints(first: 1000) { id predictedLatency { p50Ms p95Ms } } }', {}, TRACE),
     );
     expect(result.errors).toBeUndefined();
@@ -77,13 +79,15 @@ describe('through the gateway', () => {
     const direct = await directPredictions(endpoints);
     const got = result.data!.endpoints;
     expect(got.map((e) => e.id)).toEqual(endpoints.map((e) => e.id));
-    const wrong = got.filter((e, i) => !close(e.predictedLatency!.p50Ms, direct[i]!.p50Ms) || !close(e.predictedLatency!.p95Ms, direct[i]!.p95Ms));
+    const wrong = got.filter(
+      (e, i) => !close(e.predictedLatency!.p50Ms, direct[i]!.p50Ms) || !close(e.predictedLatency!.p95Ms, direct[i]!.p95Ms),
+    );
     expect(wrong).toEqual([]);
   });
 
   it('an endpoint missing a feature (null cacheHitRatio) errors on its own predictedLatency; the others resolve in one run', async () => {
     const ids = [catalog[0]!.id, UNMEASURED_ID, catalog[1]!.id];
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       federation.query<{ endpointsById: PredictedEndpoint[] }>(
         'query ($ids: [ID!]!) { endpointsById(ids: $ids) { id predictedLatency { p50Ms } } }',
         { ids },
@@ -103,11 +107,15 @@ describe('through the gateway', () => {
   });
 
   it('fields of the owner and of predictql mix in one query', async () => {
-    const result = await federation.query<{ endpoint: { route: string; cacheHitRatio: number; predictedLatency: { model: { name: string } } } }>(
-      `{ endpoint(id: "${catalog[2]!.id}") { route cacheHitRatio predictedLatency { model { name } } } }`,
-    );
+    const result = await federation.query<{
+      endpoint: { route: string; cacheHitRatio: number; predictedLatency: { model: { name: string } } };
+    }>(`{ endpoint(id: "${catalog[2]!.id}") { route cacheHitRatio predictedLatency { model { name } } } }`);
     expect(result.errors).toBeUndefined();
-    expect(result.data!.endpoint).toEqual({ route: catalog[2]!.route, cacheHitRatio: catalog[2]!.cacheHitRatio, predictedLatency: { model: { name: MLP } } });
+    expect(result.data!.endpoint).toEqual({
+      route: catalog[2]!.route,
+      cacheHitRatio: catalog[2]!.cacheHitRatio,
+      predictedLatency: { model: { name: MLP } },
+    });
   });
 });
 
@@ -118,7 +126,9 @@ describe('predictql _entities, asked directly', () => {
     const representations = catalog.slice(0, 4).map((e) => ({ __typename: 'Endpoint', ...e }));
     delete (representations[1] as Record<string, unknown>).localHour;
     representations[2]!.inFlightRequests = 0;
-    const { result, runs } = await counted(services.registry, () => send<{ _entities: PredictedEndpoint[] }>(predictql, entitiesQuery, { r: representations }));
+    const { result, runs } = await counted(services.inference, () =>
+      send<{ _entities: PredictedEndpoint[] }>(predictql, entitiesQuery, { r: representations }),
+    );
     expect(runs[MLP]).toEqual({ runs: 1, items: 2, failedRuns: 0 });
     expect(result.data!._entities.map((e) => e.predictedLatency === null)).toEqual([false, true, true, false]);
     const errors = errorsByPath(result);
@@ -137,7 +147,9 @@ describe('predictql _entities, asked directly', () => {
     const result = await send(predictql, entitiesQuery, { r: [{ __typename: 'Order', id: '1' }] });
     expect(result.status).toBe(200);
     expect(result.errors).toHaveLength(1);
-    const again = await send<{ _entities: PredictedEndpoint[] }>(predictql, entitiesQuery, { r: [{ __typename: 'Endpoint', ...catalog[0] }] });
+    const again = await send<{ _entities: PredictedEndpoint[] }>(predictql, entitiesQuery, {
+      r: [{ __typename: 'Endpoint', ...catalog[0] }],
+    });
     expect(again.errors).toBeUndefined();
     expect(again.data!._entities[0]!.predictedLatency).not.toBeNull();
   });
@@ -156,7 +168,7 @@ describe('replicas', () => {
       const calls = entitiesCalls(pair.calls);
       expect(calls).toHaveLength(pages.length);
       expect(new Set(calls.map((c) => c.replica))).toEqual(new Set([0, 1]));
-      expect(second.registry.counters(MLP).runs).toBeGreaterThan(0);
+      expect(second.inference.counters(MLP).runs).toBeGreaterThan(0);
       const direct = await directPredictions(catalog.slice(0, 1000));
       expect(answers.map((a) => a.data?.endpoints.length)).toEqual(pages.map(() => 250));
       answers.forEach((answer, i) => {
@@ -180,7 +192,12 @@ describe('standalone', () => {
     const entities = await send(bare, '{ _entities(representations: []) { __typename } }');
     expect(entities.errors?.[0]?.message).toContain('Cannot query field "_entities"');
     const [features] = endpointCatalog().map(featuresOf);
-    const direct = await send<{ predictLatency: { p50Ms: number } }>(bare, 'query ($i: LatencyFeaturesInput!) { predictLatency(input: $i) { p50Ms } }', { i: features }, TRACE);
+    const direct = await send<{ predictLatency: { p50Ms: number } }>(
+      bare,
+      'query ($i: LatencyFeaturesInput!) { predictLatency(input: $i) { p50Ms } }',
+      { i: features },
+      TRACE,
+    );
     expect(direct.errors).toBeUndefined();
     expect(traceOf(direct).totals.batches).toBe(1);
   });

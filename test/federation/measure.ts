@@ -19,7 +19,9 @@ const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const services = await loadServices(readConfig({}));
 const predictql = createApp(appOptions(services));
 const federation = await startFederation([predictql]);
-const inputs = endpointCatalog().slice(0, N).map((e) => featuresOf(e) as never);
+const inputs = endpointCatalog()
+  .slice(0, N)
+  .map((e) => featuresOf(e) as never);
 
 const federatedQuery = `{ endpoints(first: ${N}) { id predictedLatency { p50Ms p95Ms } } }`;
 const listQuery = 'query ($inputs: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $inputs) { p50Ms p95Ms } }';
@@ -45,11 +47,12 @@ async function timed(action: () => Promise<{ errors?: unknown[] }>): Promise<num
 
 async function round(): Promise<Sample> {
   federation.calls.length = 0;
-  const runsBefore = services.registry.counters(MLP).runs;
+  const runsBefore = services.inference.counters(MLP).runs;
   const federatedMs = await timed(() => federation.query(federatedQuery));
-  const runs = services.registry.counters(MLP).runs - runsBefore;
+  const runs = services.inference.counters(MLP).runs - runsBefore;
   const entities = entitiesCalls(federation.calls);
-  if (entities.length !== 1 || entities[0]!.representations !== N) throw new Error(`expected one _entities call of ${N}, got ${entities.map((c) => c.representations).join(', ')}`);
+  if (entities.length !== 1 || entities[0]!.representations !== N)
+    throw new Error(`expected one _entities call of ${N}, got ${entities.map((c) => c.representations).join(', ')}`);
   const ownerMs = federation.calls.filter((c) => c.subgraph === 'endpoints').reduce((sum, c) => sum + c.durationMs, 0);
   const listMs = await timed(() => send(predictql, listQuery, { inputs }));
   const aliasedMs = await timed(() => send(predictql, aliased, aliasedVars));
@@ -71,10 +74,16 @@ const entities = median('entitiesMs');
 const owner = median('ownerMs');
 
 console.log(`predictql federation: ${N} endpoints, median of ${ROUNDS} warm rounds (node ${process.version})`);
-console.log(`  federated query through Hive Gateway     ${ms(federated)}  (model runs per query: ${[...new Set(samples.map((s) => s.runs))].join(', ')})`);
-console.log(`    predictql _entities call (subgraph)    ${ms(entities)}  = ${((entities / federated) * 100).toFixed(0)}% of the federated query`);
+console.log(
+  `  federated query through Hive Gateway     ${ms(federated)}  (model runs per query: ${[...new Set(samples.map((s) => s.runs))].join(', ')})`,
+);
+console.log(
+  `    predictql _entities call (subgraph)    ${ms(entities)}  = ${((entities / federated) * 100).toFixed(0)}% of the federated query`,
+);
 console.log(`    endpoints subgraph (owner) call        ${ms(owner)}  = ${((owner / federated) * 100).toFixed(0)}%`);
-console.log(`    gateway (planning, merging, rest)      ${ms(federated - entities - owner)}  = ${(((federated - entities - owner) / federated) * 100).toFixed(0)}%`);
+console.log(
+  `    gateway (planning, merging, rest)      ${ms(federated - entities - owner)}  = ${(((federated - entities - owner) / federated) * 100).toFixed(0)}%`,
+);
 console.log(`  direct predictLatencies(inputs: 1000)    ${ms(median('listMs'))}`);
 console.log(`  direct 1000 aliased predictLatency       ${ms(median('aliasedMs'))}`);
 

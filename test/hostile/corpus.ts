@@ -37,7 +37,8 @@ export interface Outcome {
 export async function send(url: string, c: HostileCase): Promise<Outcome> {
   const method = c.method ?? 'POST';
   // A GET carries no content-type, as a browser's (a preflighted content-type would excuse it from CSRF checks).
-  const headers: Record<string, string> = method === 'GET' ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' };
+  const headers: Record<string, string> =
+    method === 'GET' ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' };
   for (const [key, value] of Object.entries(c.headers ?? {})) {
     if (value === null) delete headers[key];
     else headers[key] = value;

@@ -4,8 +4,8 @@
  * the valid stream gets no error and the right values, and the server is ready afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corpus, send, type HostileCase, type Outcome } from './corpus.ts';
-import { startServer, steadyStream, validRequests, type RunningServer } from './server.ts';
+import { corpus, type HostileCase, type Outcome, send } from './corpus.ts';
+import { type RunningServer, startServer, steadyStream, validRequests } from './server.ts';
 
 let server: RunningServer;
 

@@ -4,7 +4,7 @@
  * masked errors in production, and the defaults with their refusals of bad configuration.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, loadServices, appOptions, type PredictQLApp, type Services } from '../../src/app.ts';
+import { appOptions, createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
 import { defaultRequestLimits } from '../../src/request-limits.ts';
 import { send } from '../support/graphql.ts';
@@ -36,17 +36,48 @@ const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: 
 
 describe('configured limits, at their edges (Accept: application/json, as most clients send)', () => {
   const post = async (body: string, headers: Record<string, string> = {}) => {
-    const response = await app.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body });
-    return { status: response.status, ...((await response.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] }) };
+    const response = await app.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body,
+    });
+    return {
+      status: response.status,
+      ...((await response.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] }),
+    };
   };
   const query = (q: string, variables?: object) => post(JSON.stringify({ query: q, variables }));
 
   it.each([
     ['aliases', aliases(5), aliases(6), 'ALIAS_LIMIT_EXCEEDED', 'Aliases limit of 5 exceeded, found 6.'],
-    ['depth', '{ models { inputs { name } } }', '{ __schema { types { fields { type { name } } } } }', 'DEPTH_LIMIT_EXCEEDED', 'Query depth limit of 4 exceeded, found 5.'],
-    ['directives', '{ __typename @include(if: true) @skip(if: false) a: __typename @skip(if: false) }', '{ __typename @include(if: true) @skip(if: false) a: __typename @skip(if: false) b: __typename @skip(if: false) }', 'DIRECTIVE_LIMIT_EXCEEDED', 'Directives limit of 3 exceeded, found 4.'],
-    ['tokens', `{ ${'__typename '.repeat(298)}}`, `{ ${'__typename '.repeat(299)}}`, 'TOKEN_LIMIT_EXCEEDED', 'Token limit of 300 exceeded.'],
-    ['predictions', '{ a: sampleRequests(first: 6) { predictedLatency { p50Ms } } b: sampleRequests(first: 6) { predictedLatency { p50Ms } } }', '{ a: sampleRequests(first: 6) { predictedLatency { p50Ms } } b: sampleRequests(first: 7) { predictedLatency { p50Ms } } }', 'PREDICTION_LIMIT_EXCEEDED', 'would compute 13 predictions; the limit is 12'],
+    [
+      'depth',
+      '{ models { inputs { name } } }',
+      '{ __schema { types { fields { type { name } } } } }',
+      'DEPTH_LIMIT_EXCEEDED',
+      'Query depth limit of 4 exceeded, found 5.',
+    ],
+    [
+      'directives',
+      '{ __typename @include(if: true) @skip(if: false) a: __typename @skip(if: false) }',
+      '{ __typename @include(if: true) @skip(if: false) a: __typename @skip(if: false) b: __typename @skip(if: false) }',
+      'DIRECTIVE_LIMIT_EXCEEDED',
+      'Directives limit of 3 exceeded, found 4.',
+    ],
+    [
+      'tokens',
+      `{ ${'__typename '.repeat(298)}}`,
+      `{ ${'__typename '.repeat(299)}}`,
+      'TOKEN_LIMIT_EXCEEDED',
+      'Token limit of 300 exceeded.',
+    ],
+    [
+      'predictions',
+      '{ a: sampleRequests(first: 6) { predictedLatency { p50Ms } } b: sampleRequests(first: 6) { predictedLatency { p50Ms } } }',
+      '{ a: sampleRequests(first: 6) { predictedLatency { p50Ms } } b: sampleRequests(first: 7) { predictedLatency { p50Ms } } }',
+      'PREDICTION_LIMIT_EXCEEDED',
+      'would compute 13 predictions; the limit is 12',
+    ],
   ])('%s: the limit passes, one more is 400 with its code', async (_name, ok, over, code, message) => {
     const passed = await query(ok);
     expect(passed.errors).toBeUndefined();
@@ -110,8 +141,20 @@ describe('production behaviour', () => {
     const spy = (await import('vitest')).vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const registry = services.registry;
-      const broken = createApp({ registry, catalog: services.catalog, defaultModel: services.defaultModel, metrics: false, predictor: { predict: () => { throw new Error('secret /opt/internal/path'); } } as never });
-      const result = await send(broken, 'query($i: LatencyFeaturesInput!) { predictLatency(input: $i) { p50Ms } }', { i: sampleInputs(1)[0] });
+      const broken = createApp({
+        registry,
+        catalog: services.catalog,
+        defaultModel: services.defaultModel,
+        metrics: false,
+        predictor: {
+          predict: () => {
+            throw new Error('secret /opt/internal/path');
+          },
+        } as never,
+      });
+      const result = await send(broken, 'query($i: LatencyFeaturesInput!) { predictLatency(input: $i) { p50Ms } }', {
+        i: sampleInputs(1)[0],
+      });
       expect(JSON.stringify(result)).not.toContain('secret');
       expect(result.errors?.length).toBeGreaterThan(0);
     } finally {
@@ -124,10 +167,21 @@ describe('production behaviour', () => {
     expect(readConfig({}).limits).toEqual(defaultRequestLimits);
     expect(readConfig({}).introspection).toBe(true);
     expect(defaultRequestLimits).toEqual({
-      maxBodyBytes: 1_048_576, maxTokens: 50_000, maxDepth: 20, maxAliases: 2000, maxDirectives: 50, maxBatchOperations: 10, maxPageSize: 5000, maxPredictionsPerOperation: 10_000,
+      maxBodyBytes: 1_048_576,
+      maxTokens: 50_000,
+      maxDepth: 20,
+      maxAliases: 2000,
+      maxDirectives: 50,
+      maxBatchOperations: 10,
+      maxPageSize: 5000,
+      maxPredictionsPerOperation: 10_000,
     });
-    expect(() => readConfig({ PREDICTQL_MAX_TOKENS: '10' })).toThrow('PREDICTQL_MAX_TOKENS must be an integer within [100, 10000000], but got: "10"');
-    expect(() => readConfig({}, ['--max-predictions-per-operation', '0'])).toThrow('--max-predictions-per-operation (PREDICTQL_MAX_PREDICTIONS_PER_OPERATION) must be an integer within [1, 16777216], but got: "0"');
+    expect(() => readConfig({ PREDICTQL_MAX_TOKENS: '10' })).toThrow(
+      'PREDICTQL_MAX_TOKENS must be an integer within [100, 10000000], but got: "10"',
+    );
+    expect(() => readConfig({}, ['--max-predictions-per-operation', '0'])).toThrow(
+      '--max-predictions-per-operation (PREDICTQL_MAX_PREDICTIONS_PER_OPERATION) must be an integer within [1, 16777216], but got: "0"',
+    );
     expect(() => readConfig({ PREDICTQL_INTROSPECTION: 'no' })).toThrow('PREDICTQL_INTROSPECTION must be one of on, off, but got: "no"');
   });
 });

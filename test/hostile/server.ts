@@ -7,7 +7,7 @@ import { appOptions, createApp, loadServices, type Services } from '../../src/ap
 import { readConfig } from '../../src/config.ts';
 import { HttpServer } from '../../src/http-server.ts';
 import { ServerLifecycle } from '../../src/lifecycle.ts';
-import { MLP, close, directPredict, sampleInputs, toRow } from '../support/models.ts';
+import { close, directPredict, MLP, sampleInputs, toRow } from '../support/models.ts';
 
 export interface RunningServer {
   services: Services;
@@ -54,14 +54,44 @@ export async function validRequests(services: Services, count = 12): Promise<Val
   for (let k = 0; k < count; k++) {
     const offset = 100 + k * 60;
     const inputs = sampleInputs(50, offset);
-    const expected = (await directPredict(services.registry, MLP, inputs.map((input) => toRow(features, input)))).map((o) => o[0]!);
+    const expected = (
+      await directPredict(
+        services.inference,
+        MLP,
+        inputs.map((input) => toRow(features, input)),
+      )
+    ).map((o) => o[0]!);
     const shape = k % 3;
     if (shape === 0) {
-      requests.push(valid(`one prediction @${offset}`, { query: 'query($i: LatencyFeaturesInput!) { predictLatency(input: $i) { p50Ms } }', variables: { i: inputs[0] } }, (data) => [(data.predictLatency as { p50Ms: number }).p50Ms], expected.slice(0, 1)));
+      requests.push(
+        valid(
+          `one prediction @${offset}`,
+          { query: 'query($i: LatencyFeaturesInput!) { predictLatency(input: $i) { p50Ms } }', variables: { i: inputs[0] } },
+          (data) => [(data.predictLatency as { p50Ms: number }).p50Ms],
+          expected.slice(0, 1),
+        ),
+      );
     } else if (shape === 1) {
-      requests.push(valid(`list of 20 @${offset}`, { query: 'query($in: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $in) { p50Ms } }', variables: { in: inputs.slice(0, 20) } }, (data) => (data.predictLatencies as { p50Ms: number }[]).map((p) => p.p50Ms), expected.slice(0, 20)));
+      requests.push(
+        valid(
+          `list of 20 @${offset}`,
+          {
+            query: 'query($in: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $in) { p50Ms } }',
+            variables: { in: inputs.slice(0, 20) },
+          },
+          (data) => (data.predictLatencies as { p50Ms: number }[]).map((p) => p.p50Ms),
+          expected.slice(0, 20),
+        ),
+      );
     } else {
-      requests.push(valid(`page of 50 @${offset}`, { query: `{ sampleRequests(first: 50, offset: ${offset}) { predictedLatency { p50Ms } } }` }, (data) => (data.sampleRequests as { predictedLatency: { p50Ms: number } }[]).map((s) => s.predictedLatency.p50Ms), expected));
+      requests.push(
+        valid(
+          `page of 50 @${offset}`,
+          { query: `{ sampleRequests(first: 50, offset: ${offset}) { predictedLatency { p50Ms } } }` },
+          (data) => (data.sampleRequests as { predictedLatency: { p50Ms: number } }[]).map((s) => s.predictedLatency.p50Ms),
+          expected,
+        ),
+      );
     }
   }
   return requests;
@@ -92,7 +122,11 @@ export function steadyStream(url: string, requests: readonly ValidRequest[], con
     for (let i = c; running; i += connections) {
       const request = requests[i % requests.length]!;
       try {
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: request.body });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: request.body,
+        });
         const problem = request.check(response.status, await response.text());
         if (problem) problems.push(`${request.name}: ${problem}`);
       } catch (error) {

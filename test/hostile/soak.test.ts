@@ -9,11 +9,20 @@ import { expect, it } from 'vitest';
 import { nodeBinary, repoRoot } from '../support/node.ts';
 
 it('a short soak of mixed queries at 64 connections answers every request without error', async () => {
-  const child = spawn(nodeBinary, [join(repoRoot, 'test/bench/soak.ts'), '--duration', '8', '--warmup', '2', '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(nodeBinary, [join(repoRoot, 'test/bench/soak.ts'), '--duration', '8', '--warmup', '2', '--json'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const report = JSON.parse(out.trim().split('\n').pop()!) as { requests: number; errors: number; errorKinds: object; rssGrowthPct: number; latencyP99Ms: number };
+  const report = JSON.parse(out.trim().split('\n').pop()!) as {
+    requests: number;
+    errors: number;
+    errorKinds: object;
+    rssGrowthPct: number;
+    latencyP99Ms: number;
+  };
   console.log(`soak (CI): ${JSON.stringify(report)}`);
   expect(report.errorKinds).toEqual({ non2xx: 0, socket: 0, timeouts: 0, graphql: 0 });
   expect(report.errors).toBe(0);

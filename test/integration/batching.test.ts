@@ -4,16 +4,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
+import { InferenceService } from '../../src/inference/index.ts';
 import { PredictManyDocument, SampleRequestsPlainDocument, SampleRequestsWithPredictionsDocument } from '../generated/graphql.ts';
-import { TRACE, gql, send, traceOf } from '../support/graphql.ts';
+import { gql, send, TRACE, traceOf } from '../support/graphql.ts';
 import {
-  GBDT,
-  MLP,
   aliasedQuery,
   aliasedVariables,
   counted,
   directPredict,
+  GBDT,
   inputLiteral,
+  MLP,
   sampleEntries,
   sampleInputs,
   toRow,
@@ -22,6 +23,7 @@ import {
 type Latency = { p50Ms: number; p95Ms: number } | null;
 
 import { loadRealApp } from '../support/app.ts';
+
 let services: Services;
 let yoga: PredictQLApp;
 
@@ -39,7 +41,7 @@ function expectSame(actual: number, expected: number): void {
 describe('one run per model per request', () => {
   it('answers 1000 aliased predictLatency fields with distinct inputs in exactly one run', async () => {
     const inputs = sampleInputs(1000);
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       send<Record<string, Latency>>(yoga, aliasedQuery(1000), aliasedVariables(inputs), TRACE),
     );
     expect(result.errors).toBeUndefined();
@@ -57,7 +59,11 @@ describe('one run per model per request', () => {
     expect(trace.resolvers['Query.predictLatency']).toMatchObject({ count: 1000, errors: 0 });
 
     // The values are what one direct run of the same rows gives, alias by alias.
-    const expected = await directPredict(services.registry, MLP, inputs.map((input) => toRow(features(), input)));
+    const expected = await directPredict(
+      services.inference,
+      MLP,
+      inputs.map((input) => toRow(features(), input)),
+    );
     for (let i = 0; i < 1000; i++) {
       const value = result.data![`a${i}`]!;
       expectSame(value.p50Ms, expected[i]![0]!);
@@ -68,14 +74,14 @@ describe('one run per model per request', () => {
   it('answers 1000 aliased fields written as inline literals in one run too', async () => {
     const inputs = sampleInputs(1000, 1000);
     const query = `{\n${inputs.map((input, i) => `a${i}: predictLatency(input: ${inputLiteral(input)}) { p50Ms }`).join('\n')}\n}`;
-    const { result, runs } = await counted(services.registry, () => send<Record<string, Latency>>(yoga, query));
+    const { result, runs } = await counted(services.inference, () => send<Record<string, Latency>>(yoga, query));
     expect(result.errors).toBeUndefined();
     expect(Object.keys(result.data!)).toHaveLength(1000);
     expect(runs[MLP]).toEqual({ runs: 1, items: 1000, failedRuns: 0 });
   });
 
   it('answers sampleRequests(first: 1000) { predictedLatency } in one run of 1000 items', async () => {
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       gql(yoga, SampleRequestsWithPredictionsDocument, { first: 1000 }, TRACE),
     );
     expect(result.errors).toBeUndefined();
@@ -89,7 +95,7 @@ describe('one run per model per request', () => {
   });
 
   it('runs a page of samples on the model named by the field argument', async () => {
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       gql(yoga, SampleRequestsWithPredictionsDocument, { first: 300, offset: 100, model: GBDT }),
     );
     expect(result.errors).toBeUndefined();
@@ -99,7 +105,7 @@ describe('one run per model per request', () => {
   });
 
   it('makes no run for a sample page without prediction fields', async () => {
-    const { result, runs } = await counted(services.registry, () => gql(yoga, SampleRequestsPlainDocument, { first: 50 }));
+    const { result, runs } = await counted(services.inference, () => gql(yoga, SampleRequestsPlainDocument, { first: 50 }));
     expect(result.errors).toBeUndefined();
     expect(result.data!.sampleRequests[3]!.features).toEqual(sampleEntries()[3]!.features);
     expect(runs[MLP]!.runs + runs[GBDT]!.runs).toBe(0);
@@ -108,7 +114,7 @@ describe('one run per model per request', () => {
   it('runs identical inputs once: 10 aliases of one input are one run of size 1 with 10 loads', async () => {
     const [input] = sampleInputs(1, 2000);
     const inputs = Array.from({ length: 10 }, () => input!);
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       send<Record<string, Latency>>(yoga, aliasedQuery(10), aliasedVariables(inputs), TRACE),
     );
     expect(result.errors).toBeUndefined();
@@ -129,7 +135,7 @@ describe('one run per model per request', () => {
       a: predictLatency(input: ${inputLiteral({ ...input!, cpuUtilization: 0.1 })}) { p50Ms }
       b: predictLatency(input: ${inputLiteral({ ...input!, cpuUtilization: 0.10000000149011612 })}) { p50Ms }
     }`;
-    const { result, runs } = await counted(services.registry, () => send<Record<string, Latency>>(yoga, query));
+    const { result, runs } = await counted(services.inference, () => send<Record<string, Latency>>(yoga, query));
     expect(result.errors).toBeUndefined();
     expect(runs[MLP]).toEqual({ runs: 1, items: 1, failedRuns: 0 });
     expect(result.data!.a).toEqual(result.data!.b);
@@ -138,21 +144,31 @@ describe('one run per model per request', () => {
   it('runs each model once when one query asks both', async () => {
     const inputs = sampleInputs(40, 2200);
     const model = (i: number) => (i % 2 === 0 ? GBDT : i % 4 === 1 ? MLP : undefined);
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       send<Record<string, Latency>>(yoga, aliasedQuery(40, { model }), aliasedVariables(inputs), TRACE),
     );
     expect(result.errors).toBeUndefined();
     expect(runs[MLP]).toEqual({ runs: 1, items: 20, failedRuns: 0 });
     expect(runs[GBDT]).toEqual({ runs: 1, items: 20, failedRuns: 0 });
     const trace = traceOf(result);
-    expect(trace.batches.map((b) => [b.model, b.size]).sort()).toEqual([
-      [MLP, 20],
-      [GBDT, 20],
-    ].sort());
+    expect(trace.batches.map((b) => [b.model, b.size]).sort()).toEqual(
+      [
+        [MLP, 20],
+        [GBDT, 20],
+      ].sort(),
+    );
 
     // Each alias got its own model's answer.
-    const gbdt = await directPredict(services.registry, GBDT, inputs.filter((_, i) => model(i) === GBDT).map((x) => toRow(features(), x)));
-    const mlp = await directPredict(services.registry, MLP, inputs.filter((_, i) => model(i) !== GBDT).map((x) => toRow(features(), x)));
+    const gbdt = await directPredict(
+      services.inference,
+      GBDT,
+      inputs.filter((_, i) => model(i) === GBDT).map((x) => toRow(features(), x)),
+    );
+    const mlp = await directPredict(
+      services.inference,
+      MLP,
+      inputs.filter((_, i) => model(i) !== GBDT).map((x) => toRow(features(), x)),
+    );
     let g = 0;
     let m = 0;
     for (let i = 0; i < 40; i++) {
@@ -163,7 +179,7 @@ describe('one run per model per request', () => {
 
   it('sends the same input to two models as two items, one per model', async () => {
     const [input] = sampleInputs(1, 2300);
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       send<Record<string, Latency>>(yoga, aliasedQuery(2, { model: (i) => (i === 0 ? MLP : GBDT) }), aliasedVariables([input!, input!])),
     );
     expect(result.errors).toBeUndefined();
@@ -180,7 +196,7 @@ describe('one run per model per request', () => {
       one: predictLatency(input: $one) { p50Ms }
       sampleRequests(first: 25) { predictedLatency { p50Ms } }
     }`;
-    const { result, runs } = await counted(services.registry, () => send(yoga, query, { inputs: many, one: single }, TRACE));
+    const { result, runs } = await counted(services.inference, () => send(yoga, query, { inputs: many, one: single }, TRACE));
     expect(result.errors).toBeUndefined();
     expect(runs[MLP]).toEqual({ runs: 1, items: 56, failedRuns: 0 });
     expect(traceOf(result).batches[0]!.fields).toEqual({
@@ -192,7 +208,7 @@ describe('one run per model per request', () => {
 
   it('answers concurrent requests each with their own rows (at most one run per request)', async () => {
     const inputs = sampleInputs(20, 2600);
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       Promise.all([0, 1, 2, 3].map((k) => gql(yoga, PredictManyDocument, { inputs: inputs.slice(k * 5, k * 5 + 5) }))),
     );
     expect(result.every((r) => r.errors === undefined)).toBe(true);
@@ -200,26 +216,31 @@ describe('one run per model per request', () => {
     expect(runs[MLP]!.runs).toBeGreaterThanOrEqual(1);
     expect(runs[MLP]!.runs).toBeLessThanOrEqual(4);
     expect(runs[MLP]!.items).toBe(20);
-    const expected = await directPredict(services.registry, MLP, inputs.map((input) => toRow(features(), input)));
-    result.forEach((r, k) =>
-      r.data!.predictLatencies.forEach((p, i) => {
+    const expected = await directPredict(
+      services.inference,
+      MLP,
+      inputs.map((input) => toRow(features(), input)),
+    );
+    for (const [k, r] of result.entries()) {
+      for (const [i, p] of r.data!.predictLatencies.entries()) {
         expectSame(p!.p50Ms, expected[k * 5 + i]![0]!);
         expectSame(p!.p95Ms, expected[k * 5 + i]![1]!);
-      }),
-    );
+      }
+    }
   });
 
   it('counts one run per field in the naive per-field mode (the counters would catch lost batching)', async () => {
-    const naive = createApp({ ...services, batching: 'per-field' });
+    const naiveInference = InferenceService.inThread(services.registry, { scheduler: { mergeRequests: false } });
+    const naive = createApp({ ...services, inference: naiveInference, batching: 'per-field' });
     const inputs = sampleInputs(10, 2800);
-    const { result, runs } = await counted(services.registry, () => send(naive, aliasedQuery(10), aliasedVariables(inputs)));
+    const { result, runs } = await counted(naiveInference, () => send(naive, aliasedQuery(10), aliasedVariables(inputs)));
     expect(result.errors).toBeUndefined();
     expect(runs[MLP]).toEqual({ runs: 10, items: 10, failedRuns: 0 });
   });
 
   it('does not cache between requests: the same query twice makes two runs', async () => {
     const inputs = sampleInputs(5, 2700);
-    const { runs } = await counted(services.registry, async () => {
+    const { runs } = await counted(services.inference, async () => {
       await gql(yoga, PredictManyDocument, { inputs });
       await gql(yoga, PredictManyDocument, { inputs });
     });

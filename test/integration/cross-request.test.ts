@@ -8,13 +8,17 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appOptions, createApp, loadServices, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
-import type { InferenceReport } from '../../src/tracing/inference-trace.ts';
-import { MLP, counted, sampleInputs } from '../support/models.ts';
+import type { InferenceReport } from '../../src/inference-report/inference-report.ts';
+import { counted, MLP, sampleInputs } from '../support/models.ts';
 
 interface Answer {
   status: number;
   retryAfter: string | null;
-  body: { data?: { predictLatencies?: ({ p50Ms: number } | null)[] } | null; errors?: { extensions?: { code?: string } }[]; extensions?: { inference?: InferenceReport } };
+  body: {
+    data?: { predictLatencies?: ({ p50Ms: number } | null)[] } | null;
+    errors?: { extensions?: { code?: string } }[];
+    extensions?: { inference?: InferenceReport };
+  };
 }
 
 const MANY = 'query Many($inputs: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $inputs) { p50Ms } }';
@@ -60,7 +64,7 @@ describe('concurrent requests through the real server', () => {
 
   it('share one run: 8 requests of 2 rows → one run of 16 rows, each trace showing 8 requests', async () => {
     const inputs = sampleInputs(16, 100);
-    const { result, runs: delta } = await counted(delayed.services.registry, () =>
+    const { result, runs: delta } = await counted(delayed.services.inference, () =>
       Promise.all(Array.from({ length: 8 }, (_, k) => post(delayed.url, inputs.slice(k * 2, k * 2 + 2)))),
     );
     expect(delta[MLP]).toMatchObject({ runs: 1, items: 16 });
@@ -79,7 +83,7 @@ describe('concurrent requests through the real server', () => {
 
   it('without a queue delay, every run is accounted for: traces agree with the counted runs', async () => {
     const inputs = sampleInputs(32, 200);
-    const { result, runs: delta } = await counted(undelayed.services.registry, () =>
+    const { result, runs: delta } = await counted(undelayed.services.inference, () =>
       Promise.all(Array.from({ length: 16 }, (_, k) => post(undelayed.url, inputs.slice(k * 2, k * 2 + 2)))),
     );
     const runs = new Map<number, { size: number; items: number; requests: number }>();
@@ -102,7 +106,7 @@ describe('scheduler limits through the real server', () => {
   it('splits a job larger than PREDICTQL_MAX_BATCH_SIZE into runs of at most that size', async () => {
     const running = await startServer({ PREDICTQL_MAX_BATCH_SIZE: '4' });
     try {
-      const { result, runs: delta } = await counted(running.services.registry, () => post(running.url, sampleInputs(10, 300)));
+      const { result, runs: delta } = await counted(running.services.inference, () => post(running.url, sampleInputs(10, 300)));
       expect(delta[MLP]).toMatchObject({ runs: 3, items: 10 });
       expect(result.body.extensions!.inference!.batches.map((b) => b.size)).toEqual([4, 4, 2]);
       expect(result.body.data!.predictLatencies!.every((p) => p !== null)).toBe(true);
@@ -114,7 +118,7 @@ describe('scheduler limits through the real server', () => {
   it('refuses work past PREDICTQL_MAX_QUEUE_SIZE at once with OVERLOADED, 503 and Retry-After, then recovers', async () => {
     const running = await startServer({ PREDICTQL_MAX_QUEUE_SIZE: '5' });
     try {
-      const { result: refused, runs: delta } = await counted(running.services.registry, () => post(running.url, sampleInputs(10, 400)));
+      const { result: refused, runs: delta } = await counted(running.services.inference, () => post(running.url, sampleInputs(10, 400)));
       expect(refused.status).toBe(503);
       expect(refused.retryAfter).toBe('1');
       expect(refused.body.errors!.every((e) => e.extensions?.code === 'OVERLOADED')).toBe(true);

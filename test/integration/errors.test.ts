@@ -2,57 +2,21 @@
  * Errors stay on their field (or list item): bad input, unknown models and failed runs never take
  * the rest of the request down, and nothing internal leaks into a response.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
 import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
-import { ModelRegistry } from '../../src/inference/registry.ts';
-import type { ModelRunner } from '../../src/inference/model-session.ts';
-import { MAX_SAMPLE_PAGE } from '../../src/graphql/types/query.ts';
+import { InferenceService, ModelRegistry, type ModelRunner } from '../../src/inference/index.ts';
+import { defaultRequestLimits } from '../../src/request-limits.ts';
 import { PredictManyDocument, PredictOneDocument, SampleRequestsWithPredictionsDocument } from '../generated/graphql.ts';
-import { TRACE, errorsByPath, gql, send, traceOf } from '../support/graphql.ts';
-import { GBDT, MLP, aliasedQuery, aliasedVariables, counted, directPredict, inputLiteral, sampleInputs, toRow } from '../support/models.ts';
+import { errorsByPath, gql, send, TRACE, traceOf } from '../support/graphql.ts';
+import { aliasedQuery, aliasedVariables, counted, directPredict, GBDT, inputLiteral, MLP, sampleInputs, toRow } from '../support/models.ts';
+import { BrokenGetterRunner, FailingRunner, SECRET } from '../support/runners.ts';
 
 type Latency = { p50Ms: number; p95Ms: number } | null;
 
-const SECRET = 'secret-internal-detail /opt/models/xyz.onnx';
-
-/** Wraps a real model, delegating everything; the subclasses below change one thing. */
-class WrappedRunner implements ModelRunner {
-  readonly inner: ModelRunner;
-  constructor(inner: ModelRunner) {
-    this.inner = inner;
-  }
-  get manifest() {
-    return this.inner.manifest;
-  }
-  get executionProvider() {
-    return this.inner.executionProvider;
-  }
-  get warmedUp() {
-    return this.inner.warmedUp;
-  }
-  run(packed: Float32Array, rows: number): Promise<Float32Array> {
-    return this.inner.run(packed, rows);
-  }
-}
-
-/** `run` throws while `failing` is set. */
-class FailingRunner extends WrappedRunner {
-  failing = true;
-  override run(packed: Float32Array, rows: number): Promise<Float32Array> {
-    if (this.failing) return Promise.reject(new Error(SECRET));
-    return super.run(packed, rows);
-  }
-}
-
-/** Reading `warmedUp` throws a plain Error (a bug the schema did not expect). */
-class BrokenGetterRunner extends WrappedRunner {
-  override get warmedUp(): boolean {
-    throw new Error(SECRET);
-  }
-}
-
 import { loadRealApp } from '../support/app.ts';
+
 let services: Services;
 let yoga: PredictQLApp;
 
@@ -72,7 +36,7 @@ describe('bad input', () => {
     ]);
     for (const [i, [feature, value]] of invalid) inputs[i] = { ...inputs[i]!, [feature]: value };
 
-    const { result, runs } = await counted(services.registry, () => gql(yoga, PredictManyDocument, { inputs }, TRACE));
+    const { result, runs } = await counted(services.inference, () => gql(yoga, PredictManyDocument, { inputs }, TRACE));
     const list = result.data!.predictLatencies;
     expect(list).toHaveLength(50);
     const errors = errorsByPath(result);
@@ -99,16 +63,19 @@ describe('bad input', () => {
     expect(result.data!.predictLatency).toBeNull();
     expect(result.errors).toHaveLength(1);
     expect(result.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
-    expect((result.errors![0]!.extensions?.problems as unknown[]).length).toBe(2);
+    expect(result.errors![0]!.extensions?.problems).toHaveLength(2);
     expect(result.errors![0]!.message).toMatch(/cpuUtilization.*memoryUtilization/);
   });
 
   it('accepts the exact ends of every range', async () => {
-    const { result } = await counted(services.registry, () =>
-      send<Record<string, Latency>>(yoga, `{
+    const { result } = await counted(services.inference, () =>
+      send<Record<string, Latency>>(
+        yoga,
+        `{
         lo: predictLatency(input: { payloadKb: 0, concurrency: 1, cpuUtilization: 0, memoryUtilization: 0, cacheHitRatio: 0, dbQueries: 0, downstreamCalls: 0, hourOfDay: 0 }) { p50Ms }
         hi: predictLatency(input: { payloadKb: 10240, concurrency: 1024, cpuUtilization: 1, memoryUtilization: 1, cacheHitRatio: 1, dbQueries: 200, downstreamCalls: 50, hourOfDay: 23 }) { p50Ms }
-      }`),
+      }`,
+      ),
     );
     expect(result.errors).toBeUndefined();
     expect(result.data!.lo!.p50Ms).toBeGreaterThan(0);
@@ -125,7 +92,7 @@ describe('bad input', () => {
       ok3: predictLatency(input: ${inputLiteral(inputs[4]!)}, model: "${GBDT}") { p50Ms p95Ms }
       ok4: predictLatency(input: ${inputLiteral(inputs[5]!)}) { p50Ms p95Ms }
     }`;
-    const { result, runs } = await counted(services.registry, () => send<Record<string, Latency>>(yoga, query, undefined, TRACE));
+    const { result, runs } = await counted(services.inference, () => send<Record<string, Latency>>(yoga, query, undefined, TRACE));
     const errors = errorsByPath(result);
     expect([...errors.keys()].sort()).toEqual(['bad', 'unknown']);
     expect(errors.get('bad')!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', model: MLP });
@@ -133,7 +100,8 @@ describe('bad input', () => {
     expect(errors.get('unknown')!.message).toContain(MLP);
     expect(result.data!.bad).toBeNull();
     expect(result.data!.unknown).toBeNull();
-    for (const alias of ['ok1', 'ok2', 'ok3', 'ok4']) expect(result.data![alias]).toEqual({ p50Ms: expect.any(Number), p95Ms: expect.any(Number) });
+    for (const alias of ['ok1', 'ok2', 'ok3', 'ok4'])
+      expect(result.data![alias]).toEqual({ p50Ms: expect.any(Number), p95Ms: expect.any(Number) });
     expect(runs[MLP]).toEqual({ runs: 1, items: 3, failedRuns: 0 });
     expect(runs[GBDT]).toEqual({ runs: 1, items: 1, failedRuns: 0 });
     expect(traceOf(result).resolvers['Query.predictLatency']).toMatchObject({ count: 6, errors: 2 });
@@ -141,7 +109,7 @@ describe('bad input', () => {
 
   it('makes no run when every field is invalid', async () => {
     const [input] = sampleInputs(1, 1300);
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       gql(yoga, PredictManyDocument, { inputs: [{ ...input!, cpuUtilization: 3 }], model: 'nope' }),
     );
     expect(result.errors!.map((e) => e.extensions?.code)).toEqual(['MODEL_NOT_FOUND']);
@@ -151,15 +119,20 @@ describe('bad input', () => {
   it('rejects an input lacking a feature before execution (GraphQL coercion), with no run', async () => {
     const [input] = sampleInputs(1, 1400);
     const { hourOfDay: _omitted, ...partial } = input!;
-    const { result, runs } = await counted(services.registry, () => send(yoga, print(PredictOneDocument), { input: partial }));
+    const { result, runs } = await counted(services.inference, () => send(yoga, print(PredictOneDocument), { input: partial }));
     expect(result.data ?? null).toBeNull();
     expect(result.errors![0]!.message).toContain('hourOfDay');
     expect(runs[MLP]!.runs).toBe(0);
   });
 
   it('sampleRequests: first out of [0, 5000] or a negative offset is BAD_USER_INPUT', async () => {
-    for (const variables of [{ first: -1 }, { first: 100_000 }, { first: MAX_SAMPLE_PAGE + 1 }, { first: 10, offset: -1 }]) {
-      const { result, runs } = await counted(services.registry, () => gql(yoga, SampleRequestsWithPredictionsDocument, variables));
+    for (const variables of [
+      { first: -1 },
+      { first: 100_000 },
+      { first: defaultRequestLimits.maxPageSize + 1 },
+      { first: 10, offset: -1 },
+    ]) {
+      const { result, runs } = await counted(services.inference, () => gql(yoga, SampleRequestsWithPredictionsDocument, variables));
       expect(result.data ?? null).toBeNull();
       expect(result.errors).toHaveLength(1);
       expect(result.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
@@ -170,7 +143,7 @@ describe('bad input', () => {
   });
 
   it('sampleRequests: first: 0 and an offset past the end give an empty page and no run', async () => {
-    const { result, runs } = await counted(services.registry, async () => [
+    const { result, runs } = await counted(services.inference, async () => [
       await gql(yoga, SampleRequestsWithPredictionsDocument, { first: 0 }),
       await gql(yoga, SampleRequestsWithPredictionsDocument, { first: 10, offset: 1_000_000 }),
     ]);
@@ -191,14 +164,17 @@ describe('bad input', () => {
 describe('a failing run', () => {
   let failing: FailingRunner;
   let registry: ModelRegistry;
+  let inference: InferenceService;
   let app: PredictQLApp;
   const logged: { message: string; error: unknown }[] = [];
 
   beforeAll(() => {
     failing = new FailingRunner(services.registry.get(GBDT)!);
     registry = new ModelRegistry([services.registry.get(MLP)!, failing]);
+    inference = InferenceService.inThread(registry);
     app = createApp({
       registry,
+      inference,
       catalog: services.catalog,
       defaultModel: services.defaultModel,
       logError: (message, error) => logged.push({ message, error }),
@@ -214,7 +190,7 @@ describe('a failing run', () => {
       /\n}$/,
       `\nsampleRequests(first: 3) { id gbdt: predictedLatency(model: "${GBDT}") { p50Ms } mlp: predictedLatency { p50Ms } }\n}`,
     );
-    const { result, runs } = await counted(registry, () => send<Record<string, unknown>>(app, query, aliasedVariables(inputs), TRACE));
+    const { result, runs } = await counted(inference, () => send<Record<string, unknown>>(app, query, aliasedVariables(inputs), TRACE));
 
     const errors = errorsByPath(result);
     const expectedPaths = ['a0', 'a1', 'a2', 'a3', 'sampleRequests.0.gbdt', 'sampleRequests.1.gbdt', 'sampleRequests.2.gbdt'];
@@ -268,7 +244,7 @@ describe('a failing run', () => {
     expect(stillFailing.errors!.map((e) => e.extensions?.code)).toEqual(Array(5).fill('INFERENCE_FAILED'));
 
     failing.failing = false;
-    const { result, runs } = await counted(registry, () => gql(app, PredictManyDocument, { inputs, model: GBDT }));
+    const { result, runs } = await counted(inference, () => gql(app, PredictManyDocument, { inputs, model: GBDT }));
     expect(result.errors).toBeUndefined();
     expect(result.data!.predictLatencies.every((p) => p !== null && p.p95Ms >= p.p50Ms)).toBe(true);
     expect(runs[GBDT]).toEqual({ runs: 1, items: 5, failedRuns: 0 });
@@ -295,16 +271,23 @@ describe('a run failing because of one row', () => {
     const marker = 4321.5;
     const poisoned = new PoisonRowRunner(services.registry.get(MLP)!, marker);
     const registry = new ModelRegistry([poisoned, services.registry.get(GBDT)!]);
-    const app = createApp({ registry, catalog: services.catalog, defaultModel: services.defaultModel, logError: () => {} });
+    const inference = InferenceService.inThread(registry);
+    const app = createApp({ registry, inference, catalog: services.catalog, defaultModel: services.defaultModel, logError: () => {} });
     const inputs = sampleInputs(20, 1700);
     inputs[7] = { ...inputs[7]!, payloadKb: marker };
 
-    const { result, runs } = await counted(registry, () => send<Record<string, Latency>>(app, aliasedQuery(20), aliasedVariables(inputs), TRACE));
+    const { result, runs } = await counted(inference, () =>
+      send<Record<string, Latency>>(app, aliasedQuery(20), aliasedVariables(inputs), TRACE),
+    );
     const errors = errorsByPath(result);
     expect([...errors.keys()]).toEqual(['a7']);
     expect(errors.get('a7')!.extensions?.code).toBe('INFERENCE_FAILED');
     expect(errors.get('a7')!.message).not.toContain('secret');
-    const expected = await directPredict(services.registry, MLP, inputs.map((input) => toRow(services.registry.get(MLP)!.manifest.features, input)).filter((_, i) => i !== 7));
+    const expected = await directPredict(
+      services.inference,
+      MLP,
+      inputs.map((input) => toRow(services.registry.get(MLP)!.manifest.features, input)).filter((_, i) => i !== 7),
+    );
     let k = 0;
     for (let i = 0; i < 20; i++) {
       if (i === 7) {
@@ -326,7 +309,7 @@ describe('unexpected errors', () => {
     const app = createApp({ registry, catalog: services.catalog, defaultModel: services.defaultModel });
     // Yoga logs the original error for the operator; keep it out of the test output and check it.
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
-    let result;
+    let result: Awaited<ReturnType<typeof send>>;
     let logged: string;
     try {
       result = await send(app, '{ models { name warmedUp } }');

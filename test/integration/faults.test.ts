@@ -7,12 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, loadServices, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
+import type { WorkerExecutor } from '../../src/inference/execution/worker-executor.ts';
 import { InferenceService } from '../../src/inference/inference-service.ts';
 import { ModelRegistry } from '../../src/inference/registry.ts';
-import { WorkerExecutor } from '../../src/inference/scheduler/worker-executor.ts';
-import { errorsByPath, send } from '../support/graphql.ts';
-import { GBDT, MLP, aliasedQuery, aliasedVariables, close, directPredict, sampleInputs, toRow } from '../support/models.ts';
 import { CRASH_MARKER, HANG_MARKER, HANG_MS } from '../support/crashing-worker.ts';
+import { errorsByPath, send } from '../support/graphql.ts';
+import { aliasedQuery, aliasedVariables, close, directPredict, GBDT, MLP, sampleInputs, toRow } from '../support/models.ts';
 
 type Latency = { p50Ms: number } | null;
 const crashingWorker = new URL('../support/crashing-worker.ts', import.meta.url);
@@ -35,14 +35,27 @@ afterAll(() => services.inference.close());
 async function workerApp(workerFile?: URL, runTimeoutMs = 0) {
   const registry = new ModelRegistry([services.registry.get(MLP)!, services.registry.get(GBDT)!]);
   const inference = await InferenceService.create(registry, { executors: { [GBDT]: 'worker', [MLP]: 'main' }, workerFile, runTimeoutMs });
-  const app = createApp({ registry, catalog: services.catalog, defaultModel: services.defaultModel, predictor: inference, inference, logError: () => {} });
+  const app = createApp({
+    registry,
+    catalog: services.catalog,
+    defaultModel: services.defaultModel,
+    predictor: inference,
+    inference,
+    logError: () => {},
+  });
   const executor = inference.batcher(GBDT).executor as WorkerExecutor;
   return { registry, inference, app, executor };
 }
 
 async function expectedGbdt(inputs: ReturnType<typeof sampleInputs>): Promise<number[]> {
   const features = services.registry.get(GBDT)!.manifest.features;
-  return (await directPredict(services.registry, GBDT, inputs.map((input) => toRow(features, input)))).map((o) => o[0]!);
+  return (
+    await directPredict(
+      services.inference,
+      GBDT,
+      inputs.map((input) => toRow(features, input)),
+    )
+  ).map((o) => o[0]!);
 }
 
 describe('a worker executor that dies', () => {
@@ -52,7 +65,7 @@ describe('a worker executor that dies', () => {
       const features = services.registry.get(GBDT)!.manifest.features;
       const rows = sampleInputs(2000).map((input) => toRow(features, input));
       const packed = new Float32Array(rows.length * features.length);
-      rows.forEach((row, i) => packed.set(row, i * features.length));
+      for (const [i, row] of rows.entries()) packed.set(row, i * features.length);
       expect(executor.starts).toBe(1);
       const inFlight = executor.run(packed.slice(), rows.length);
       await executor.terminate();
@@ -121,16 +134,19 @@ describe('a worker executor that dies', () => {
   });
 
   it('crashing on every input: all fields fail cleanly within the deadline, with a bounded number of restarts', async () => {
-    const { executor, inference, app, registry } = await workerApp(crashingWorker);
+    const { executor, inference, app } = await workerApp(crashingWorker);
     try {
       const inputs = sampleInputs(16, 1100).map((input) => ({ ...input, payloadKb: CRASH_MARKER }));
-      const result = await within(20_000, send<Record<string, Latency>>(app, aliasedQuery(16, { model: () => GBDT }), aliasedVariables(inputs)));
+      const result = await within(
+        20_000,
+        send<Record<string, Latency>>(app, aliasedQuery(16, { model: () => GBDT }), aliasedVariables(inputs)),
+      );
       const errors = errorsByPath(result);
       expect(errors.size).toBe(16);
       for (const error of errors.values()) expect(error.extensions?.code).toBe('INFERENCE_FAILED');
       // The isolation budget (4·log2(rows) re-runs) bounds the restarts of a model that always fails.
       expect(executor.starts).toBeLessThanOrEqual(1 + 1 + 4 * 4);
-      expect(registry.counters(GBDT).failedRuns).toBeGreaterThan(0);
+      expect(inference.counters(GBDT).failedRuns).toBeGreaterThan(0);
       // The MLP, on the JS thread, never noticed.
       const mlp = await send<Record<string, Latency>>(app, aliasedQuery(3), aliasedVariables(sampleInputs(3)));
       expect(mlp.errors).toBeUndefined();

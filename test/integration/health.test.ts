@@ -16,7 +16,10 @@ beforeAll(async () => {
 
 afterAll(() => services.inference.close());
 
-async function get(app: ReturnType<typeof createApp>, path: string): Promise<{ status: number; body: unknown; cacheControl: string | null }> {
+async function get(
+  app: ReturnType<typeof createApp>,
+  path: string,
+): Promise<{ status: number; body: unknown; cacheControl: string | null }> {
   const response = await app.fetch(`http://yoga${path}`);
   return { status: response.status, body: await response.json(), cacheControl: response.headers.get('cache-control') };
 }
@@ -26,7 +29,10 @@ describe('health endpoints', () => {
     const yoga = createApp(services);
     expect(await get(yoga, '/health')).toEqual({ status: 200, body: { status: 'ok' }, cacheControl: 'no-store' });
     expect(await get(yoga, '/ready')).toEqual({ status: 200, body: { status: 'ready' }, cacheControl: 'no-store' });
-    const result = await send<{ models: { name: string; ready: boolean; warmedUp: boolean }[] }>(yoga, '{ models { name ready warmedUp } }');
+    const result = await send<{ models: { name: string; ready: boolean; warmedUp: boolean }[] }>(
+      yoga,
+      '{ models { name ready warmedUp } }',
+    );
     expect(result.data!.models.every((m) => m.ready && m.warmedUp)).toBe(true);
   });
 
@@ -43,6 +49,12 @@ describe('health endpoints', () => {
     expect(result.data!.models.map((m) => [m.ready, m.warmedUp])).toEqual(services.registry.names.map(() => [false, true]));
     lifecycle.serve(); // draining is final
     expect((await get(yoga, '/ready')).status).toBe(503);
+  });
+
+  it('GET / redirects to the GraphQL endpoint (GraphiQL in a browser)', async () => {
+    const response = await createApp(services).fetch('http://yoga/', { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/graphql');
   });
 
   it('leaves other paths and methods alone', async () => {

@@ -8,9 +8,9 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, loadServices, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
-import type { InferenceReport } from '../../src/tracing/inference-trace.ts';
+import type { InferenceReport } from '../../src/inference-report/inference-report.ts';
 import { IssueExampleDocument, type IssueExampleQuery } from '../generated/graphql.ts';
-import { GBDT, MLP, counted, sampleInputs } from '../support/models.ts';
+import { counted, GBDT, MLP, sampleInputs } from '../support/models.ts';
 
 let services: Services;
 let server: Server;
@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('over HTTP', () => {
   it("answers the issue's example (200 samples + two aliases) with 202 items in one run", async () => {
     const [quiet, busy] = [sampleInputs(1, 2900)[0]!, sampleInputs(1, 2950)[0]!];
-    const { result: response, runs } = await counted(services.registry, () =>
+    const { result: response, runs } = await counted(services.inference, () =>
       fetch(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-predictql-trace': '1' },

@@ -10,7 +10,7 @@ import { PredictManyDocument } from '../generated/graphql.ts';
 import { loadRealApp } from '../support/app.ts';
 import { gql, send } from '../support/graphql.ts';
 import { metricValue, parseMetrics, type Sample } from '../support/metrics.ts';
-import { MLP, aliasedQuery, aliasedVariables, counted, sampleInputs } from '../support/models.ts';
+import { aliasedQuery, aliasedVariables, counted, MLP, sampleInputs } from '../support/models.ts';
 
 let services: Services;
 let yoga: PredictQLApp;
@@ -22,7 +22,12 @@ afterAll(() => services.inference.close());
 async function scrape(app: PredictQLApp): Promise<{ status: number; contentType: string | null; text: string; samples: Sample[] }> {
   const response = await app.fetch('http://yoga/metrics');
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type'), text, samples: response.ok ? parseMetrics(text) : [] };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    text,
+    samples: response.ok ? parseMetrics(text) : [],
+  };
 }
 
 const model = { model: MLP };
@@ -56,12 +61,13 @@ describe('GET /metrics', () => {
   it('counts runs and items as the registry does, and histograms every run and job', async () => {
     const before = (await scrape(yoga)).samples;
     const inputs = sampleInputs(40, 100);
-    const { runs } = await counted(services.registry, async () => {
+    const { runs } = await counted(services.inference, async () => {
       await gql(yoga, PredictManyDocument, { inputs: inputs.slice(0, 30) });
       await send(yoga, aliasedQuery(10), aliasedVariables(inputs.slice(30)));
     });
     const after = (await scrape(yoga)).samples;
-    const delta = (name: string, labels: Record<string, string> = model) => metricValue(after, name, labels) - metricValue(before, name, labels);
+    const delta = (name: string, labels: Record<string, string> = model) =>
+      metricValue(after, name, labels) - metricValue(before, name, labels);
     expect(runs[MLP]).toEqual({ runs: 2, items: 40, failedRuns: 0 });
     expect(delta('predictql_inference_runs_total')).toBe(2);
     expect(delta('predictql_inference_items_total')).toBe(40);
@@ -87,9 +93,14 @@ describe('GET /metrics', () => {
     await send(yoga, '{ predictLatency(input: { payloadKb: -5 }) { p50Ms } }');
     const after = (await scrape(yoga)).samples;
     const operation = { operationName: 'PredictMany', operationType: 'query' };
-    expect(metricValue(after, 'predictql_graphql_operations_total', operation) - metricValue(before, 'predictql_graphql_operations_total', operation)).toBe(1);
+    expect(
+      metricValue(after, 'predictql_graphql_operations_total', operation) -
+        metricValue(before, 'predictql_graphql_operations_total', operation),
+    ).toBe(1);
     expect(metricValue(after, 'predictql_graphql_operation_duration_seconds_count', operation)).toBeGreaterThanOrEqual(1);
-    expect(metricValue(after, 'predictql_http_request_duration_seconds_count', { ...operation, method: 'POST', statusCode: '200' })).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(after, 'predictql_http_request_duration_seconds_count', { ...operation, method: 'POST', statusCode: '200' }),
+    ).toBeGreaterThanOrEqual(1);
     const errors = after.filter((s) => s.name === 'predictql_graphql_errors_total').reduce((sum, s) => sum + s.value, 0);
     expect(errors).toBeGreaterThanOrEqual(1);
     // Labels of unbounded cardinality are off: no request URL, no error path.
@@ -124,7 +135,9 @@ describe('GET /metrics', () => {
     const a = await scrape(yoga);
     const b = await scrape(second);
     expect(b.status).toBe(200);
-    expect(metricValue(b.samples, 'predictql_inference_items_total', model)).toBe(metricValue(a.samples, 'predictql_inference_items_total', model));
+    expect(metricValue(b.samples, 'predictql_inference_items_total', model)).toBe(
+      metricValue(a.samples, 'predictql_inference_items_total', model),
+    );
     const off = createApp({ ...services, metrics: false });
     expect((await off.fetch('http://yoga/metrics')).status).toBe(404);
   });

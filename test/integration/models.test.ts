@@ -2,17 +2,18 @@
  * The real models: onnxruntime-node reproduces the reference outputs torch / xgboost computed,
  * the `models` query describes what is loaded, and the committed schema matches the code.
  */
-import { readFile } from 'node:fs/promises';
+
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PredictQLApp, type Services } from '../../src/app.ts';
-import { schemaFile } from '../../src/graphql/print-schema.ts';
+import { schemaFile } from '../../scripts/print-schema.ts';
+import type { PredictQLApp, Services } from '../../src/app.ts';
 import { ModelsDocument, PredictManyDocument, PredictOneDocument } from '../generated/graphql.ts';
 import { loadRealApp } from '../support/app.ts';
 import { gql } from '../support/graphql.ts';
+import { close, counted, directPredict, GBDT, MLP, MODEL_NAMES, readReference } from '../support/models.ts';
 import { nodeBinary, repoRoot } from '../support/node.ts';
-import { GBDT, MLP, MODEL_NAMES, close, counted, readReference } from '../support/models.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -26,32 +27,31 @@ afterAll(() => services.inference.close());
 function expectMatchesReference(actual: readonly (readonly number[])[], expected: readonly (readonly number[])[]): void {
   expect(actual).toHaveLength(expected.length);
   const mismatches: string[] = [];
-  actual.forEach((row, r) =>
-    row.forEach((value, c) => {
+  for (const [r, row] of actual.entries()) {
+    for (const [c, value] of row.entries()) {
       const want = expected[r]![c]!;
       if (!close(value, want)) mismatches.push(`row ${r} col ${c}: got ${value}, reference ${want}`);
-    }),
-  );
+    }
+  }
   expect(mismatches).toEqual([]);
 }
 
 describe.each(MODEL_NAMES)('reference vectors of %s', (name) => {
-  it('registry.predict of the 64 reference rows in one run matches reference.json (rel 1e-4 / abs 1e-3)', async () => {
+  it('the 64 reference rows in one run of the inference service match reference.json (rel 1e-4 / abs 1e-3)', async () => {
     const reference = readReference(name);
     expect(reference.inputs).toHaveLength(64);
     const rows = reference.inputs.map((input) => Float32Array.from(input));
-    const { result, runs } = await counted(services.registry, () => services.registry.predict(name, rows));
+    const { result, runs } = await counted(services.inference, () => directPredict(services.inference, name, rows));
     expect(runs[name]).toEqual({ runs: 1, items: 64, failedRuns: 0 });
-    expect(result.stats).toMatchObject({ model: name, size: 64, executionProvider: 'cpu' });
-    expectMatchesReference(result.outputs.map((o) => Array.from(o)), reference.outputs);
+    expectMatchesReference(result, reference.outputs);
   });
 
   it('gives each reference row the same answer alone (batch size 1) as in the batch', async () => {
     const reference = readReference(name);
     const alone = [];
     for (const input of reference.inputs.slice(0, 8)) {
-      const { outputs } = await services.registry.predict(name, [Float32Array.from(input)]);
-      alone.push(Array.from(outputs[0]!));
+      const [output] = await directPredict(services.inference, name, [Float32Array.from(input)]);
+      alone.push(output!);
     }
     expectMatchesReference(alone, reference.outputs.slice(0, 8));
   });
@@ -60,7 +60,7 @@ describe.each(MODEL_NAMES)('reference vectors of %s', (name) => {
     const reference = readReference(name);
     const features = services.registry.get(name)!.manifest.features;
     const inputs = reference.inputs.map((input) => Object.fromEntries(features.map((f, i) => [f.name, input[i]!])));
-    const { result, runs } = await counted(services.registry, () =>
+    const { result, runs } = await counted(services.inference, () =>
       gql(yoga, PredictManyDocument, { inputs: inputs as never, model: name }),
     );
     expect(result.errors).toBeUndefined();
@@ -122,7 +122,7 @@ describe('schema', () => {
 });
 
 async function printInChild(): Promise<string> {
-  const module = new URL('../../src/graphql/print-schema.ts', import.meta.url).href;
+  const module = new URL('../../scripts/print-schema.ts', import.meta.url).href;
   const script = `const { printCurrentSchema } = await import(${JSON.stringify(module)}); process.stdout.write(await printCurrentSchema());`;
   const { stdout } = await execFileAsync(nodeBinary, ['--input-type=module', '-e', script], { cwd: repoRoot });
   return stdout;

@@ -3,16 +3,16 @@
  * operation spans of every request it served (the OTel way to model batching), with the run's
  * figures as attributes. Spans go to an in-memory exporter through the app's own tracer.
  */
-import { SpanKind, SpanStatusCode, propagation } from '@opentelemetry/api';
+import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
 import { InferenceService } from '../../src/inference/inference-service.ts';
-import { BATCH_SPAN_NAME } from '../../src/tracing/batch-spans.ts';
-import { TRACE, send, traceOf } from '../support/graphql.ts';
-import { GBDT, MLP, aliasedVariables, sampleInputs } from '../support/models.ts';
+import { BATCH_SPAN_NAME } from '../../src/opentelemetry/batch-spans.ts';
+import { send, TRACE, traceOf } from '../support/graphql.ts';
+import { aliasedVariables, GBDT, MLP, sampleInputs } from '../support/models.ts';
 import { freePort, startServerProcess, waitForOutput } from '../support/processes.ts';
 
 let services: Services;
@@ -136,7 +136,12 @@ describe('OpenTelemetry spans', () => {
 describe('tracing started from the OTEL_* variables (real process)', () => {
   it('OTEL_TRACES_EXPORTER=console: prints the operation and its linked batch span', async () => {
     const port = await freePort();
-    const server = startServerProcess({ PORT: String(port), HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: 'console', OTEL_SERVICE_NAME: 'predictql-test' });
+    const server = startServerProcess({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      OTEL_TRACES_EXPORTER: 'console',
+      OTEL_SERVICE_NAME: 'predictql-test',
+    });
     try {
       await waitForOutput(server, 'GraphiQL at');
       expect(server.output().stdout).toContain('OpenTelemetry tracing on (console)');

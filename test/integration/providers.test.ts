@@ -4,8 +4,8 @@
  * in the trace; CUDA alone refuses to start, saying how to install it or allow the fallback.
  */
 import { describe, expect, it } from 'vitest';
-import { installedProviders } from '../../src/inference/execution-providers.ts';
-import { MLP, GBDT, sampleInputs } from '../support/models.ts';
+import { installedProviders } from '../../src/inference/execution/execution-providers.ts';
+import { GBDT, MLP, sampleInputs } from '../support/models.ts';
 import { exitWithin, freePort, startServerProcess, waitForOutput } from '../support/processes.ts';
 
 // With the GPU build installed, CUDA may really work here: these tests are about its absence.
@@ -17,7 +17,10 @@ describe.skipIf(cudaInstalled)('execution providers without CUDA', () => {
     const server = startServerProcess({ PORT: String(port), HOST: '127.0.0.1', PREDICTQL_EXECUTION_PROVIDERS: 'cuda,cpu' });
     try {
       await waitForOutput(server, 'GraphiQL at');
-      const warnings = server.output().stderr.split('\n').filter((line) => line.trim() !== '');
+      const warnings = server
+        .output()
+        .stderr.split('\n')
+        .filter((line) => line.trim() !== '');
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain('predictql: warning: PREDICTQL_EXECUTION_PROVIDERS asks for cuda,cpu, but cuda is not usable');
       expect(warnings[0]).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci');

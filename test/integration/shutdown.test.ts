@@ -7,12 +7,16 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { metricValue, parseMetrics } from '../support/metrics.ts';
 import { MLP, sampleInputs } from '../support/models.ts';
-import { exitWithin, freePort, startServerProcess, waitForOutput, type Server } from '../support/processes.ts';
+import { exitWithin, freePort, type Server, startServerProcess, waitForOutput } from '../support/processes.ts';
 
 const PREDICT_MANY = 'query PredictMany($inputs: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $inputs) { p50Ms p95Ms } }';
 
 function predict(url: string, inputs: unknown[]): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PREDICT_MANY, variables: { inputs } }) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: PREDICT_MANY, variables: { inputs } }),
+  });
 }
 
 /** Polls /metrics until `rows` rows wait in the MLP's queue: the requests are then surely in flight. */
@@ -102,7 +106,9 @@ describe('the server process', () => {
     server.child.kill('SIGTERM');
     const exited = await exitWithin(server, 5_000);
     expect(exited.code).toBe(1);
-    expect(exited.stderr).toContain('shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS 300 ms (1 request(s) in flight); exiting 1');
+    expect(exited.stderr).toContain(
+      'shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS 300 ms (1 request(s) in flight); exiting 1',
+    );
     expect(Date.now() - signalledAt).toBeLessThan(3_000);
     expect(await pending).toBeInstanceOf(Error); // its connection was dropped
   });

@@ -3,14 +3,20 @@
  * through `loadServices` and as a real process (non-zero exit, message on stderr). And the real
  * process does start, serve and stop cleanly on good models.
  */
-import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadServices } from '../../src/app.ts';
 import { defaultModelsDir, readConfig } from '../../src/config.ts';
 import { GBDT, MLP, sampleInputs } from '../support/models.ts';
+import { repoRoot } from '../support/node.ts';
 import { exitWithin, freePort, startServerProcess, waitForOutput } from '../support/processes.ts';
+
+const execFileAsync = promisify(execFile);
 
 const made: string[] = [];
 
@@ -113,7 +119,7 @@ describe('loadServices refuses broken model folders', () => {
   it('a manifest that is not JSON, or names another folder: rejects naming manifest.json', async () => {
     const broken = await modelsCopy();
     await writeFile(join(broken, MLP, 'manifest.json'), '{ "name": ');
-    expect(await refusal(broken)).toMatch(new RegExp(`${escape(join(broken, MLP, 'manifest.json'))}: is not valid JSON`));
+    expect(await refusal(broken)).toMatch(new RegExp(`${escapeRegExp(join(broken, MLP, 'manifest.json'))}: is not valid JSON`));
 
     const renamed = await modelsCopy();
     await editManifest(join(renamed, MLP, 'manifest.json'), (m) => (m.name = 'other'));
@@ -132,6 +138,27 @@ describe('loadServices refuses broken model folders', () => {
 
     await mkdir(join(empty, MLP));
     expect(await refusal(empty)).toContain(join(empty, MLP, 'manifest.json'));
+  });
+});
+
+describe('per-model settings', () => {
+  it('refuse a model name that is not loaded (a typo), naming the loaded ones', async () => {
+    const config = readConfig({ PREDICTQL_EXECUTOR: 'request-latncy=worker' });
+    await expect(loadServices(config, () => {})).rejects.toThrow(
+      `PREDICTQL_EXECUTOR names a model that is not loaded (loaded: ${MLP}, ${GBDT}), but got: "request-latncy"`,
+    );
+  });
+});
+
+describe('--help', () => {
+  it('works as it prints itself: `npm start -- --help` and the pinned-Node command it names', async () => {
+    const viaNpm = await execFileAsync('npm', ['start', '--silent', '--', '--help'], { cwd: repoRoot });
+    expect(viaNpm.stdout).toContain('Usage: npm start -- [options]');
+    const usage = /\(or: (\S+) (\S+) \[options\]/.exec(viaNpm.stdout);
+    expect(usage, viaNpm.stdout).not.toBeNull();
+    const [, binary, script] = usage!;
+    const direct = await execFileAsync(join(repoRoot, binary!), [join(repoRoot, script!), '--help'], { cwd: repoRoot });
+    expect(direct.stdout).toBe(viaNpm.stdout);
   });
 });
 
@@ -176,10 +203,16 @@ describe('the server process', () => {
       const response = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-predictql-trace': '1' },
-        body: JSON.stringify({ query: 'query($inputs: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $inputs) { p50Ms } }', variables: { inputs } }),
+        body: JSON.stringify({
+          query: 'query($inputs: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $inputs) { p50Ms } }',
+          variables: { inputs },
+        }),
       });
       expect(response.status).toBe(200);
-      const body = (await response.json()) as { data: { predictLatencies: unknown[] }; extensions: { inference: { batches: { size: number }[] } } };
+      const body = (await response.json()) as {
+        data: { predictLatencies: unknown[] };
+        extensions: { inference: { batches: { size: number }[] } };
+      };
       expect(body.data.predictLatencies).toHaveLength(30);
       expect(body.extensions.inference.batches.map((b) => b.size)).toEqual([30]);
     } finally {
@@ -190,6 +223,6 @@ describe('the server process', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,14 +1,14 @@
 /**
  * `extensions.inference` over the real models: present only when asked (header) or configured
- * (trace: 'always'), and its figures agree with the runs the registry counted.
+ * (inferenceReport: 'always'), and its figures agree with the runs the registry counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
 import { PredictManyDocument, PredictOneDocument } from '../generated/graphql.ts';
-import { TRACE, gql, send, traceOf } from '../support/graphql.ts';
-import { GBDT, MLP, aliasedQuery, aliasedVariables, counted, sampleInputs } from '../support/models.ts';
-
 import { loadRealApp } from '../support/app.ts';
+import { gql, send, TRACE, traceOf } from '../support/graphql.ts';
+import { aliasedQuery, aliasedVariables, counted, GBDT, MLP, sampleInputs } from '../support/models.ts';
+
 let services: Services;
 let yoga: PredictQLApp;
 
@@ -21,9 +21,11 @@ describe('inference trace', () => {
     const inputs = sampleInputs(120);
     // 120 aliases over 90 distinct inputs (30 repeats), split over both models, plus a sample page.
     const fieldInputs = inputs.map((input, i) => (i >= 90 ? inputs[i - 90]! : input));
-    const query = aliasedQuery(120, { model: (i) => (i % 3 === 0 ? GBDT : MLP) })
-      .replace(/\n}$/, '\nsampleRequests(first: 40, offset: 500) { predictedLatency { p95Ms } }\n}');
-    const { result, runs } = await counted(services.registry, () => send(yoga, query, aliasedVariables(fieldInputs), TRACE));
+    const query = aliasedQuery(120, { model: (i) => (i % 3 === 0 ? GBDT : MLP) }).replace(
+      /\n}$/,
+      '\nsampleRequests(first: 40, offset: 500) { predictedLatency { p95Ms } }\n}',
+    );
+    const { result, runs } = await counted(services.inference, () => send(yoga, query, aliasedVariables(fieldInputs), TRACE));
     expect(result.errors).toBeUndefined();
     const trace = traceOf(result);
 
@@ -60,16 +62,16 @@ describe('inference trace', () => {
     expect(traceOf(yes).batches).toHaveLength(1);
   });
 
-  it("is present on every response of an app created with trace: 'always'", async () => {
-    const always = createApp({ ...services, trace: 'always' });
+  it("is present on every response of an app created with inferenceReport: 'always'", async () => {
+    const always = createApp({ ...services, inferenceReport: 'always' });
     const [input] = sampleInputs(1);
     const result = await gql(always, PredictOneDocument, { input: input! });
     expect(result.errors).toBeUndefined();
     expect(traceOf(result).batches).toMatchObject([{ model: MLP, size: 1, loads: 1, paths: ['predictLatency'] }]);
   });
 
-  it("is absent with trace: 'off' even when the header asks", async () => {
-    const off = createApp({ ...services, trace: 'off' });
+  it("is absent with inferenceReport: 'off' even when the header asks", async () => {
+    const off = createApp({ ...services, inferenceReport: 'off' });
     const [input] = sampleInputs(1);
     const result = await gql(off, PredictOneDocument, { input: input! }, TRACE);
     expect(result.errors).toBeUndefined();

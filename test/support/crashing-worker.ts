@@ -5,7 +5,7 @@
  * real worker (imported below, listening second) sees the batch. Every other batch runs as usual.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { WorkerRequest, WorkerSetup } from '../../src/inference/scheduler/inference-worker.ts';
+import type { WorkerRequest, WorkerSetup } from '../../src/inference/execution/inference-worker.ts';
 
 /** Exactly representable in float32, inside payloadKb's range [0, 10240]. */
 export const CRASH_MARKER = 4321.5;
@@ -25,5 +25,5 @@ if (!isMainThread) {
       if (marker === HANG_MARKER) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, HANG_MS);
     }
   });
-  await import('../../src/inference/scheduler/inference-worker.ts');
+  await import('../../src/inference/execution/inference-worker.ts');
 }

@@ -2,10 +2,11 @@
  * Sending operations to an in-process yoga app (`yoga.fetch`) and reading the answer, typed by the
  * documents codegen made from schema/operations/ (see codegen.ts).
  */
-import { print, type DocumentNode } from 'graphql';
+
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { type DocumentNode, print } from 'graphql';
 import type { PredictQLApp } from '../../src/app.ts';
-import type { InferenceReport } from '../../src/tracing/inference-trace.ts';
+import type { InferenceReport } from '../../src/inference-report/inference-report.ts';
 
 export const TRACE = { 'x-predictql-trace': '1' } as const;
 

@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultModelsDir } from '../../src/config.ts';
-import type { ModelRegistry, ModelCounters } from '../../src/inference/registry.ts';
-import type { FeatureSpec } from '../../src/inference/manifest.ts';
+import type { FeatureSpec, InferenceService } from '../../src/inference/index.ts';
 import type { LatencyFeaturesInput } from '../generated/graphql.ts';
 
 export const MLP = 'request-latency';
@@ -44,46 +43,64 @@ export function readReference(model: string): Reference {
 
 /** An input as the tensor row the server builds (manifest order, float32). */
 export function toRow(features: readonly FeatureSpec[], input: Readonly<Record<string, number>>): Float32Array {
-  return Float32Array.from(features.map((f) => {
-    const value = input[f.name];
-    if (value === undefined) throw new Error(`input lacks ${f.name}`);
-    return value;
-  }));
+  return Float32Array.from(
+    features.map((f) => {
+      const value = input[f.name];
+      if (value === undefined) throw new Error(`input lacks ${f.name}`);
+      return value;
+    }),
+  );
 }
 
-/** Runs `rows` through `model` directly (one run) and returns [p50, p95] per row as plain numbers. */
-export async function directPredict(registry: ModelRegistry, model: string, rows: readonly Float32Array[]): Promise<number[][]> {
-  const { outputs } = await registry.predict(model, rows);
-  return outputs.map((o) => Array.from(o));
+/** Runs `rows` through `model` as one job of its own request and returns the outputs per row as plain numbers. */
+export async function directPredict(inference: InferenceService, model: string, rows: readonly Float32Array[]): Promise<number[][]> {
+  const { outputs } = await inference.predict(model, rows, { requestId: Symbol('directPredict') });
+  return outputs.map((o) => {
+    if (o instanceof Error) throw o;
+    return Array.from(o);
+  });
+}
+
+export interface ModelCounters {
+  runs: number;
+  items: number;
+  failedRuns: number;
 }
 
 export type CounterSnapshot = Record<string, ModelCounters>;
 
-export function snapshot(registry: ModelRegistry): CounterSnapshot {
-  return Object.fromEntries(registry.names.map((name) => [name, registry.counters(name)]));
+export function snapshot(inference: InferenceService): CounterSnapshot {
+  return Object.fromEntries(
+    inference.registry.names.map((name) => {
+      const { runs, items, failedRuns } = inference.counters(name);
+      return [name, { runs, items, failedRuns }];
+    }),
+  );
 }
 
 /** Counters gained since `before`, per model. */
-export function delta(registry: ModelRegistry, before: CounterSnapshot): CounterSnapshot {
+export function delta(inference: InferenceService, before: CounterSnapshot): CounterSnapshot {
+  const now = snapshot(inference);
   return Object.fromEntries(
-    registry.names.map((name) => {
-      const now = registry.counters(name);
+    Object.entries(now).map(([name, n]) => {
       const then = before[name] ?? { runs: 0, items: 0, failedRuns: 0 };
-      return [name, { runs: now.runs - then.runs, items: now.items - then.items, failedRuns: now.failedRuns - then.failedRuns }];
+      return [name, { runs: n.runs - then.runs, items: n.items - then.items, failedRuns: n.failedRuns - then.failedRuns }];
     }),
   );
 }
 
 /** Runs `action` and returns its result with the counters it added. */
-export async function counted<T>(registry: ModelRegistry, action: () => Promise<T>): Promise<{ result: T; runs: CounterSnapshot }> {
-  const before = snapshot(registry);
+export async function counted<T>(inference: InferenceService, action: () => Promise<T>): Promise<{ result: T; runs: CounterSnapshot }> {
+  const before = snapshot(inference);
   const result = await action();
-  return { result, runs: delta(registry, before) };
+  return { result, runs: delta(inference, before) };
 }
 
 /** A GraphQL input literal: `{ payloadKb: 1.5, ... }` (numbers only). */
 export function inputLiteral(input: Readonly<Record<string, number>>): string {
-  return `{ ${Object.entries(input).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} }`;
+  return `{ ${Object.entries(input)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(', ')} }`;
 }
 
 /** `query (...) { a0: predictLatency(input: $i0) { p50Ms p95Ms } ... }` with one variable per field. */

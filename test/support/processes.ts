@@ -1,5 +1,5 @@
 /** Running the real server (`src/main.ts`) as a child process on the repo's Node 24. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { nodeBinary, repoRoot } from './node.ts';
@@ -29,7 +29,11 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export function startServerProcess(env: Record<string, string>): Server {
-  const child = spawn(nodeBinary, [join(repoRoot, 'src', 'main.ts')], { cwd: repoRoot, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(nodeBinary, [join(repoRoot, 'src', 'main.ts')], {
+    cwd: repoRoot,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -59,7 +63,8 @@ export async function waitForOutput(server: Server, text: string, timeoutMs = 20
   void server.exited.then(() => (done = true));
   while (!server.output().stdout.includes(text)) {
     if (done) throw new Error(`server exited before printing ${JSON.stringify(text)}: ${JSON.stringify(server.output())}`);
-    if (Date.now() > deadline) throw new Error(`server did not print ${JSON.stringify(text)} in ${timeoutMs} ms: ${JSON.stringify(server.output())}`);
+    if (Date.now() > deadline)
+      throw new Error(`server did not print ${JSON.stringify(text)} in ${timeoutMs} ms: ${JSON.stringify(server.output())}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -4,7 +4,7 @@ import { readConfig } from '../../src/config.ts';
 describe('readConfig', () => {
   it('has working defaults', () => {
     const config = readConfig({});
-    expect(config).toMatchObject({ port: 4000, defaultModel: 'request-latency', trace: 'header' });
+    expect(config).toMatchObject({ port: 4000, defaultModel: 'request-latency', inferenceReport: 'header' });
     expect(config.session).toMatchObject({ intraOpThreads: 1, graphOptimization: 'all', executionProviders: ['cpu'] });
     expect(config.runTimeoutMs).toBe(30_000);
   });
@@ -13,7 +13,7 @@ describe('readConfig', () => {
     [{ PORT: '65536' }, 'PORT must be an integer within [0, 65535], but got: "65536"'],
     [{ PORT: '80.5' }, 'PORT must be an integer within [0, 65535], but got: "80.5"'],
     [{ PREDICTQL_RUN_TIMEOUT_MS: '-5' }, 'PREDICTQL_RUN_TIMEOUT_MS must be an integer within [0, 600000], but got: "-5"'],
-    [{ PREDICTQL_TRACE: 'yes' }, 'PREDICTQL_TRACE must be one of header, always, off, but got: "yes"'],
+    [{ PREDICTQL_INFERENCE_REPORT: 'yes' }, 'PREDICTQL_INFERENCE_REPORT must be one of header, always, off, but got: "yes"'],
     [{ PREDICTQL_INTRA_OP_THREADS: '0' }, 'PREDICTQL_INTRA_OP_THREADS must be an integer within [1, 64], but got: "0"'],
     [{ PREDICTQL_GRAPH_OPTIMIZATION: 'max' }, 'PREDICTQL_GRAPH_OPTIMIZATION must be one of disabled, basic, extended, all, but got: "max"'],
     [

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { BatchExecutor } from '../../src/inference/execution/executor.ts';
 import { DynamicBatcher } from '../../src/inference/scheduler/dynamic-batcher.ts';
-import type { BatchExecutor } from '../../src/inference/scheduler/executor.ts';
 import { OverloadedError, RunFailedError } from '../../src/inference/scheduler/scheduler-errors.ts';
 import { getValidSchedulerOptions, type SchedulerOptions } from '../../src/inference/scheduler/scheduler-options.ts';
 

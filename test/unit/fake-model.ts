@@ -1,6 +1,7 @@
 /** A fake ModelRunner for unit tests of loaders: doubles each feature sum, counts runs, can fail. */
+
+import type { ModelRunner } from '../../src/inference/execution/model-session.ts';
 import type { ModelManifest } from '../../src/inference/manifest.ts';
-import type { ModelRunner } from '../../src/inference/model-session.ts';
 
 export function fakeManifest(name: string, featureCount = 2): ModelManifest {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toFeatureRow } from '../../src/inference/feature-validation.ts';
+import { toFeatureRow } from '../../src/inference/feature-rows.ts';
 import { fakeManifest } from './fake-model.ts';
 
 const { features } = fakeManifest('m', 3);

@@ -11,7 +11,11 @@ describe('parseManifest', () => {
 
   it.each([
     ['name', (m: Record<string, unknown>) => (m.name = ''), 'm.json: "name" must be a non-empty string, but got: ""'],
-    ['dtype', (m: Record<string, unknown>) => (m.input = { name: 'x', dtype: 'float64' }), 'm.json: "input.dtype" must be "float32", but got: "float64"'],
+    [
+      'dtype',
+      (m: Record<string, unknown>) => (m.input = { name: 'x', dtype: 'float64' }),
+      'm.json: "input.dtype" must be "float32", but got: "float64"',
+    ],
     [
       'range',
       (m: Record<string, unknown>) => ((m.features as Record<string, unknown>[])[0]!.min = 200),

@@ -5,19 +5,26 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { configurationPage } from '../../scripts/generate-docs.ts';
 import { configVariables, flagName, helpText, parseCommandLine, readConfig } from '../../src/config.ts';
-import { assertSomeProviderInstalled, providerFallbackWarning } from '../../src/inference/execution-providers.ts';
-import type { ModelRunner } from '../../src/inference/model-session.ts';
+import { assertSomeProviderInstalled, providerFallbackWarning } from '../../src/inference/execution/execution-providers.ts';
+import type { ModelRunner } from '../../src/inference/execution/model-session.ts';
 import { ServerLifecycle } from '../../src/lifecycle.ts';
 import { notReadyReason } from '../../src/plugins/use-health.ts';
 import { FakeModel } from './fake-model.ts';
 
 describe('command-line flags', () => {
   it('map to the variables: --port, --max-batch-size=…, and win over the environment', () => {
-    const config = readConfig({ PORT: '5000', PREDICTQL_MAX_BATCH_SIZE: '64' }, ['--port', '4100', '--max-batch-size=512', '--trace', 'always']);
+    const config = readConfig({ PORT: '5000', PREDICTQL_MAX_BATCH_SIZE: '64' }, [
+      '--port',
+      '4100',
+      '--max-batch-size=512',
+      '--inference-report',
+      'always',
+    ]);
     expect(config.port).toBe(4100);
     expect(config.scheduler.maxBatchSize).toBe(512);
-    expect(config.trace).toBe('always');
+    expect(config.inferenceReport).toBe('always');
     expect(readConfig({ PORT: '5000' }, []).port).toBe(5000);
     expect(flagName('PREDICTQL_MODELS_DIR')).toBe('--models-dir');
     expect(readConfig({}, ['--models-dir', '/srv/models']).modelsDir).toBe('/srv/models');
@@ -26,7 +33,10 @@ describe('command-line flags', () => {
   it.each([
     [['--port', '99999'], '--port (PORT) must be an integer within [0, 65535], but got: "99999"'],
     [['--executor=gpu'], '--executor (PREDICTQL_EXECUTOR) must be one of auto, main, worker'],
-    [['--shutdown-timeout-ms', '5'], '--shutdown-timeout-ms (PREDICTQL_SHUTDOWN_TIMEOUT_MS) must be an integer within [100, 600000], but got: "5"'],
+    [
+      ['--shutdown-timeout-ms', '5'],
+      '--shutdown-timeout-ms (PREDICTQL_SHUTDOWN_TIMEOUT_MS) must be an integer within [100, 600000], but got: "5"',
+    ],
     [['--prot', '4000'], 'Unknown option "--prot"; run with --help to list the options.'],
     [['--port'], '--port must be followed by a value (--port <value> or --port=<value>), but got: nothing'],
     [['--port', '--host', 'x'], '--port must be followed by a value'],
@@ -40,17 +50,16 @@ describe('command-line flags', () => {
     expect(parseCommandLine(['--help']).help).toBe(true);
     expect(parseCommandLine(['-h', '--port', '1']).help).toBe(true);
     const help = helpText();
-    for (const [name, description] of Object.entries(configVariables)) {
+    for (const [name, doc] of Object.entries(configVariables)) {
       expect(help).toContain(name);
-      expect(help).toContain(description);
-      expect(description, name).toMatch(/default/i);
+      expect(help).toContain(`${doc.help} Default: ${doc.default}.`);
       if (!name.startsWith('OTEL_')) expect(help).toContain(`${flagName(name)} <value>, ${name}`);
     }
   });
 
-  it('the README\'s configuration table documents every variable, with its flag', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+  it('docs/configuration.md documents every variable, with its flag, and is what `npm run docs` writes', () => {
+    const table = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    expect(table).toBe(configurationPage());
     for (const name of Object.keys(configVariables)) {
       const flag = name.startsWith('OTEL_') ? '(environment only)' : `\`${flagName(name)}\``;
       expect(table, name).toContain(`| \`${name}\` | ${flag} |`);
@@ -60,22 +69,28 @@ describe('command-line flags', () => {
 
 describe('new settings', () => {
   it('have defaults: shutdown bound 10 s, metrics on, tracing off', () => {
-    expect(readConfig({})).toMatchObject({ shutdownTimeoutMs: 10_000, metrics: true, tracing: { exporters: [] } });
+    expect(readConfig({})).toMatchObject({ shutdownTimeoutMs: 10_000, metrics: true, openTelemetry: { exporters: [] } });
     expect(readConfig({ PREDICTQL_METRICS: 'off' }).metrics).toBe(false);
   });
 
   it('turn tracing on from the standard OTEL_* variables only when asked', () => {
-    expect(readConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing.exporters).toEqual(['otlp']);
-    expect(readConfig({ OTEL_TRACES_EXPORTER: 'console,otlp' }).tracing.exporters).toEqual(['console', 'otlp']);
-    expect(readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing.exporters).toEqual(['otlp']);
-    expect(readConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c/v1/traces' }).tracing.exporters).toEqual(['otlp']);
-    expect(readConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).tracing.exporters).toEqual([]);
-    expect(readConfig({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }).tracing.exporters).toEqual([]);
+    expect(readConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).openTelemetry.exporters).toEqual(['otlp']);
+    expect(readConfig({ OTEL_TRACES_EXPORTER: 'console,otlp' }).openTelemetry.exporters).toEqual(['console', 'otlp']);
+    expect(readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).openTelemetry.exporters).toEqual(['otlp']);
+    expect(readConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c/v1/traces' }).openTelemetry.exporters).toEqual(['otlp']);
+    expect(readConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).openTelemetry.exporters).toEqual([]);
+    expect(readConfig({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }).openTelemetry.exporters).toEqual([]);
   });
 
   it.each([
-    [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER must be a comma-separated list of distinct exporters from otlp, console, none, but got: "jaeger"'],
-    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, but got: "collector:4318"'],
+    [
+      { OTEL_TRACES_EXPORTER: 'jaeger' },
+      'OTEL_TRACES_EXPORTER must be a comma-separated list of distinct exporters from otlp, console, none, but got: "jaeger"',
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, but got: "collector:4318"',
+    ],
     [{ OTEL_SDK_DISABLED: 'yes' }, 'OTEL_SDK_DISABLED must be one of true, false, but got: "yes"'],
     [{ PREDICTQL_METRICS: 'true' }, 'PREDICTQL_METRICS must be one of on, off, but got: "true"'],
   ])('refuse %j', (env, message) => {
@@ -95,8 +110,11 @@ describe('readiness', () => {
 });
 
 describe('execution providers', () => {
-  const onCpu = (name: string): ModelRunner =>
-    Object.assign(new FakeModel(name), { providerFailures: ['cuda: not in this onnxruntime-node install (install the GPU build …)'] });
+  const onCpu = (name: string) => ({
+    name,
+    executionProvider: 'cpu',
+    providerFailures: ['cuda: not in this onnxruntime-node install (install the GPU build …)'],
+  });
 
   it('summarise a CUDA fallback of every model in one warning line', () => {
     const warning = providerFallbackWarning([onCpu('a'), onCpu('b')], ['cuda', 'cpu']);
@@ -104,7 +122,7 @@ describe('execution providers', () => {
       'PREDICTQL_EXECUTION_PROVIDERS asks for cuda,cpu, but cuda is not usable (cuda: not in this onnxruntime-node install (install the GPU build …)); serving a, b on cpu.',
     );
     expect(warning).not.toContain('\n');
-    expect(providerFallbackWarning([new FakeModel('a')], ['cpu'])).toBeUndefined();
+    expect(providerFallbackWarning([{ name: 'a', executionProvider: 'cpu' }], ['cpu'])).toBeUndefined();
   });
 
   it('refuse CUDA alone when this install has no CUDA provider, saying how to fix it', () => {

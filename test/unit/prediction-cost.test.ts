@@ -4,18 +4,19 @@
  */
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { readManifest } from '../../src/inference/manifest.ts';
+import { defaultEntityBindingsFile, defaultModelsDir } from '../../src/config.ts';
+import { readEntityBindings } from '../../src/federation/entity-bindings.ts';
+import { countPredictions } from '../../src/graphql/prediction-cost.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
 import { taskFromManifest } from '../../src/graphql/task.ts';
-import { countPredictions } from '../../src/graphql/prediction-cost.ts';
-import { defaultEntityBindingsFile, readEntityBindings } from '../../src/federation/entity-bindings.ts';
-import { defaultModelsDir } from '../../src/config.ts';
+import { readManifest } from '../../src/inference/manifest.ts';
 
 const task = taskFromManifest(await readManifest(`${defaultModelsDir}/request-latency/manifest.json`));
 const schema = buildSchema(task, await readEntityBindings(defaultEntityBindingsFile));
 const count = (query: string, variables?: Record<string, unknown>, operationName?: string) =>
   countPredictions({ schema, document: parse(query), variables, operationName, catalogSize: 3000 });
-const input = '{ payloadKb: 1, concurrency: 1, cpuUtilization: 0, memoryUtilization: 0, cacheHitRatio: 0, dbQueries: 0, downstreamCalls: 0, hourOfDay: 0 }';
+const input =
+  '{ payloadKb: 1, concurrency: 1, cpuUtilization: 0, memoryUtilization: 0, cacheHitRatio: 0, dbQueries: 0, downstreamCalls: 0, hourOfDay: 0 }';
 
 describe('countPredictions', () => {
   it('counts each prediction field as written, aliases included; other fields cost nothing', () => {
@@ -29,7 +30,9 @@ describe('countPredictions', () => {
     expect(count(many, { in: new Array(123).fill({}) })).toBe(123);
     expect(count(many, { in: {} })).toBe(1); // a single value is coerced to a list of one
     expect(count('{ sampleRequests { predictedLatency { p50Ms } } }')).toBe(20); // the argument's default
-    expect(count('{ sampleRequests(first: 500, offset: 10) { id a: predictedLatency { p50Ms } b: predictedLatency { p50Ms } } }')).toBe(1000);
+    expect(count('{ sampleRequests(first: 500, offset: 10) { id a: predictedLatency { p50Ms } b: predictedLatency { p50Ms } } }')).toBe(
+      1000,
+    );
     expect(count('{ sampleRequests(first: 500, offset: 2900) { predictedLatency { p50Ms } } }')).toBe(100); // the catalog ends
     expect(count('{ sampleRequests(first: 1000000) { predictedLatency { p50Ms } } }')).toBe(3000);
     expect(count('query($n: Int = 40) { sampleRequests(first: $n) { predictedLatency { p50Ms } } }')).toBe(40);
@@ -38,7 +41,12 @@ describe('countPredictions', () => {
   });
 
   it('skips @skip(if: true) and @include(if: false) fields', () => {
-    expect(count(`query($s: Boolean!) { a: predictLatency(input: ${input}) @skip(if: $s) { p50Ms } b: predictLatency(input: ${input}) @include(if: false) { p50Ms } }`, { s: true })).toBe(0);
+    expect(
+      count(
+        `query($s: Boolean!) { a: predictLatency(input: ${input}) @skip(if: $s) { p50Ms } b: predictLatency(input: ${input}) @include(if: false) { p50Ms } }`,
+        { s: true },
+      ),
+    ).toBe(0);
     expect(count(`query($s: Boolean!) { a: predictLatency(input: ${input}) @skip(if: $s) { p50Ms } }`, { s: false })).toBe(1);
   });
 
@@ -55,7 +63,9 @@ describe('countPredictions', () => {
 
   it('counts _entities by the __typename of each representation', () => {
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Endpoint { predictedLatency { p50Ms } } } }';
-    expect(count(query, { r: [{ __typename: 'Endpoint', id: '1' }, { __typename: 'Endpoint', id: '2' }, { __typename: 'Other' }, 5] })).toBe(2);
+    expect(
+      count(query, { r: [{ __typename: 'Endpoint', id: '1' }, { __typename: 'Endpoint', id: '2' }, { __typename: 'Other' }, 5] }),
+    ).toBe(2);
     expect(count(query, { r: Array.from({ length: 1000 }, (_, i) => ({ __typename: 'Endpoint', id: String(i) })) })).toBe(1000);
   });
 });

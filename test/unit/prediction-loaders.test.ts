@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ModelRegistry } from '../../src/inference/registry.ts';
-import { InferenceService } from '../../src/inference/inference-service.ts';
-import { PredictionLoaders } from '../../src/loaders/prediction-loaders.ts';
-import { InferenceTrace } from '../../src/tracing/inference-trace.ts';
-import { rowKey } from '../../src/samples/sample-catalog.ts';
 import { ErrorCode } from '../../src/errors.ts';
+import { rowKey } from '../../src/inference/index.ts';
+import { InferenceService } from '../../src/inference/inference-service.ts';
+import { ModelRegistry } from '../../src/inference/registry.ts';
+import { InferenceRecorder } from '../../src/inference-report/inference-report.ts';
+import { PredictionLoaders } from '../../src/loaders/prediction-loaders.ts';
 import { FakeModel } from './fake-model.ts';
 
 const row = (...values: number[]) => Float32Array.from(values);
@@ -19,11 +19,7 @@ describe('PredictionLoaders', () => {
     const a = new FakeModel('a');
     const b = new FakeModel('b');
     const loaders = new PredictionLoaders({ predictor: await service(a, b) });
-    const results = await Promise.all([
-      load(loaders, 'a', row(1, 2)),
-      load(loaders, 'b', row(3, 4)),
-      load(loaders, 'a', row(5, 6)),
-    ]);
+    const results = await Promise.all([load(loaders, 'a', row(1, 2)), load(loaders, 'b', row(3, 4)), load(loaders, 'a', row(5, 6))]);
     expect(results.map((r) => Array.from(r))).toEqual([
       [3, 6],
       [7, 14],
@@ -35,8 +31,8 @@ describe('PredictionLoaders', () => {
 
   it('asks for identical rows once and answers every load', async () => {
     const a = new FakeModel('a');
-    const trace = new InferenceTrace();
-    const loaders = new PredictionLoaders({ predictor: await service(a), trace });
+    const trace = new InferenceRecorder();
+    const loaders = new PredictionLoaders({ predictor: await service(a), report: trace });
     const results = await Promise.all([1, 2, 3].map((i) => load(loaders, 'a', row(1, 1), `x${i}`)));
     expect(results.every((r) => r[0] === 2)).toBe(true);
     expect(a.batches).toEqual([[1]]);
@@ -59,8 +55,8 @@ describe('PredictionLoaders', () => {
     const a = new FakeModel('a');
     const b = new FakeModel('b');
     const logged: unknown[] = [];
-    const trace = new InferenceTrace();
-    const loaders = new PredictionLoaders({ predictor: await service(a, b), trace, logError: (_m, e) => logged.push(e) });
+    const trace = new InferenceRecorder();
+    const loaders = new PredictionLoaders({ predictor: await service(a, b), report: trace, logError: (_m, e) => logged.push(e) });
     a.failNext = true;
     const settled = await Promise.allSettled([load(loaders, 'a', row(1, 1)), load(loaders, 'b', row(2, 2))]);
     expect(settled[0]).toMatchObject({ status: 'rejected' });
@@ -78,8 +74,8 @@ describe('PredictionLoaders', () => {
   it('keeps loaders of different requests apart', async () => {
     const a = new FakeModel('a');
     const predictor = await service(a);
-    const firstTrace = new InferenceTrace();
-    const first = new PredictionLoaders({ predictor, trace: firstTrace });
+    const firstTrace = new InferenceRecorder();
+    const first = new PredictionLoaders({ predictor, report: firstTrace });
     const second = new PredictionLoaders({ predictor });
     await Promise.all([load(first, 'a', row(1, 0)), load(second, 'a', row(1, 0))]);
     // Same row, different requests: no shared cache, so two rows; the scheduler merges them into one run.

@@ -1,8 +1,8 @@
 /** InferenceService.onRun: observers of every run (metrics, tracing) subscribe and unsubscribe, and cannot break serving. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InferenceService } from '../../src/inference/inference-service.ts';
-import type { RunObservation } from '../../src/inference/scheduler/dynamic-batcher.ts';
 import { ModelRegistry } from '../../src/inference/registry.ts';
+import type { RunObservation } from '../../src/inference/scheduler/dynamic-batcher.ts';
 import { FakeModel } from './fake-model.ts';
 
 const row = (a: number, b: number) => Float32Array.from([a, b]);
@@ -10,7 +10,7 @@ const row = (a: number, b: number) => Float32Array.from([a, b]);
 afterEach(() => vi.restoreAllMocks());
 
 describe('InferenceService.onRun', () => {
-  it('hands each listener every run with its jobs\' opaque trace contexts, until unsubscribed', async () => {
+  it("hands each listener every run with its jobs' opaque trace contexts, until unsubscribed", async () => {
     const service = InferenceService.inThread(new ModelRegistry([new FakeModel('m')]));
     const seen: RunObservation[] = [];
     const unsubscribe = service.onRun((run) => seen.push(run));

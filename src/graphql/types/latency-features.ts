@@ -1,12 +1,13 @@
 /** `LatencyFeaturesInput` and `LatencyFeatures`: one field per manifest feature, same names. */
 import type { InputFieldRef } from '@pothos/core';
-import type { FeatureSpec } from '../../inference/manifest.ts';
+import type { FeatureSpec } from '../../inference/index.ts';
 import type { Builder, BuilderTypes } from '../builder.ts';
 import type { PredictionTask } from '../task.ts';
 
 export function defineLatencyFeatures(builder: Builder, task: PredictionTask) {
   const LatencyFeaturesInput = builder.inputType('LatencyFeaturesInput', {
-    description: 'The features of one request to predict, in the units the model was trained on. Values out of range are rejected, never clamped.',
+    description:
+      'The features of one request to predict, in the units the model was trained on. Values out of range are rejected, never clamped.',
     fields: (t) => {
       const fields: Record<string, InputFieldRef<PothosSchemaTypes.ExtendDefaultTypes<BuilderTypes>, number>> = {};
       for (const f of task.features) fields[f.name] = t.float({ required: true, description: describe(f) });

@@ -1,6 +1,5 @@
 /** `Model`: what a loaded model takes and gives, and how it runs. */
-import type { ModelRunner } from '../../inference/model-session.ts';
-import type { FeatureSpec, OutputSpec } from '../../inference/manifest.ts';
+import type { FeatureSpec, ModelRunner, OutputSpec } from '../../inference/index.ts';
 import type { Builder } from '../builder.ts';
 
 export function defineModelTypes(builder: Builder) {
@@ -40,7 +39,9 @@ export function defineModelTypes(builder: Builder) {
       }),
       warmedUp: t.boolean({ description: 'True once a warm-up run has succeeded.', resolve: (m) => m.warmedUp }),
       ready: t.boolean({
-        description: 'Loaded, warmed up and taking predictions; false once the server drains for shutdown. GET /ready is 200 when every model is ready.',
+        description:
+          'Loaded, warmed up and taking predictions; false once the server drains for shutdown. GET /ready ' +
+          'is 200 when every model is ready.',
         resolve: (m, _args, context) => m.warmedUp && !context.lifecycle?.draining,
       }),
     }),

@@ -1,16 +1,14 @@
 /** The root `Query`: models, predictions and the sample catalog. */
 import { badArgument } from '../../errors.ts';
+import { defaultRequestLimits } from '../../request-limits.ts';
 import type { Builder } from '../builder.ts';
 import { predictFromFeatures } from '../predict.ts';
 import { primePagePredictions } from '../prime-predictions.ts';
 import type { PredictionTask } from '../task.ts';
-import type { ModelRef } from './model.ts';
-import type { LatencyPredictionRef } from './latency-prediction.ts';
 import type { defineLatencyFeatures } from './latency-features.ts';
+import type { LatencyPredictionRef } from './latency-prediction.ts';
+import type { ModelRef } from './model.ts';
 import type { defineSampleRequest } from './sample-request.ts';
-
-/** The default largest page (PREDICTQL_MAX_PAGE_SIZE). */
-export const MAX_SAMPLE_PAGE = 5000;
 
 export function defineQuery(
   builder: Builder,
@@ -21,7 +19,7 @@ export function defineQuery(
     LatencyPrediction: LatencyPredictionRef;
     SampleRequest: ReturnType<typeof defineSampleRequest>;
   },
-  maxPageSize = MAX_SAMPLE_PAGE,
+  maxPageSize = defaultRequestLimits.maxPageSize,
 ) {
   const { Model, LatencyFeaturesInput, LatencyPrediction, SampleRequest } = refs;
   const modelArgDescription = `Model name (see \`models\`); defaults to "${task.defaultModel}".`;
@@ -45,7 +43,9 @@ export function defineQuery(
         nullable: true,
         tracing: true,
         description:
-          'Predicts the latency of one request. Every predictLatency field of the operation (aliases included) shares one model run per model. Null, with an error on this field only, for bad input, an unknown model or a failed run.',
+          'Predicts the latency of one request. Every predictLatency field of the operation (aliases ' +
+          'included) shares one model run per model. Null, with an error on this field only, for bad ' +
+          'input, an unknown model or a failed run.',
         args: {
           input: t.arg({ type: LatencyFeaturesInput, required: true }),
           model: t.arg.string({ description: modelArgDescription }),
@@ -57,7 +57,8 @@ export function defineQuery(
         nullable: { list: false, items: true },
         tracing: true,
         description:
-          'Predicts many requests (send them as a variable). Each item goes through the same per-request loader as predictLatency, so all share one run; a bad item is null with its own error.',
+          'Predicts many requests (send them as a variable). Each item goes through the same per-request ' +
+          'loader as predictLatency, so all share one run; a bad item is null with its own error.',
         args: {
           inputs: t.arg({ type: [LatencyFeaturesInput], required: true }),
           model: t.arg.string({ description: modelArgDescription }),
@@ -75,7 +76,9 @@ export function defineQuery(
       sampleRequests: t.field({
         type: [SampleRequest],
         // The printed schema must not depend on configuration: the limit is named, not stated.
-        description: 'A page of the bundled sample catalog: `first` at most the server\'s PREDICTQL_MAX_PAGE_SIZE (5000 by default).',
+        description:
+          `A page of the bundled sample catalog: \`first\` at most the server's PREDICTQL_MAX_PAGE_SIZE ` +
+          `(${defaultRequestLimits.maxPageSize} by default).`,
         args: {
           first: t.arg.int({ defaultValue: 20 }),
           offset: t.arg.int({ defaultValue: 0 }),

@@ -2,8 +2,8 @@
 import type { SampleRequest } from '../../samples/sample-catalog.ts';
 import type { Builder } from '../builder.ts';
 import { predictRow, resolveModel } from '../predict.ts';
-import type { LatencyPredictionRef } from './latency-prediction.ts';
 import type { defineLatencyFeatures } from './latency-features.ts';
+import type { LatencyPredictionRef } from './latency-prediction.ts';
 
 export function defineSampleRequest(
   builder: Builder,
@@ -20,7 +20,7 @@ export function defineSampleRequest(
         nullable: true,
         tracing: true,
         description: 'The predicted latency of this request. Null, with an error on this field only, if the model fails.',
-        args: { model: t.arg.string({ description: 'Model name; defaults to the server\'s default model.' }) },
+        args: { model: t.arg.string({ description: "Model name; defaults to the server's default model." }) },
         resolve: (sample, args, context, info) => predictRow(context, resolveModel(context, args.model), sample.row, sample.rowKey, info),
       }),
     }),

@@ -7,8 +7,9 @@
  * Knows nothing of GraphQL: the queue (PendingQueue), batch assembly (batch-assembly.ts) and
  * execution (BatchExecutor) are separate pieces.
  */
-import { assembleBatch, splitBatchOutput, type AssembledBatch } from './batch-assembly.ts';
-import type { BatchExecutor } from './executor.ts';
+
+import type { BatchExecutor } from '../execution/executor.ts';
+import { type AssembledBatch, assembleBatch, splitBatchOutput } from './batch-assembly.ts';
 import { Job, type JobMeta, type JobResult, type RunRecord } from './job.ts';
 import { PendingQueue, type Slice } from './pending-queue.ts';
 import { OverloadedError, RunFailedError } from './scheduler-errors.ts';
@@ -55,7 +56,12 @@ export class DynamicBatcher {
   #idleWaiters: (() => void)[] = [];
   static #nextRunId = 1;
 
-  constructor(model: BatcherModel, executor: BatchExecutor, options: Partial<SchedulerOptions> = {}, onRun?: (run: RunObservation) => void) {
+  constructor(
+    model: BatcherModel,
+    executor: BatchExecutor,
+    options: Partial<SchedulerOptions> = {},
+    onRun?: (run: RunObservation) => void,
+  ) {
     this.model = model;
     this.options = getValidSchedulerOptions(options);
     this.#executor = executor;
@@ -94,7 +100,8 @@ export class DynamicBatcher {
       return Promise.reject(
         this.#refusal(
           'queue-full',
-          `Model "${this.model.name}" is overloaded: ${this.#queue.rows} row(s) are queued and ${rows.length} more would pass maxQueueSize ${maxQueueSize}.`,
+          `Model "${this.model.name}" is overloaded: ${this.#queue.rows} row(s) are queued and ${rows.length} ` +
+            `more would pass maxQueueSize ${maxQueueSize}.`,
           rows.length,
         ),
       );
@@ -140,7 +147,8 @@ export class DynamicBatcher {
     if (this.#running || this.#dispatchScheduled || this.#queue.isEmpty) return;
     this.#dispatchScheduled = true;
     const { maxQueueDelayMs, maxBatchSize } = this.options;
-    const waitMs = maxQueueDelayMs > 0 && this.#queue.rows < maxBatchSize ? this.#queue.oldest()!.enqueuedAtMs + maxQueueDelayMs - performance.now() : 0;
+    const waitMs =
+      maxQueueDelayMs > 0 && this.#queue.rows < maxBatchSize ? this.#queue.oldest()!.enqueuedAtMs + maxQueueDelayMs - performance.now() : 0;
     if (waitMs > 0) setTimeout(() => this.#dispatch(), waitMs);
     else setImmediate(() => this.#dispatch());
   }
@@ -194,7 +202,13 @@ export class DynamicBatcher {
     }
     this.#record(runId, batch, startedAtMs, computeMs, perSlice === undefined);
     if (perSlice) {
-      settleInTurns(batch.slices.map(({ job, start, count }, i) => () => job.complete(start, count, perSlice[i]!)));
+      settleInTurns(
+        batch.slices.map(
+          ({ job, start, count }, i) =>
+            () =>
+              job.complete(start, count, perSlice[i]!),
+        ),
+      );
       return;
     }
     if (this.options.isolateFailures && batch.rows > 1 && budget.isolationRunsLeft >= 2) {

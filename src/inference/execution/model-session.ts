@@ -3,12 +3,12 @@
  * `run` takes a packed [rows, features] buffer and returns the packed [rows, outputs] buffer.
  */
 import { dirname, join } from 'node:path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InferenceSession } from 'onnxruntime-node';
+import { ManifestError, type ModelManifest } from '../manifest.ts';
 import { GPU_INSTALL_HINT, installedProviders } from './execution-providers.ts';
-import type { ModelManifest } from './manifest.ts';
-import { ManifestError } from './manifest.ts';
-import { toOrtSessionOptions, type ExecutionProviderName, type SessionSettings } from './session-options.ts';
-import type { WorkerSetup } from './scheduler/inference-worker.ts';
+import type { WorkerSetup } from './inference-worker.ts';
+import { type BatchSpec, runBatch } from './run-batch.ts';
+import { type ExecutionProviderName, type SessionSettings, toOrtSessionOptions } from './session-options.ts';
 
 /** What the registry and the scheduler need of a model; unit tests may fake it. */
 export interface ModelRunner {
@@ -34,6 +34,7 @@ export class ModelSession implements ModelRunner {
   readonly modelFile: string;
   readonly providerFailures: readonly string[];
   readonly #sessionOptions: InferenceSession.SessionOptions;
+  readonly #spec: BatchSpec;
   #session: InferenceSession;
   #warmedUp = false;
 
@@ -51,6 +52,13 @@ export class ModelSession implements ModelRunner {
     this.modelFile = modelFile;
     this.#session = session;
     this.executionProvider = provider;
+    this.#spec = {
+      modelFile,
+      inputName: manifest.input.name,
+      outputName: manifest.output.name,
+      width: manifest.features.length,
+      outWidth: manifest.outputs.length,
+    };
   }
 
   static async load(folder: string, manifest: ModelManifest, options: LoadModelOptions): Promise<ModelSession> {
@@ -66,25 +74,12 @@ export class ModelSession implements ModelRunner {
     return this.#warmedUp;
   }
 
-  async run(packed: Float32Array, rows: number): Promise<Float32Array> {
-    const width = this.manifest.features.length;
-    const feeds = { [this.manifest.input.name]: new Tensor('float32', packed, [rows, width]) };
-    const results = await this.#session.run(feeds);
-    const output = results[this.manifest.output.name];
-    if (!output || !(output.data instanceof Float32Array)) {
-      throw new Error(`${this.modelFile}: run returned no float32 output "${this.manifest.output.name}"`);
-    }
-    return output.data;
+  run(packed: Float32Array, rows: number): Promise<Float32Array> {
+    return runBatch(this.#session, this.#spec, packed, rows);
   }
 
   workerSetup(): WorkerSetup {
-    return {
-      modelFile: this.modelFile,
-      inputName: this.manifest.input.name,
-      outputName: this.manifest.output.name,
-      width: this.manifest.features.length,
-      sessionOptions: this.#sessionOptions,
-    };
+    return { ...this.#spec, sessionOptions: this.#sessionOptions };
   }
 
   async release(): Promise<void> {
@@ -113,7 +108,12 @@ export class ModelSession implements ModelRunner {
 async function createSession(
   modelFile: string,
   { settings, warn }: LoadModelOptions,
-): Promise<{ session: InferenceSession; provider: ExecutionProviderName; sessionOptions: InferenceSession.SessionOptions; failures: string[] }> {
+): Promise<{
+  session: InferenceSession;
+  provider: ExecutionProviderName;
+  sessionOptions: InferenceSession.SessionOptions;
+  failures: string[];
+}> {
   const available = installedProviders();
   const failures: string[] = [];
   for (const provider of settings.executionProviders) {

@@ -6,13 +6,13 @@
  * and become one model run. A representation lacking a feature fails its own field only.
  */
 import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
-import { createGraphQLError } from 'graphql-yoga';
-import type { Builder } from '../graphql/builder.ts';
-import type { PredictQLContext } from '../graphql/context.ts';
-import { predictFromFeatures, type Prediction } from '../graphql/predict.ts';
-import type { LatencyPredictionRef } from '../graphql/types/latency-prediction.ts';
-import type { FeatureProblem } from '../inference/feature-validation.ts';
-import type { EntityBinding, FeatureFieldType, FeatureSource, KeyField } from './entity-bindings.ts';
+import { withContext } from '../../errors.ts';
+import type { EntityBinding, FeatureFieldType, FeatureSource, KeyField } from '../../federation/entity-bindings.ts';
+import type { FeatureProblem } from '../../inference/index.ts';
+import type { Builder } from '../builder.ts';
+import type { PredictQLContext } from '../context.ts';
+import { type Prediction, predictFromFeatures } from '../predict.ts';
+import type { LatencyPredictionRef } from './latency-prediction.ts';
 
 /** What the gateway sends for an entity: `__typename`, the key fields and the required fields. */
 export type Representation = Readonly<Record<string, unknown>>;
@@ -30,10 +30,15 @@ export function defineEntityTypes(builder: Builder, bindings: readonly EntityBin
       (representation: Representation) => representation,
     );
     ref.implement({
-      description: `An entity another subgraph owns; predictql adds ${ofEntity.map((b) => b.field).join(', ')} from the @external fields it requires.`,
+      description:
+        `An entity another subgraph owns; predictql adds ${ofEntity.map((b) => b.field).join(', ')} ` +
+        `from the @external fields it requires.`,
       externalFields: (t) =>
         Object.fromEntries(
-          [...externals].map(([name, type]) => [name, t.field({ type: type.startsWith('Int') ? 'Int' : 'Float', nullable: !type.endsWith('!') })]),
+          [...externals].map(([name, type]) => [
+            name,
+            t.field({ type: type.startsWith('Int') ? 'Int' : 'Float', nullable: !type.endsWith('!') }),
+          ]),
         ),
       fields: (t) => ({
         ...Object.fromEntries(key.map((k) => [k.name, t.field({ type: scalarOf(k), resolve: (r) => r[k.name] as never })])),
@@ -78,8 +83,9 @@ function withEntityFields(error: GraphQLError, binding: EntityBinding, represent
   const fieldOf = new Map<string, FeatureSource>(binding.features.map((s) => [s.feature, s]));
   const entityFields = problems.map((p) => `${binding.entity}.${fieldOf.get(p.feature)?.field ?? p.feature}`);
   const keyText = binding.key.map((k) => `${k.name}: ${JSON.stringify(representation[k.name] ?? null)}`).join(', ');
-  return createGraphQLError(`${binding.entity} { ${keyText} } cannot be predicted from ${entityFields.join(', ')}. ${error.message}`, {
-    extensions: { ...error.extensions, entity: binding.entity, entityFields },
+  return withContext(error, `${binding.entity} { ${keyText} } cannot be predicted from ${entityFields.join(', ')}.`, {
+    entity: binding.entity,
+    entityFields,
   });
 }
 
@@ -100,7 +106,8 @@ function scalarOf(key: KeyField): 'ID' | 'String' | 'Int' {
 function describe(binding: EntityBinding): string {
   const mapping = binding.features.map((s) => (s.feature === s.field ? s.field : `${s.feature} ← ${s.field}`)).join(', ');
   return (
-    `Predicted by model "${binding.model}" from this ${binding.entity}'s fields (${mapping}); all such fields of one request share one model run. ` +
+    `Predicted by model "${binding.model}" from this ${binding.entity}'s fields (${mapping}); all ` +
+    `such fields of one request share one model run. ` +
     'Null, with an error on this field only, when a feature is missing or out of range.'
   );
 }

@@ -20,9 +20,9 @@ interface PendingRun {
 
 export interface WorkerExecutorOptions {
   /** The worker script. Default the real one; fault tests hand in one that injects faults. */
-  workerFile?: URL;
-  /** Fail a run (and retire its worker) after this long; 0 = wait forever. Default 0. */
-  runTimeoutMs?: number;
+  workerFile?: URL | undefined;
+  /** Fail a run (and retire its worker) after this long; 0 = wait forever. */
+  runTimeoutMs: number;
 }
 
 export class WorkerExecutor implements BatchExecutor {
@@ -38,7 +38,7 @@ export class WorkerExecutor implements BatchExecutor {
   /** Workers started so far (1 + restarts). */
   starts = 0;
 
-  constructor(setup: WorkerSetup, { workerFile = workerUrl, runTimeoutMs = 0 }: WorkerExecutorOptions = {}) {
+  constructor(setup: WorkerSetup, { workerFile = workerUrl, runTimeoutMs }: WorkerExecutorOptions) {
     if (!Number.isFinite(runTimeoutMs) || runTimeoutMs < 0) {
       throw new TypeError(`runTimeoutMs must be a non-negative number of milliseconds, but got: ${runTimeoutMs}`);
     }

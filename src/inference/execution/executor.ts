@@ -3,7 +3,7 @@
  * run() is synchronous native code: it blocks the event loop for the whole run); the worker
  * executor (worker-executor.ts) runs it on a worker thread.
  */
-import type { ModelRunner } from '../model-session.ts';
+import type { ModelRunner } from './model-session.ts';
 
 export interface BatchExecutor {
   /** "main" or "worker": reported in tracing and metrics. */

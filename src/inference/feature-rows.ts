@@ -1,6 +1,7 @@
 /**
- * Turns named feature values into a tensor row, refusing anything the model was not trained for.
- * Nothing is clamped or coerced: a value out of range is an error the caller must see.
+ * Turns named feature values into a tensor row, refusing anything the model was not trained for,
+ * and gives each row the key under which a request's loaders deduplicate it. Nothing is clamped
+ * or coerced: a value out of range is an error the caller must see.
  */
 import type { FeatureSpec } from './manifest.ts';
 
@@ -22,10 +23,20 @@ export function toFeatureRow(features: readonly FeatureSpec[], values: Readonly<
     if (reason === undefined) {
       row[i] = value as number;
     } else {
-      (problems ??= []).push({ feature: spec.name, value: value ?? null, reason });
+      problems ??= [];
+      problems.push({ feature: spec.name, value: value ?? null, reason });
     }
   }
   return problems ? { ok: false, problems } : { ok: true, row };
+}
+
+/**
+ * A row's identity: its float32 bytes, so inputs that pack to the same tensor row share a key.
+ * (One byte per char: 1.6 µs → 0.16 µs per row against joining the values as decimals (measured),
+ * and it showed in the profile of a loaded server; 0 and -0 get different keys, which only forgoes a deduplication.)
+ */
+export function rowKey(row: Float32Array): string {
+  return Buffer.from(row.buffer, row.byteOffset, row.byteLength).toString('latin1');
 }
 
 // Private: the contract of one feature, worded to follow "<feature> ..." in an error message.

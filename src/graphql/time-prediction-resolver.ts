@@ -1,19 +1,19 @@
 /**
- * Wraps a prediction field's resolver so that, in a traced request, its duration (including the
- * wait for its batch) lands in the request's inference report. Untraced requests pay one check.
+ * Wraps a prediction field's resolver so that, when the response carries the inference report,
+ * its duration (including the wait for its batch) lands in it. Other requests pay one check.
  */
 import type { GraphQLFieldResolver } from 'graphql';
 import type { PredictQLContext } from './context.ts';
 
-export function tracePredictionResolver(
+export function timePredictionResolver(
   resolver: GraphQLFieldResolver<unknown, PredictQLContext, Record<string, unknown>>,
   coordinate: string,
 ): GraphQLFieldResolver<unknown, PredictQLContext, Record<string, unknown>> {
   return (source, args, context, info) => {
-    const trace = context.inferenceTrace;
-    if (!trace) return resolver(source, args, context, info);
+    const report = context.inferenceReport;
+    if (!report) return resolver(source, args, context, info);
     const startMs = performance.now();
-    const done = (failed: boolean) => trace.recordResolver(coordinate, performance.now() - startMs, failed);
+    const done = (failed: boolean) => report.recordResolver(coordinate, performance.now() - startMs, failed);
     let result: unknown;
     try {
       result = resolver(source, args, context, info);

@@ -1,9 +1,17 @@
 /**
- * What one GraphQL response learns about the model runs that served it: every run (model, size,
- * how many requests shared it, queue and compute time), which fields it served, and how long the
- * prediction resolvers took. Reported as `extensions.inference` when the request asks for it.
+ * The inference report: what one GraphQL response learns about the model runs that served it:
+ * every run (model, size, how many requests shared it, queue and compute time), which fields it
+ * served, and how long the prediction resolvers took. Reported as `extensions.inference` when the
+ * request asks for it (`x-predictql-trace: 1`, or PREDICTQL_INFERENCE_REPORT=always). Not to be
+ * confused with OpenTelemetry tracing (src/opentelemetry/), which exports spans elsewhere.
  */
-import type { RunRecord } from '../inference/scheduler/job.ts';
+import type { RunRecord } from '../inference/index.ts';
+
+/** When responses carry the report: on request (the header), always, or never. */
+export type InferenceReportMode = 'header' | 'always' | 'off';
+export const defaultInferenceReportMode: InferenceReportMode = 'header';
+/** The request header asking for the report (`1` or `true`). */
+export const INFERENCE_REPORT_HEADER = 'x-predictql-trace';
 
 /** Where a prediction was asked for: `Query.predictLatency` at response path `a`. */
 export interface PredictionSite {
@@ -48,17 +56,18 @@ export interface InferenceReport {
   resolvers: Record<string, { count: number; errors: number; totalMs: number; maxMs: number }>;
 }
 
-export interface InferenceTraceOptions {
+export interface InferenceRecorderOptions {
   maxPathsPerBatch?: number;
 }
 
-export class InferenceTrace {
+/** Collects one response's share of the runs that served it; `report()` gives `extensions.inference`. */
+export class InferenceRecorder {
   readonly #batches = new Map<number, TracedBatch>();
   readonly #resolvers: InferenceReport['resolvers'] = {};
   readonly #maxPathsPerBatch: number;
   #refusedItems = 0;
 
-  constructor({ maxPathsPerBatch = 50 }: InferenceTraceOptions = {}) {
+  constructor({ maxPathsPerBatch = 50 }: InferenceRecorderOptions = {}) {
     this.#maxPathsPerBatch = maxPathsPerBatch;
   }
 
@@ -104,7 +113,11 @@ export class InferenceTrace {
   }
 
   recordResolver(coordinate: string, durationMs: number, failed: boolean): void {
-    const entry = (this.#resolvers[coordinate] ??= { count: 0, errors: 0, totalMs: 0, maxMs: 0 });
+    let entry = this.#resolvers[coordinate];
+    if (!entry) {
+      entry = { count: 0, errors: 0, totalMs: 0, maxMs: 0 };
+      this.#resolvers[coordinate] = entry;
+    }
     entry.count++;
     if (failed) entry.errors++;
     entry.totalMs += durationMs;

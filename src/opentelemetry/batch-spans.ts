@@ -9,9 +9,8 @@
  * The scheduler knows nothing of OpenTelemetry: each request's loaders pass an OperationSpanRef as
  * the jobs' opaque `traceContext`, and the run observation hands the distinct ones back.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link, type Span, type Tracer } from '@opentelemetry/api';
-import type { InferenceService } from '../inference/inference-service.ts';
-import type { RunObservation } from '../inference/scheduler/dynamic-batcher.ts';
+import { type Link, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import type { InferenceService, RunObservation } from '../inference/index.ts';
 
 export const BATCH_SPAN_NAME = 'predictql.batch';
 

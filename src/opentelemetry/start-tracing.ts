@@ -8,7 +8,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { TracingConfig } from '../config.ts';
+import type { OpenTelemetryConfig } from '../config.ts';
 
 export interface Tracing {
   /** Flushes pending spans and stops exporting. */
@@ -16,7 +16,7 @@ export interface Tracing {
 }
 
 /** Undefined when tracing is off (the default): spans then cost a no-op call. */
-export function startTracing(config: TracingConfig, serviceVersion?: string): Tracing | undefined {
+export function startTracing(config: OpenTelemetryConfig, serviceVersion?: string): Tracing | undefined {
   if (config.exporters.length === 0) return undefined;
   const spanProcessors: SpanProcessor[] = config.exporters.map((exporter) =>
     exporter === 'otlp' ? new BatchSpanProcessor(new OTLPTraceExporter()) : new SimpleSpanProcessor(new ConsoleSpanExporter()),

@@ -1,18 +1,19 @@
 /**
  * Composes the shipped example supergraph (predictql + the example "endpoints" subgraph that owns
- * `Endpoint`, test/federation/endpoints.graphql) into schema/supergraph.graphql; with --check,
+ * `Endpoint`, schema/example-endpoints.graphql) into schema/supergraph.graphql; with --check,
  * fails if the committed file differs or composition reports errors. The URLs are those of the
  * local example: predictql on :4000 (`npm start`), endpoints on :4001
  * (`node test/federation/endpoints-subgraph.ts`).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'graphql';
 import { composeServices } from '@theguild/federation-composition';
-import { printCurrentSchema } from '../graphql/print-schema.ts';
+import { parse } from 'graphql';
+import { printCurrentSchema } from './print-schema.ts';
+import { isMain, writeOrCheck } from './write-or-check.ts';
 
-export const supergraphFile = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
-export const exampleEndpointsSdlFile = fileURLToPath(new URL('../../test/federation/endpoints.graphql', import.meta.url));
+export const supergraphFile = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
+export const exampleEndpointsSdlFile = fileURLToPath(new URL('../schema/example-endpoints.graphql', import.meta.url));
 
 export const EXAMPLE_SUBGRAPH_URLS = {
   predictql: 'http://localhost:4000/graphql',
@@ -42,21 +43,11 @@ export async function composeExampleSupergraph(): Promise<Composition> {
   ]);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const composition = await composeExampleSupergraph();
   if (!composition.ok) {
     console.error(`The example supergraph does not compose:\n${composition.errors.map((e) => `  - ${e}`).join('\n')}`);
     process.exit(1);
   }
-  if (process.argv.includes('--check')) {
-    const committed = await readFile(supergraphFile, 'utf8').catch(() => '');
-    if (committed !== composition.supergraphSdl) {
-      console.error(`${supergraphFile} is out of date with the code. Run \`npm run supergraph\` and commit the result.`);
-      process.exit(1);
-    }
-    console.log(`${supergraphFile} is up to date.`);
-  } else {
-    await writeFile(supergraphFile, composition.supergraphSdl);
-    console.log(`wrote ${supergraphFile}`);
-  }
+  await writeOrCheck(supergraphFile, composition.supergraphSdl, 'npm run supergraph');
 }
