@@ -2,7 +2,7 @@
  * What one client may ask of the server in one request. Every limit is checked before any model
  * runs, so a hostile request costs parsing (bounded by the body and token limits) and no more.
  * The defaults let the shipped examples, GraphiQL (its introspection query has depth 15) and a
- * gateway's 1000-entity `_entities` call through; see README "Limits".
+ * gateway's 1000-entity `_entities` call through; see docs/security.md.
  */
 export interface RequestLimits {
   /** Largest request body, from Content-Length or counted while it streams in (yoga's own check). */

@@ -23,7 +23,7 @@ describe.skipIf(cudaInstalled)('execution providers without CUDA', () => {
         .filter((line) => line.trim() !== '');
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain('predictql: warning: PREDICTQL_EXECUTION_PROVIDERS asks for cuda,cpu, but cuda is not usable');
-      expect(warnings[0]).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci');
+      expect(warnings[0]).toContain('npm run gpu:install');
       expect(warnings[0]).toContain(`serving ${[GBDT, MLP].sort().join(', ')} on cpu`);
       expect(server.output().stdout).toContain(`${MLP}@1.0.0 (cpu)`);
 
@@ -53,7 +53,7 @@ describe.skipIf(cudaInstalled)('execution providers without CUDA', () => {
     expect(exited.code).toBe(1);
     expect(exited.stderr.trim()).toBe(
       'predictql: cannot start: PREDICTQL_EXECUTION_PROVIDERS asks for cuda only, but this onnxruntime-node has no cuda provider: ' +
-        'install the GPU build with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci, with CUDA 12 and cuDNN on the host, ' +
+        'install the GPU build with `npm run gpu:install` (CUDA 12 and cuDNN on the host), ' +
         'or allow the CPU fallback with PREDICTQL_EXECUTION_PROVIDERS=cuda,cpu.',
     );
     expect(exited.stdout).not.toContain('GraphiQL at');

@@ -14,7 +14,7 @@ export interface ProviderChoice {
   providerFailures?: readonly string[] | undefined;
 }
 
-export const GPU_INSTALL_HINT = 'install the GPU build with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci, with CUDA 12 and cuDNN on the host';
+export const GPU_INSTALL_HINT = 'install the GPU build with `npm run gpu:install` (CUDA 12 and cuDNN on the host)';
 
 /** Providers whose binaries this onnxruntime-node install carries (cpu always). */
 export function installedProviders(): Set<string> {

@@ -1,6 +1,6 @@
 /**
  * onnxruntime session settings. The defaults were chosen by measurement on the 2-core target
- * machine (README, "Session settings"; `npm run bench:session`): alone, two intra-op threads run the
+ * machine (docs/benchmarks.md; `npm run bench:session`): alone, two intra-op threads run the
  * GBDT's large batches 1.5x faster and change nothing for the MLP; but under load the second
  * thread takes the core the JS thread needs, and the server answered ~30 % fewer requests with
  * twice the event-loop delay. Graph optimization `all` is never slower than `basic`.
