@@ -71,13 +71,21 @@ export interface AppOptions {
   tracer?: Tracer;
   /** Draining (SIGTERM) makes /ready 503 and `Model.ready` false. Default: always serving. */
   lifecycle?: ServerLifecycle;
-  /** Per-request limits (README "Limits"); each one not given keeps its default. */
+  /** Per-request limits (docs/security.md); each one not given keeps its default. */
   limits?: Partial<RequestLimits>;
   /** Answer introspection (`__schema`, `__type`). Default true: GraphiQL needs it. */
   introspection?: boolean;
 }
 
 export type PredictQLApp = YogaServerInstance<Record<string, unknown>, PredictQLContext>;
+
+/** What tests may change in `loadServices`: the models stay real, wrappers only observe or inject faults. */
+export interface LoadOverrides {
+  /** Wraps the loaded models (e.g. to count their runs) before the service is built over them. */
+  wrapModels?: (registry: ModelRegistry) => ModelRegistry;
+  /** The worker script of worker executors. */
+  workerFile?: URL;
+}
 
 /** Loads every model and the sample catalog; throws (naming the file) if anything is broken. */
 export async function loadServices(
@@ -87,10 +95,12 @@ export async function loadServices(
       entityBindingsFile?: string;
     },
   warn: (message: string) => void = console.warn,
+  overrides: LoadOverrides = {},
 ): Promise<Services> {
   assertSomeProviderInstalled(config.session.executionProviders);
   // Sessions do not warn one by one: a CUDA fallback is one warning for all models (below).
-  const registry = await ModelRegistry.load(config.modelsDir, { settings: config.session });
+  const loaded = await ModelRegistry.load(config.modelsDir, { settings: config.session });
+  const registry = overrides.wrapModels?.(loaded) ?? loaded;
   const fallback = providerFallbackWarning(
     registry.list().map((m) => ({ name: m.manifest.name, executionProvider: m.executionProvider, providerFailures: m.providerFailures })),
     config.session.executionProviders,
@@ -123,6 +133,7 @@ export async function loadServices(
     defaultExecutor: config.executors?.default ?? defaultInferenceOptions.defaultExecutor,
     executors: config.executors?.perModel ?? {},
     runTimeoutMs: config.runTimeoutMs ?? defaultInferenceOptions.runTimeoutMs,
+    workerFile: overrides.workerFile,
   });
   return { registry, inference, catalog, defaultModel: config.defaultModel, batching, entityBindings };
 }

@@ -18,6 +18,8 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/federation/**/*.test.ts', 'test/hostile/**/*.test.ts'],
     // Integration files load real onnxruntime sessions (~0.2 s each); 2 workers match CI's 2 cores.
     pool: 'forks',
+    // A focused test (.only) fails the run instead of silently skipping the rest.
+    allowOnly: false,
     maxWorkers: 2,
     reporters: ['default', fileURLToPath(new URL('./support/summary-reporter.ts', import.meta.url))],
     testTimeout: 30_000,

@@ -142,6 +142,11 @@ export class InferenceService {
     return this.batcher(model).counters();
   }
 
+  /** Runs what is queued now and stops waiting for more work (maxQueueDelayMs): the server is draining. */
+  flush(): void {
+    for (const batcher of this.batchers()) batcher.flush();
+  }
+
   /** Finishes queued and running work, then stops workers. */
   async close(): Promise<void> {
     await Promise.all(this.batchers().map((b) => b.close()));

@@ -18,6 +18,8 @@ export interface DriverResult {
   errors: number;
   timeouts: number;
   graphqlErrors: number;
+  /** How long autocannon drove the server. */
+  durationS: number;
 }
 
 export interface LoadServer {

@@ -92,6 +92,7 @@ function mergeSegments(parts: DriverResult[]): DriverResult {
     errors: sum('errors'),
     timeouts: sum('timeouts'),
     graphqlErrors: sum('graphqlErrors'),
+    durationS: sum('durationS'),
   };
 }
 
@@ -100,7 +101,8 @@ const bodiesFile = join(dir, 'mixed.json');
 writeFileSync(bodiesFile, JSON.stringify(mixedBodies()));
 const { child, port } = await startLoadServer({}, ['--expose-gc']);
 try {
-  if (warmupS > 0) await drive(port, connections, warmupS, bodiesFile);
+  // The warm-up's errors count like any other: a server that fails while warming up is not healthy.
+  const warmup = warmupS > 0 ? await drive(port, connections, warmupS, bodiesFile) : undefined;
   // Memory is read idle, after a full GC, before and after the measured load; in between, the load
   // runs in segments so that a trend (a leak) shows apart from one-off growth.
   const idleStart = await ask<IdleMemory>(child, 'gc-stats');
@@ -112,8 +114,9 @@ try {
   }
   const idleEnd = await ask<IdleMemory>(child, 'gc-stats');
   const load = mergeSegments(segments.map((s) => s.load));
+  const warmupErrors = warmup ? warmup.non2xx + warmup.errors + warmup.timeouts + warmup.graphqlErrors : 0;
   const end = segments.at(-1)!.stats;
-  const errors = load.non2xx + load.errors + load.timeouts + load.graphqlErrors;
+  const errors = load.non2xx + load.errors + load.timeouts + load.graphqlErrors + warmupErrors;
   const growthPct = ((idleEnd.rssMb - idleStart.rssMb) / idleStart.rssMb) * 100;
   const heapGrowthPct = ((idleEnd.heapUsedMb - idleStart.heapUsedMb) / idleStart.heapUsedMb) * 100;
   const report = {
@@ -124,7 +127,7 @@ try {
     reqPerSec: Math.round(load.reqPerSec),
     predictionsPerRun: +(end.items / Math.max(end.runs, 1)).toFixed(1),
     errors,
-    errorKinds: { non2xx: load.non2xx, socket: load.errors, timeouts: load.timeouts, graphql: load.graphqlErrors },
+    errorKinds: { non2xx: load.non2xx, socket: load.errors, timeouts: load.timeouts, graphql: load.graphqlErrors, warmup: warmupErrors },
     latencyP50Ms: +load.latencyP50Ms.toFixed(2),
     latencyP99Ms: +load.latencyP99Ms.toFixed(2),
     eventLoopP99Ms: +end.eventLoopP99Ms.toFixed(2),

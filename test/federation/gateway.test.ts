@@ -7,10 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supergraphFile } from '../../scripts/compose-supergraph.ts';
 import { schemaFile } from '../../scripts/print-schema.ts';
-import { appOptions, createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
+import { appOptions, createApp, type PredictQLApp, type Services } from '../../src/app.ts';
+import { loadRealApp } from '../support/app.ts';
 import { errorsByPath, send, TRACE, traceOf } from '../support/graphql.ts';
-import { aliasedQuery, aliasedVariables, close, counted, MLP } from '../support/models.ts';
+import { aliasedQuery, aliasedVariables, close, MLP } from '../support/models.ts';
+import type { Probes } from '../support/probe.ts';
 import { type Endpoint, endpointCatalog, featuresOf, UNMEASURED_ID } from './endpoints-subgraph.ts';
 import { entitiesCalls, type Federation, servedSdl, startFederation } from './federation.ts';
 
@@ -22,11 +23,11 @@ interface PredictedEndpoint {
 const catalog = endpointCatalog();
 let services: Services;
 let predictql: PredictQLApp;
+let probes: Probes;
 let federation: Federation;
 
 beforeAll(async () => {
-  services = await loadServices(readConfig({}));
-  predictql = createApp(appOptions(services));
+  ({ services, yoga: predictql, probes } = await loadRealApp());
   federation = await startFederation([predictql]);
 });
 
@@ -63,7 +64,7 @@ describe('through the gateway', () => {
   it('1000 endpoints with predictedLatency: one _entities request, one model run, the values of direct predictLatency', async () => {
     const endpoints = catalog.slice(0, 1000);
     federation.calls.length = 0;
-    const { result, runs } = await counted(services.inference, () =>
+    const { result, runs } = await probes.counted(() =>
       federation.query<{ endpoints: PredictedEndpoint[] }>('{ endpoints(first: 1000) { id predictedLatency { p50Ms p95Ms } } }', {}, TRACE),
     );
     expect(result.errors).toBeUndefined();
@@ -87,7 +88,7 @@ describe('through the gateway', () => {
 
   it('an endpoint missing a feature (null cacheHitRatio) errors on its own predictedLatency; the others resolve in one run', async () => {
     const ids = [catalog[0]!.id, UNMEASURED_ID, catalog[1]!.id];
-    const { result, runs } = await counted(services.inference, () =>
+    const { result, runs } = await probes.counted(() =>
       federation.query<{ endpointsById: PredictedEndpoint[] }>(
         'query ($ids: [ID!]!) { endpointsById(ids: $ids) { id predictedLatency { p50Ms } } }',
         { ids },
@@ -126,7 +127,7 @@ describe('predictql _entities, asked directly', () => {
     const representations = catalog.slice(0, 4).map((e) => ({ __typename: 'Endpoint', ...e }));
     delete (representations[1] as Record<string, unknown>).localHour;
     representations[2]!.inFlightRequests = 0;
-    const { result, runs } = await counted(services.inference, () =>
+    const { result, runs } = await probes.counted(() =>
       send<{ _entities: PredictedEndpoint[] }>(predictql, entitiesQuery, { r: representations }),
     );
     expect(runs[MLP]).toEqual({ runs: 1, items: 2, failedRuns: 0 });
@@ -157,8 +158,8 @@ describe('predictql _entities, asked directly', () => {
 
 describe('replicas', () => {
   it('two predictql replicas behind the gateway both serve, with the same answers', async () => {
-    const second = await loadServices(readConfig({}));
-    const replicas = [predictql, createApp(appOptions(second))];
+    const second = await loadRealApp();
+    const replicas = [predictql, second.yoga];
     const pair = await startFederation(replicas);
     try {
       // Distinct pages: the gateway merges identical in-flight subgraph requests.
@@ -168,7 +169,7 @@ describe('replicas', () => {
       const calls = entitiesCalls(pair.calls);
       expect(calls).toHaveLength(pages.length);
       expect(new Set(calls.map((c) => c.replica))).toEqual(new Set([0, 1]));
-      expect(second.inference.counters(MLP).runs).toBeGreaterThan(0);
+      expect(second.probes.probe(MLP).counts().runs).toBeGreaterThan(0);
       const direct = await directPredictions(catalog.slice(0, 1000));
       expect(answers.map((a) => a.data?.endpoints.length)).toEqual(pages.map(() => 250));
       answers.forEach((answer, i) => {
@@ -178,7 +179,7 @@ describe('replicas', () => {
       });
     } finally {
       await pair.close();
-      await second.inference.close();
+      await second.services.inference.close();
     }
   });
 });

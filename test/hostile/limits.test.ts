@@ -3,12 +3,14 @@
  * value allowed passes, the next is refused with its code and status. Also introspection off,
  * masked errors in production, and the defaults with their refusals of bad configuration.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appOptions, createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
+import { ModelRegistry } from '../../src/inference/index.ts';
 import { defaultRequestLimits } from '../../src/request-limits.ts';
 import { send } from '../support/graphql.ts';
-import { sampleInputs } from '../support/models.ts';
+import { GBDT, MLP, sampleInputs } from '../support/models.ts';
+import { BrokenGetterRunner, SECRET } from '../support/runners.ts';
 
 let services: Services;
 let app: PredictQLApp;
@@ -135,32 +137,36 @@ describe('configured limits, at their edges (Accept: application/json, as most c
 });
 
 describe('production behaviour', () => {
-  it('masks unexpected errors when NODE_ENV=production: no message, no stack, no cause', async () => {
-    const previous = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    const spy = (await import('vitest')).vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      const registry = services.registry;
-      const broken = createApp({
-        registry,
-        catalog: services.catalog,
-        defaultModel: services.defaultModel,
-        metrics: false,
-        predictor: {
-          predict: () => {
-            throw new Error('secret /opt/internal/path');
-          },
-        } as never,
-      });
-      const result = await send(broken, 'query($i: LatencyFeaturesInput!) { predictLatency(input: $i) { p50Ms } }', {
-        i: sampleInputs(1)[0],
-      });
-      expect(JSON.stringify(result)).not.toContain('secret');
-      expect(result.errors?.length).toBeGreaterThan(0);
-    } finally {
-      spy.mockRestore();
-      process.env.NODE_ENV = previous;
-    }
+  it('masks unexpected errors when NODE_ENV=production: the message, stack and cause stay in the log', async () => {
+    // A real model whose `warmedUp` getter throws: a bug the schema did not expect, in a resolver.
+    const registry = new ModelRegistry([services.registry.get(MLP)!, new BrokenGetterRunner(services.registry.get(GBDT)!)]);
+    const ask = async (nodeEnv: string) => {
+      const previous = process.env.NODE_ENV;
+      process.env.NODE_ENV = nodeEnv;
+      const logged: unknown[] = [];
+      const spy = vi.spyOn(console, 'error').mockImplementation((...args) => logged.push(...args));
+      try {
+        const app = createApp({ registry, catalog: services.catalog, defaultModel: services.defaultModel, metrics: false });
+        return { result: await send(app, '{ models { name warmedUp } }'), logged };
+      } finally {
+        spy.mockRestore();
+        process.env.NODE_ENV = previous;
+      }
+    };
+    const production = await ask('production');
+    expect(production.result.errors).toEqual([
+      {
+        message: 'Unexpected error.',
+        locations: [{ line: 1, column: 17 }],
+        path: ['models', 1, 'warmedUp'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      },
+    ]);
+    expect(JSON.stringify(production.result)).not.toContain(SECRET);
+    expect(production.logged.map(String).join(' ')).toContain(SECRET);
+    // The same bug in development shows its cause to the client: the check above would see a leak.
+    const development = await ask('development');
+    expect(JSON.stringify(development.result)).toContain(SECRET);
   });
 
   it('has the documented defaults and refuses bad limit values naming the variable', () => {

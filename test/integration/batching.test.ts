@@ -10,7 +10,6 @@ import { gql, send, TRACE, traceOf } from '../support/graphql.ts';
 import {
   aliasedQuery,
   aliasedVariables,
-  counted,
   directPredict,
   GBDT,
   inputLiteral,
@@ -23,12 +22,14 @@ import {
 type Latency = { p50Ms: number; p95Ms: number } | null;
 
 import { loadRealApp } from '../support/app.ts';
+import type { Probes } from '../support/probe.ts';
 
 let services: Services;
 let yoga: PredictQLApp;
+let probes: Probes;
 
 // Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
-beforeAll(async () => ({ services, yoga } = await loadRealApp()));
+beforeAll(async () => ({ services, yoga, probes } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 const features = () => services.registry.get(MLP)!.manifest.features;
@@ -41,7 +42,7 @@ function expectSame(actual: number, expected: number): void {
 describe('one run per model per request', () => {
   it('answers 1000 aliased predictLatency fields with distinct inputs in exactly one run', async () => {
     const inputs = sampleInputs(1000);
-    const { result, runs } = await counted(services.inference, () =>
+    const { result, runs } = await probes.counted(() =>
       send<Record<string, Latency>>(yoga, aliasedQuery(1000), aliasedVariables(inputs), TRACE),
     );
     expect(result.errors).toBeUndefined();
@@ -74,16 +75,14 @@ describe('one run per model per request', () => {
   it('answers 1000 aliased fields written as inline literals in one run too', async () => {
     const inputs = sampleInputs(1000, 1000);
     const query = `{\n${inputs.map((input, i) => `a${i}: predictLatency(input: ${inputLiteral(input)}) { p50Ms }`).join('\n')}\n}`;
-    const { result, runs } = await counted(services.inference, () => send<Record<string, Latency>>(yoga, query));
+    const { result, runs } = await probes.counted(() => send<Record<string, Latency>>(yoga, query));
     expect(result.errors).toBeUndefined();
     expect(Object.keys(result.data!)).toHaveLength(1000);
     expect(runs[MLP]).toEqual({ runs: 1, items: 1000, failedRuns: 0 });
   });
 
   it('answers sampleRequests(first: 1000) { predictedLatency } in one run of 1000 items', async () => {
-    const { result, runs } = await counted(services.inference, () =>
-      gql(yoga, SampleRequestsWithPredictionsDocument, { first: 1000 }, TRACE),
-    );
+    const { result, runs } = await probes.counted(() => gql(yoga, SampleRequestsWithPredictionsDocument, { first: 1000 }, TRACE));
     expect(result.errors).toBeUndefined();
     expect(result.data!.sampleRequests).toHaveLength(1000);
     expect(result.data!.sampleRequests[0]!.id).toBe(sampleEntries()[0]!.id);
@@ -95,7 +94,7 @@ describe('one run per model per request', () => {
   });
 
   it('runs a page of samples on the model named by the field argument', async () => {
-    const { result, runs } = await counted(services.inference, () =>
+    const { result, runs } = await probes.counted(() =>
       gql(yoga, SampleRequestsWithPredictionsDocument, { first: 300, offset: 100, model: GBDT }),
     );
     expect(result.errors).toBeUndefined();
@@ -105,7 +104,7 @@ describe('one run per model per request', () => {
   });
 
   it('makes no run for a sample page without prediction fields', async () => {
-    const { result, runs } = await counted(services.inference, () => gql(yoga, SampleRequestsPlainDocument, { first: 50 }));
+    const { result, runs } = await probes.counted(() => gql(yoga, SampleRequestsPlainDocument, { first: 50 }));
     expect(result.errors).toBeUndefined();
     expect(result.data!.sampleRequests[3]!.features).toEqual(sampleEntries()[3]!.features);
     expect(runs[MLP]!.runs + runs[GBDT]!.runs).toBe(0);
@@ -114,7 +113,7 @@ describe('one run per model per request', () => {
   it('runs identical inputs once: 10 aliases of one input are one run of size 1 with 10 loads', async () => {
     const [input] = sampleInputs(1, 2000);
     const inputs = Array.from({ length: 10 }, () => input!);
-    const { result, runs } = await counted(services.inference, () =>
+    const { result, runs } = await probes.counted(() =>
       send<Record<string, Latency>>(yoga, aliasedQuery(10), aliasedVariables(inputs), TRACE),
     );
     expect(result.errors).toBeUndefined();
@@ -135,7 +134,7 @@ describe('one run per model per request', () => {
       a: predictLatency(input: ${inputLiteral({ ...input!, cpuUtilization: 0.1 })}) { p50Ms }
       b: predictLatency(input: ${inputLiteral({ ...input!, cpuUtilization: 0.10000000149011612 })}) { p50Ms }
     }`;
-    const { result, runs } = await counted(services.inference, () => send<Record<string, Latency>>(yoga, query));
+    const { result, runs } = await probes.counted(() => send<Record<string, Latency>>(yoga, query));
     expect(result.errors).toBeUndefined();
     expect(runs[MLP]).toEqual({ runs: 1, items: 1, failedRuns: 0 });
     expect(result.data!.a).toEqual(result.data!.b);
@@ -144,7 +143,7 @@ describe('one run per model per request', () => {
   it('runs each model once when one query asks both', async () => {
     const inputs = sampleInputs(40, 2200);
     const model = (i: number) => (i % 2 === 0 ? GBDT : i % 4 === 1 ? MLP : undefined);
-    const { result, runs } = await counted(services.inference, () =>
+    const { result, runs } = await probes.counted(() =>
       send<Record<string, Latency>>(yoga, aliasedQuery(40, { model }), aliasedVariables(inputs), TRACE),
     );
     expect(result.errors).toBeUndefined();
@@ -179,7 +178,7 @@ describe('one run per model per request', () => {
 
   it('sends the same input to two models as two items, one per model', async () => {
     const [input] = sampleInputs(1, 2300);
-    const { result, runs } = await counted(services.inference, () =>
+    const { result, runs } = await probes.counted(() =>
       send<Record<string, Latency>>(yoga, aliasedQuery(2, { model: (i) => (i === 0 ? MLP : GBDT) }), aliasedVariables([input!, input!])),
     );
     expect(result.errors).toBeUndefined();
@@ -196,7 +195,7 @@ describe('one run per model per request', () => {
       one: predictLatency(input: $one) { p50Ms }
       sampleRequests(first: 25) { predictedLatency { p50Ms } }
     }`;
-    const { result, runs } = await counted(services.inference, () => send(yoga, query, { inputs: many, one: single }, TRACE));
+    const { result, runs } = await probes.counted(() => send(yoga, query, { inputs: many, one: single }, TRACE));
     expect(result.errors).toBeUndefined();
     expect(runs[MLP]).toEqual({ runs: 1, items: 56, failedRuns: 0 });
     expect(traceOf(result).batches[0]!.fields).toEqual({
@@ -206,15 +205,17 @@ describe('one run per model per request', () => {
     });
   });
 
-  it('answers concurrent requests each with their own rows (at most one run per request)', async () => {
+  it('answers concurrent requests each with their own rows; every run is accounted for in their traces', async () => {
     const inputs = sampleInputs(20, 2600);
-    const { result, runs } = await counted(services.inference, () =>
-      Promise.all([0, 1, 2, 3].map((k) => gql(yoga, PredictManyDocument, { inputs: inputs.slice(k * 5, k * 5 + 5) }))),
+    const { result, runs } = await probes.counted(() =>
+      Promise.all([0, 1, 2, 3].map((k) => gql(yoga, PredictManyDocument, { inputs: inputs.slice(k * 5, k * 5 + 5) }, TRACE))),
     );
     expect(result.every((r) => r.errors === undefined)).toBe(true);
-    // One run per request today; a scheduler that merges requests may make fewer, never more.
-    expect(runs[MLP]!.runs).toBeGreaterThanOrEqual(1);
-    expect(runs[MLP]!.runs).toBeLessThanOrEqual(4);
+    // However the scheduler merged them (cross-request.test.ts forces the merge), the runs the
+    // model saw are exactly the runs the four traces report, and each trace holds its 5 rows.
+    const runIds = new Set(result.flatMap((r) => traceOf(r).batches.map((b) => b.runId)));
+    expect(runs[MLP]!.runs).toBe(runIds.size);
+    for (const r of result) expect(traceOf(r).totals.items).toBe(5);
     expect(runs[MLP]!.items).toBe(20);
     const expected = await directPredict(
       services.inference,
@@ -233,14 +234,14 @@ describe('one run per model per request', () => {
     const naiveInference = InferenceService.inThread(services.registry, { scheduler: { mergeRequests: false } });
     const naive = createApp({ ...services, inference: naiveInference, batching: 'per-field' });
     const inputs = sampleInputs(10, 2800);
-    const { result, runs } = await counted(naiveInference, () => send(naive, aliasedQuery(10), aliasedVariables(inputs)));
+    const { result, runs } = await probes.counted(() => send(naive, aliasedQuery(10), aliasedVariables(inputs)));
     expect(result.errors).toBeUndefined();
     expect(runs[MLP]).toEqual({ runs: 10, items: 10, failedRuns: 0 });
   });
 
   it('does not cache between requests: the same query twice makes two runs', async () => {
     const inputs = sampleInputs(5, 2700);
-    const { runs } = await counted(services.inference, async () => {
+    const { runs } = await probes.counted(async () => {
       await gql(yoga, PredictManyDocument, { inputs });
       await gql(yoga, PredictManyDocument, { inputs });
     });

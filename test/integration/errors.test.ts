@@ -10,18 +10,31 @@ import { InferenceService, ModelRegistry, type ModelRunner } from '../../src/inf
 import { defaultRequestLimits } from '../../src/request-limits.ts';
 import { PredictManyDocument, PredictOneDocument, SampleRequestsWithPredictionsDocument } from '../generated/graphql.ts';
 import { errorsByPath, gql, send, TRACE, traceOf } from '../support/graphql.ts';
-import { aliasedQuery, aliasedVariables, counted, directPredict, GBDT, inputLiteral, MLP, sampleInputs, toRow } from '../support/models.ts';
+import {
+  aliasedQuery,
+  aliasedVariables,
+  directPredict,
+  GBDT,
+  inputLiteral,
+  MLP,
+  sameUpToBatching,
+  sampleInputs,
+  soloPredictions,
+  toRow,
+} from '../support/models.ts';
 import { BrokenGetterRunner, FailingRunner, SECRET } from '../support/runners.ts';
 
 type Latency = { p50Ms: number; p95Ms: number } | null;
 
 import { loadRealApp } from '../support/app.ts';
+import { Probes, unprobed } from '../support/probe.ts';
 
 let services: Services;
 let yoga: PredictQLApp;
+let probes: Probes;
 
 // Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
-beforeAll(async () => ({ services, yoga } = await loadRealApp()));
+beforeAll(async () => ({ services, yoga, probes } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 describe('bad input', () => {
@@ -36,7 +49,7 @@ describe('bad input', () => {
     ]);
     for (const [i, [feature, value]] of invalid) inputs[i] = { ...inputs[i]!, [feature]: value };
 
-    const { result, runs } = await counted(services.inference, () => gql(yoga, PredictManyDocument, { inputs }, TRACE));
+    const { result, runs } = await probes.counted(() => gql(yoga, PredictManyDocument, { inputs }, TRACE));
     const list = result.data!.predictLatencies;
     expect(list).toHaveLength(50);
     const errors = errorsByPath(result);
@@ -48,8 +61,13 @@ describe('bad input', () => {
       expect(error.message).toContain(feature);
       expect(list[i]).toBeNull();
     }
+    // The valid neighbours of each bad item got their own values (an index slip would show here).
+    const valid = inputs.map((input, i) => (invalid.has(i) ? sampleInputs(1, 1000)[0]! : input));
+    const expected = await soloPredictions(yoga, valid);
     for (let i = 0; i < 50; i++) {
-      if (!invalid.has(i)) expect(list[i]).toEqual({ p50Ms: expect.any(Number), p95Ms: expect.any(Number) });
+      if (invalid.has(i)) continue;
+      expect(sameUpToBatching(list[i]!.p50Ms, expected[i]!.p50Ms), `item ${i}`).toBe(true);
+      expect(sameUpToBatching(list[i]!.p95Ms, expected[i]!.p95Ms), `item ${i}`).toBe(true);
     }
     expect(runs[MLP]).toEqual({ runs: 1, items: 45, failedRuns: 0 });
     const trace = traceOf(result);
@@ -68,7 +86,7 @@ describe('bad input', () => {
   });
 
   it('accepts the exact ends of every range', async () => {
-    const { result } = await counted(services.inference, () =>
+    const { result } = await probes.counted(() =>
       send<Record<string, Latency>>(
         yoga,
         `{
@@ -92,7 +110,7 @@ describe('bad input', () => {
       ok3: predictLatency(input: ${inputLiteral(inputs[4]!)}, model: "${GBDT}") { p50Ms p95Ms }
       ok4: predictLatency(input: ${inputLiteral(inputs[5]!)}) { p50Ms p95Ms }
     }`;
-    const { result, runs } = await counted(services.inference, () => send<Record<string, Latency>>(yoga, query, undefined, TRACE));
+    const { result, runs } = await probes.counted(() => send<Record<string, Latency>>(yoga, query, undefined, TRACE));
     const errors = errorsByPath(result);
     expect([...errors.keys()].sort()).toEqual(['bad', 'unknown']);
     expect(errors.get('bad')!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', model: MLP });
@@ -100,8 +118,17 @@ describe('bad input', () => {
     expect(errors.get('unknown')!.message).toContain(MLP);
     expect(result.data!.bad).toBeNull();
     expect(result.data!.unknown).toBeNull();
-    for (const alias of ['ok1', 'ok2', 'ok3', 'ok4'])
-      expect(result.data![alias]).toEqual({ p50Ms: expect.any(Number), p95Ms: expect.any(Number) });
+    const [ok1, ok2, ok4] = await soloPredictions(yoga, [inputs[0]!, inputs[2]!, inputs[5]!]);
+    const [ok3] = await soloPredictions(yoga, [inputs[4]!], GBDT);
+    for (const [alias, want] of [
+      ['ok1', ok1],
+      ['ok2', ok2],
+      ['ok3', ok3],
+      ['ok4', ok4],
+    ] as const) {
+      expect(sameUpToBatching(result.data![alias]!.p50Ms, want!.p50Ms), alias).toBe(true);
+      expect(sameUpToBatching(result.data![alias]!.p95Ms, want!.p95Ms), alias).toBe(true);
+    }
     expect(runs[MLP]).toEqual({ runs: 1, items: 3, failedRuns: 0 });
     expect(runs[GBDT]).toEqual({ runs: 1, items: 1, failedRuns: 0 });
     expect(traceOf(result).resolvers['Query.predictLatency']).toMatchObject({ count: 6, errors: 2 });
@@ -109,7 +136,7 @@ describe('bad input', () => {
 
   it('makes no run when every field is invalid', async () => {
     const [input] = sampleInputs(1, 1300);
-    const { result, runs } = await counted(services.inference, () =>
+    const { result, runs } = await probes.counted(() =>
       gql(yoga, PredictManyDocument, { inputs: [{ ...input!, cpuUtilization: 3 }], model: 'nope' }),
     );
     expect(result.errors!.map((e) => e.extensions?.code)).toEqual(['MODEL_NOT_FOUND']);
@@ -119,7 +146,7 @@ describe('bad input', () => {
   it('rejects an input lacking a feature before execution (GraphQL coercion), with no run', async () => {
     const [input] = sampleInputs(1, 1400);
     const { hourOfDay: _omitted, ...partial } = input!;
-    const { result, runs } = await counted(services.inference, () => send(yoga, print(PredictOneDocument), { input: partial }));
+    const { result, runs } = await probes.counted(() => send(yoga, print(PredictOneDocument), { input: partial }));
     expect(result.data ?? null).toBeNull();
     expect(result.errors![0]!.message).toContain('hourOfDay');
     expect(runs[MLP]!.runs).toBe(0);
@@ -132,7 +159,7 @@ describe('bad input', () => {
       { first: defaultRequestLimits.maxPageSize + 1 },
       { first: 10, offset: -1 },
     ]) {
-      const { result, runs } = await counted(services.inference, () => gql(yoga, SampleRequestsWithPredictionsDocument, variables));
+      const { result, runs } = await probes.counted(() => gql(yoga, SampleRequestsWithPredictionsDocument, variables));
       expect(result.data ?? null).toBeNull();
       expect(result.errors).toHaveLength(1);
       expect(result.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
@@ -143,7 +170,7 @@ describe('bad input', () => {
   });
 
   it('sampleRequests: first: 0 and an offset past the end give an empty page and no run', async () => {
-    const { result, runs } = await counted(services.inference, async () => [
+    const { result, runs } = await probes.counted(async () => [
       await gql(yoga, SampleRequestsWithPredictionsDocument, { first: 0 }),
       await gql(yoga, SampleRequestsWithPredictionsDocument, { first: 10, offset: 1_000_000 }),
     ]);
@@ -166,11 +193,13 @@ describe('a failing run', () => {
   let registry: ModelRegistry;
   let inference: InferenceService;
   let app: PredictQLApp;
+  // Counts every attempt the scheduler makes, failed ones included (the probe wraps the fault).
+  const local = new Probes();
   const logged: { message: string; error: unknown }[] = [];
 
   beforeAll(() => {
-    failing = new FailingRunner(services.registry.get(GBDT)!);
-    registry = new ModelRegistry([services.registry.get(MLP)!, failing]);
+    failing = new FailingRunner(unprobed(services.registry.get(GBDT)!));
+    registry = local.wrap(new ModelRegistry([unprobed(services.registry.get(MLP)!), failing]));
     inference = InferenceService.inThread(registry);
     app = createApp({
       registry,
@@ -190,7 +219,7 @@ describe('a failing run', () => {
       /\n}$/,
       `\nsampleRequests(first: 3) { id gbdt: predictedLatency(model: "${GBDT}") { p50Ms } mlp: predictedLatency { p50Ms } }\n}`,
     );
-    const { result, runs } = await counted(inference, () => send<Record<string, unknown>>(app, query, aliasedVariables(inputs), TRACE));
+    const { result, runs } = await local.counted(() => send<Record<string, unknown>>(app, query, aliasedVariables(inputs), TRACE));
 
     const errors = errorsByPath(result);
     const expectedPaths = ['a0', 'a1', 'a2', 'a3', 'sampleRequests.0.gbdt', 'sampleRequests.1.gbdt', 'sampleRequests.2.gbdt'];
@@ -202,9 +231,10 @@ describe('a failing run', () => {
       expect(JSON.stringify(error)).not.toContain('secret');
     }
     expect(JSON.stringify(result)).not.toContain('secret');
+    const mlpAnswers = await soloPredictions(yoga, inputs);
     for (let i = 0; i < 10; i++) {
       if (model(i) === GBDT) expect(result.data![`a${i}`]).toBeNull();
-      else expect(result.data![`a${i}`]).toEqual({ p50Ms: expect.any(Number), p95Ms: expect.any(Number) });
+      else expect(sameUpToBatching((result.data![`a${i}`] as { p50Ms: number }).p50Ms, mlpAnswers[i]!.p50Ms), `a${i}`).toBe(true);
     }
     const samples = result.data!.sampleRequests as { gbdt: unknown; mlp: unknown }[];
     expect(samples.map((s) => s.gbdt)).toEqual([null, null, null]);
@@ -244,7 +274,7 @@ describe('a failing run', () => {
     expect(stillFailing.errors!.map((e) => e.extensions?.code)).toEqual(Array(5).fill('INFERENCE_FAILED'));
 
     failing.failing = false;
-    const { result, runs } = await counted(inference, () => gql(app, PredictManyDocument, { inputs, model: GBDT }));
+    const { result, runs } = await local.counted(() => gql(app, PredictManyDocument, { inputs, model: GBDT }));
     expect(result.errors).toBeUndefined();
     expect(result.data!.predictLatencies.every((p) => p !== null && p.p95Ms >= p.p50Ms)).toBe(true);
     expect(runs[GBDT]).toEqual({ runs: 1, items: 5, failedRuns: 0 });
@@ -269,14 +299,15 @@ class PoisonRowRunner extends FailingRunner {
 describe('a run failing because of one row', () => {
   it('fails only the fields of that row; its neighbours in the batch get their values', async () => {
     const marker = 4321.5;
-    const poisoned = new PoisonRowRunner(services.registry.get(MLP)!, marker);
-    const registry = new ModelRegistry([poisoned, services.registry.get(GBDT)!]);
+    const local = new Probes();
+    const poisoned = new PoisonRowRunner(unprobed(services.registry.get(MLP)!), marker);
+    const registry = local.wrap(new ModelRegistry([poisoned, unprobed(services.registry.get(GBDT)!)]));
     const inference = InferenceService.inThread(registry);
     const app = createApp({ registry, inference, catalog: services.catalog, defaultModel: services.defaultModel, logError: () => {} });
     const inputs = sampleInputs(20, 1700);
     inputs[7] = { ...inputs[7]!, payloadKb: marker };
 
-    const { result, runs } = await counted(inference, () =>
+    const { result, runs } = await local.counted(() =>
       send<Record<string, Latency>>(app, aliasedQuery(20), aliasedVariables(inputs), TRACE),
     );
     const errors = errorsByPath(result);

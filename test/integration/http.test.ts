@@ -6,19 +6,21 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, loadServices, type Services } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
+import type { PredictQLApp, Services } from '../../src/app.ts';
 import type { InferenceReport } from '../../src/inference-report/inference-report.ts';
 import { IssueExampleDocument, type IssueExampleQuery } from '../generated/graphql.ts';
-import { counted, GBDT, MLP, sampleInputs } from '../support/models.ts';
+import { loadRealApp } from '../support/app.ts';
+import { GBDT, MLP, sameUpToBatching, sampleEntries, sampleInputs, soloPredictions } from '../support/models.ts';
+import type { Probes } from '../support/probe.ts';
 
 let services: Services;
+let yoga: PredictQLApp;
+let probes: Probes;
 let server: Server;
 let endpoint: string;
 
 beforeAll(async () => {
-  services = await loadServices(readConfig({}));
-  const yoga = createApp(services);
+  ({ services, yoga, probes } = await loadRealApp());
   server = createServer(yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -33,7 +35,7 @@ afterAll(async () => {
 describe('over HTTP', () => {
   it("answers the issue's example (200 samples + two aliases) with 202 items in one run", async () => {
     const [quiet, busy] = [sampleInputs(1, 2900)[0]!, sampleInputs(1, 2950)[0]!];
-    const { result: response, runs } = await counted(services.inference, () =>
+    const { result: response, runs } = await probes.counted(() =>
       fetch(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-predictql-trace': '1' },
@@ -45,8 +47,22 @@ describe('over HTTP', () => {
     const body = (await response.json()) as { data: IssueExampleQuery; errors?: unknown; extensions: { inference: InferenceReport } };
     expect(body.errors).toBeUndefined();
     expect(body.data.sampleRequests).toHaveLength(200);
-    expect(body.data.quiet).toEqual({ p50Ms: expect.any(Number), p95Ms: expect.any(Number) });
     expect(body.data.busy!.model.name).toBe(MLP);
+    // Each value is its own input's: the solo answers of the two aliases and of some samples.
+    const [soloQuiet, soloBusy] = await soloPredictions(yoga, [quiet, busy]);
+    expect(sameUpToBatching(body.data.quiet!.p50Ms, soloQuiet!.p50Ms) && sameUpToBatching(body.data.quiet!.p95Ms, soloQuiet!.p95Ms)).toBe(
+      true,
+    );
+    expect(sameUpToBatching(body.data.busy!.p50Ms, soloBusy!.p50Ms)).toBe(true);
+    const picked = [0, 57, 199];
+    const soloSamples = await soloPredictions(
+      yoga,
+      picked.map((i) => sampleEntries()[i]!.features),
+    );
+    picked.forEach((i, k) => {
+      expect(body.data.sampleRequests[i]!.id).toBe(sampleEntries()[i]!.id);
+      expect(sameUpToBatching(body.data.sampleRequests[i]!.predictedLatency!.p50Ms, soloSamples[k]!.p50Ms)).toBe(true);
+    });
 
     expect(runs[MLP]).toEqual({ runs: 1, items: 202, failedRuns: 0 });
     expect(runs[GBDT]!.runs).toBe(0);

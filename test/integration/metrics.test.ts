@@ -1,22 +1,25 @@
 /**
  * GET /metrics: model runs (batch sizes, queue and compute time, runs, items, failures,
  * refusals, queue depth), GraphQL operations and the process, in the Prometheus text format,
- * agreeing with the registry's own run counters.
+ * agreeing with the runs counted where they reach the models (probe.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
-import { InferenceService } from '../../src/inference/inference-service.ts';
+import { InferenceService } from '../../src/inference/index.ts';
 import { PredictManyDocument } from '../generated/graphql.ts';
 import { loadRealApp } from '../support/app.ts';
 import { gql, send } from '../support/graphql.ts';
 import { metricValue, parseMetrics, type Sample } from '../support/metrics.ts';
-import { aliasedQuery, aliasedVariables, counted, MLP, sampleInputs } from '../support/models.ts';
+import { aliasedQuery, aliasedVariables, MLP, sampleInputs } from '../support/models.ts';
+import { HOLD_MARKER, type Probes } from '../support/probe.ts';
+import { until } from '../support/until.ts';
 
 let services: Services;
 let yoga: PredictQLApp;
+let probes: Probes;
 
 // Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
-beforeAll(async () => ({ services, yoga } = await loadRealApp()));
+beforeAll(async () => ({ services, yoga, probes } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 async function scrape(app: PredictQLApp): Promise<{ status: number; contentType: string | null; text: string; samples: Sample[] }> {
@@ -58,10 +61,10 @@ describe('GET /metrics', () => {
     }
   });
 
-  it('counts runs and items as the registry does, and histograms every run and job', async () => {
+  it('counts runs and items as the models saw them, and histograms every run and job', async () => {
     const before = (await scrape(yoga)).samples;
     const inputs = sampleInputs(40, 100);
-    const { runs } = await counted(services.inference, async () => {
+    const { runs } = await probes.counted(async () => {
       await gql(yoga, PredictManyDocument, { inputs: inputs.slice(0, 30) });
       await send(yoga, aliasedQuery(10), aliasedVariables(inputs.slice(30)));
     });
@@ -97,34 +100,38 @@ describe('GET /metrics', () => {
       metricValue(after, 'predictql_graphql_operations_total', operation) -
         metricValue(before, 'predictql_graphql_operations_total', operation),
     ).toBe(1);
-    expect(metricValue(after, 'predictql_graphql_operation_duration_seconds_count', operation)).toBeGreaterThanOrEqual(1);
-    expect(
-      metricValue(after, 'predictql_http_request_duration_seconds_count', { ...operation, method: 'POST', statusCode: '200' }),
-    ).toBeGreaterThanOrEqual(1);
-    const errors = after.filter((s) => s.name === 'predictql_graphql_errors_total').reduce((sum, s) => sum + s.value, 0);
-    expect(errors).toBeGreaterThanOrEqual(1);
+    const gained = (name: string, labels: Record<string, string>) => metricValue(after, name, labels) - metricValue(before, name, labels);
+    expect(gained('predictql_graphql_operation_duration_seconds_count', operation)).toBe(1);
+    expect(gained('predictql_http_request_duration_seconds_count', { ...operation, method: 'POST', statusCode: '200' })).toBe(1);
+    const errors = (samples: Sample[]) =>
+      samples.filter((s) => s.name === 'predictql_graphql_errors_total').reduce((sum, s) => sum + s.value, 0);
+    // The second request (an unnamed operation) fails validation: one error counted.
+    expect(errors(after) - errors(before)).toBe(1);
     // Labels of unbounded cardinality are off: no request URL, no error path.
     expect(after.some((s) => 'url' in s.labels || 'path' in s.labels)).toBe(false);
   });
 
-  it('shows queued rows while a model waits for more work, and refused rows when its queue is full', async () => {
-    const waiting = InferenceService.inThread(services.registry, { scheduler: { maxQueueDelayMs: 300, maxQueueSize: 64 } });
+  it('shows queued rows and the run in flight while a model is busy, and refused rows when its queue is full', async () => {
+    const waiting = InferenceService.inThread(services.registry, { scheduler: { maxQueueSize: 64 } });
     const app = createApp({ ...services, inference: waiting, predictor: waiting });
+    const mlp = probes.probe(MLP);
     try {
+      mlp.hold();
+      const blocker = gql(app, PredictManyDocument, { inputs: [{ ...sampleInputs(1)[0]!, payloadKb: HOLD_MARKER }] });
+      await mlp.holding();
       const pending = gql(app, PredictManyDocument, { inputs: sampleInputs(50, 300) });
-      let queued = 0;
-      for (let i = 0; i < 50 && queued === 0; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        queued = metricValue((await scrape(app)).samples, 'predictql_queue_rows', model);
-      }
-      expect(queued).toBe(50);
+      await until(async () => metricValue((await scrape(app)).samples, 'predictql_queue_rows', model) === 50);
+      expect(metricValue((await scrape(app)).samples, 'predictql_inflight_runs', model)).toBe(1);
       const refused = await gql(app, PredictManyDocument, { inputs: sampleInputs(20, 400) }); // 50 + 20 > 64
       expect(refused.errors?.[0]?.extensions?.code).toBe('OVERLOADED');
+      mlp.release();
       expect((await pending).errors).toBeUndefined();
+      expect((await blocker).errors).toBeUndefined();
       const samples = (await scrape(app)).samples;
       expect(metricValue(samples, 'predictql_inference_refused_items_total', model)).toBe(20);
       expect(metricValue(samples, 'predictql_queue_rows', model)).toBe(0);
-      expect(metricValue(samples, 'predictql_inference_items_total', model)).toBe(50);
+      expect(metricValue(samples, 'predictql_inflight_runs', model)).toBe(0);
+      expect(metricValue(samples, 'predictql_inference_items_total', model)).toBe(51);
     } finally {
       await waiting.close();
     }

@@ -12,16 +12,18 @@ import type { PredictQLApp, Services } from '../../src/app.ts';
 import { ModelsDocument, PredictManyDocument, PredictOneDocument } from '../generated/graphql.ts';
 import { loadRealApp } from '../support/app.ts';
 import { gql } from '../support/graphql.ts';
-import { close, counted, directPredict, GBDT, MLP, MODEL_NAMES, readReference } from '../support/models.ts';
+import { close, directPredict, GBDT, MLP, MODEL_NAMES, readReference } from '../support/models.ts';
 import { nodeBinary, repoRoot } from '../support/node.ts';
+import type { Probes } from '../support/probe.ts';
 
 const execFileAsync = promisify(execFile);
 
 let services: Services;
 let yoga: PredictQLApp;
+let probes: Probes;
 
 // Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
-beforeAll(async () => ({ services, yoga } = await loadRealApp()));
+beforeAll(async () => ({ services, yoga, probes } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 function expectMatchesReference(actual: readonly (readonly number[])[], expected: readonly (readonly number[])[]): void {
@@ -41,7 +43,7 @@ describe.each(MODEL_NAMES)('reference vectors of %s', (name) => {
     const reference = readReference(name);
     expect(reference.inputs).toHaveLength(64);
     const rows = reference.inputs.map((input) => Float32Array.from(input));
-    const { result, runs } = await counted(services.inference, () => directPredict(services.inference, name, rows));
+    const { result, runs } = await probes.counted(() => directPredict(services.inference, name, rows));
     expect(runs[name]).toEqual({ runs: 1, items: 64, failedRuns: 0 });
     expectMatchesReference(result, reference.outputs);
   });
@@ -60,9 +62,7 @@ describe.each(MODEL_NAMES)('reference vectors of %s', (name) => {
     const reference = readReference(name);
     const features = services.registry.get(name)!.manifest.features;
     const inputs = reference.inputs.map((input) => Object.fromEntries(features.map((f, i) => [f.name, input[i]!])));
-    const { result, runs } = await counted(services.inference, () =>
-      gql(yoga, PredictManyDocument, { inputs: inputs as never, model: name }),
-    );
+    const { result, runs } = await probes.counted(() => gql(yoga, PredictManyDocument, { inputs: inputs as never, model: name }));
     expect(result.errors).toBeUndefined();
     const list = result.data!.predictLatencies.map((p) => [p!.p50Ms, p!.p95Ms]);
     expectMatchesReference(list, reference.outputs);

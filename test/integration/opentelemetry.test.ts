@@ -3,20 +3,23 @@
  * operation spans of every request it served (the OTel way to model batching), with the run's
  * figures as attributes. Spans go to an in-memory exporter through the app's own tracer.
  */
-import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, loadServices, type PredictQLApp, type Services } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
-import { InferenceService } from '../../src/inference/inference-service.ts';
+import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
+import { InferenceService } from '../../src/inference/index.ts';
 import { BATCH_SPAN_NAME } from '../../src/opentelemetry/batch-spans.ts';
+import { loadRealApp } from '../support/app.ts';
 import { send, TRACE, traceOf } from '../support/graphql.ts';
 import { aliasedVariables, GBDT, MLP, sampleInputs } from '../support/models.ts';
+import { HOLD_MARKER, type Probes } from '../support/probe.ts';
 import { freePort, startServerProcess, waitForOutput } from '../support/processes.ts';
+import { until } from '../support/until.ts';
 
 let services: Services;
-/** Waits 50 ms for more work before each run, so requests sent together share it. */
+let probes: Probes;
+/** The in-thread service of the traced app (merging requests, as by default). */
 let merging: InferenceService;
 let yoga: PredictQLApp;
 const exporter = new InMemorySpanExporter();
@@ -25,8 +28,8 @@ const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProces
 beforeAll(async () => {
   // What NodeTracerProvider.register() does in the server (tracing/otel-setup.ts).
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  services = await loadServices(readConfig({}));
-  merging = InferenceService.inThread(services.registry, { scheduler: { maxQueueDelayMs: 50 } });
+  ({ services, probes } = await loadRealApp());
+  merging = InferenceService.inThread(services.registry);
   yoga = createApp({ ...services, inference: merging, predictor: merging, tracer: provider.getTracer('test') });
 });
 
@@ -49,10 +52,19 @@ const linkedSpanIds = (span: ReadableSpan) => span.links.map((l) => l.context.sp
 
 describe('OpenTelemetry spans', () => {
   it('links the run that merged two concurrent requests to both operation spans', async () => {
-    const [a, b] = await Promise.all([
+    // A held run keeps the model busy: the two requests queue behind it and can only run together.
+    const mlp = probes.probe(MLP);
+    mlp.hold();
+    const blocker = send(yoga, query('Blocker', 1), aliasedVariables([{ ...sampleInputs(1, 99)[0]!, payloadKb: HOLD_MARKER }]));
+    await mlp.holding();
+    const pending = [
       send(yoga, query('PredictA', 3), aliasedVariables(sampleInputs(3, 0)), TRACE),
       send(yoga, query('PredictB', 4), aliasedVariables(sampleInputs(4, 10)), TRACE),
-    ]);
+    ] as const;
+    await until(() => merging.batcher(MLP).queuedRows === 7);
+    mlp.release();
+    const [a, b] = await Promise.all(pending);
+    expect((await blocker).errors).toBeUndefined();
     expect(a.errors).toBeUndefined();
     expect(b.errors).toBeUndefined();
     // The responses' own traces say the two requests shared one run.
@@ -69,8 +81,8 @@ describe('OpenTelemetry spans', () => {
     expect(opA!.attributes).toMatchObject({ 'graphql.operation.type': 'query', 'graphql.operation.name': 'PredictA' });
 
     const batches = spans(BATCH_SPAN_NAME);
-    expect(batches).toHaveLength(1);
-    const [batch] = batches;
+    expect(batches).toHaveLength(2); // the blocker's run, and the merged one
+    const batch = batches.find((s) => s.attributes['predictql.run_id'] === runA!.runId);
     expect(linkedSpanIds(batch!)).toEqual([opA!.spanContext().spanId, opB!.spanContext().spanId].sort());
     expect(batch!.links.map((l) => l.context.traceId).sort()).toEqual([opA!.spanContext().traceId, opB!.spanContext().traceId].sort());
     // Serving two traces, it belongs to neither: a root span of its own.
@@ -125,11 +137,27 @@ describe('OpenTelemetry spans', () => {
     expect(spans(BATCH_SPAN_NAME)).toHaveLength(0);
   });
 
-  it('records nothing with the default (global, not started) tracer', async () => {
-    const plain = createApp({ ...services, inference: merging, predictor: merging });
-    const result = await send(plain, query('Untraced', 2), aliasedVariables(sampleInputs(2, 80)));
-    expect(result.errors).toBeUndefined();
-    expect(exporter.getFinishedSpans()).toHaveLength(0);
+  it('uses the global tracer by default: spans while a provider is registered, none once tracing is off', async () => {
+    const global = new InMemorySpanExporter();
+    const globalProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(global)] });
+    const plain = () => createApp({ ...services, inference: merging, predictor: merging });
+    try {
+      trace.setGlobalTracerProvider(globalProvider);
+      expect((await send(plain(), query('Started', 2), aliasedVariables(sampleInputs(2, 80)))).errors).toBeUndefined();
+      expect(
+        global
+          .getFinishedSpans()
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual([BATCH_SPAN_NAME, 'query Started']);
+    } finally {
+      trace.disable();
+    }
+    global.reset();
+    // A server whose tracing was never started (the default) gets the no-op tracer.
+    expect((await send(plain(), query('Stopped', 2), aliasedVariables(sampleInputs(2, 85)))).errors).toBeUndefined();
+    expect(global.getFinishedSpans()).toHaveLength(0);
+    expect(exporter.getFinishedSpans()).toHaveLength(0); // nor did it use the other app's tracer
   });
 });
 

@@ -7,13 +7,15 @@ import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
 import { PredictManyDocument, PredictOneDocument } from '../generated/graphql.ts';
 import { loadRealApp } from '../support/app.ts';
 import { gql, send, TRACE, traceOf } from '../support/graphql.ts';
-import { aliasedQuery, aliasedVariables, counted, GBDT, MLP, sampleInputs } from '../support/models.ts';
+import { aliasedQuery, aliasedVariables, GBDT, MLP, sampleInputs } from '../support/models.ts';
+import type { Probes } from '../support/probe.ts';
 
 let services: Services;
 let yoga: PredictQLApp;
+let probes: Probes;
 
 // Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
-beforeAll(async () => ({ services, yoga } = await loadRealApp()));
+beforeAll(async () => ({ services, yoga, probes } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
 describe('inference trace', () => {
@@ -25,7 +27,7 @@ describe('inference trace', () => {
       /\n}$/,
       '\nsampleRequests(first: 40, offset: 500) { predictedLatency { p95Ms } }\n}',
     );
-    const { result, runs } = await counted(services.inference, () => send(yoga, query, aliasedVariables(fieldInputs), TRACE));
+    const { result, runs } = await probes.counted(() => send(yoga, query, aliasedVariables(fieldInputs), TRACE));
     expect(result.errors).toBeUndefined();
     const trace = traceOf(result);
 

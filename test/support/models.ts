@@ -61,41 +61,6 @@ export async function directPredict(inference: InferenceService, model: string, 
   });
 }
 
-export interface ModelCounters {
-  runs: number;
-  items: number;
-  failedRuns: number;
-}
-
-export type CounterSnapshot = Record<string, ModelCounters>;
-
-export function snapshot(inference: InferenceService): CounterSnapshot {
-  return Object.fromEntries(
-    inference.registry.names.map((name) => {
-      const { runs, items, failedRuns } = inference.counters(name);
-      return [name, { runs, items, failedRuns }];
-    }),
-  );
-}
-
-/** Counters gained since `before`, per model. */
-export function delta(inference: InferenceService, before: CounterSnapshot): CounterSnapshot {
-  const now = snapshot(inference);
-  return Object.fromEntries(
-    Object.entries(now).map(([name, n]) => {
-      const then = before[name] ?? { runs: 0, items: 0, failedRuns: 0 };
-      return [name, { runs: n.runs - then.runs, items: n.items - then.items, failedRuns: n.failedRuns - then.failedRuns }];
-    }),
-  );
-}
-
-/** Runs `action` and returns its result with the counters it added. */
-export async function counted<T>(inference: InferenceService, action: () => Promise<T>): Promise<{ result: T; runs: CounterSnapshot }> {
-  const before = snapshot(inference);
-  const result = await action();
-  return { result, runs: delta(inference, before) };
-}
-
 /** A GraphQL input literal: `{ payloadKb: 1.5, ... }` (numbers only). */
 export function inputLiteral(input: Readonly<Record<string, number>>): string {
   return `{ ${Object.entries(input)
@@ -123,4 +88,34 @@ export function aliasedVariables(inputs: readonly LatencyFeaturesInput[]): Recor
 /** Relative 1e-4 or absolute 1e-3, whichever is larger. */
 export function close(actual: number, expected: number): boolean {
   return Math.abs(actual - expected) <= Math.max(1e-4 * Math.abs(expected), 1e-3);
+}
+
+/** Each input predicted alone, in a fresh request of its own (the solo answers merged runs must equal). */
+export async function soloPredictions(
+  yoga: { fetch: (url: string, init: RequestInit) => Response | Promise<Response> },
+  inputs: readonly LatencyFeaturesInput[],
+  model?: string,
+): Promise<{ p50Ms: number; p95Ms: number }[]> {
+  const query =
+    'query Solo($input: LatencyFeaturesInput!, $model: String) { predictLatency(input: $input, model: $model) { p50Ms p95Ms } }';
+  const answers = [];
+  for (const input of inputs) {
+    const response = await yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables: { input, model } }),
+    });
+    const body = (await response.json()) as { data?: { predictLatency: { p50Ms: number; p95Ms: number } | null }; errors?: unknown };
+    if (body.errors || !body.data?.predictLatency) throw new Error(`solo prediction failed: ${JSON.stringify(body)}`);
+    answers.push(body.data.predictLatency);
+  }
+  return answers;
+}
+
+/**
+ * Equal up to what differs between batch make-ups: onnxruntime sums in another order for another
+ * batch, which moves float32 results by a few ulps (measured ≤ 1.5e-6 relative); 1e-5 allows that, nothing more.
+ */
+export function sameUpToBatching(actual: number, expected: number): boolean {
+  return Math.abs(actual - expected) <= 1e-5 * Math.max(Math.abs(expected), 1e-6);
 }

@@ -179,12 +179,38 @@ describe('DynamicBatcher never leaves a job waiting', () => {
     expect(values((await batcher.submit(rows(4), { requestId: 3 })).outputs)).toEqual([40]);
   });
 
-  it('lets a pending close() finish when the only queued job times out before its run', async () => {
-    const { executor, batcher } = make({ queueTimeoutMs: 10, maxQueueDelayMs: 200 });
-    const waiting = batcher.submit(rows(1), { requestId: 1 });
-    const closed = batcher.close(); // waits for the queue to empty
+  it('lets a pending close() finish when a queued job times out behind a busy model', async () => {
+    const { executor, batcher } = make({ queueTimeoutMs: 10 });
+    let open!: () => void;
+    executor.gate = new Promise((resolve) => (open = resolve));
+    const running = batcher.submit(rows(1), { requestId: 1 });
+    await new Promise((resolve) => setImmediate(resolve)); // the first job is in its (held) run
+    const waiting = batcher.submit(rows(2), { requestId: 2 });
+    const closed = batcher.close(); // waits for the run and the queue
     await expect(waiting).rejects.toMatchObject({ reason: 'queue-timeout' });
+    open();
+    await running;
     await closed;
-    expect(executor.runs).toEqual([]);
+    expect(executor.runs).toEqual([[1]]);
+  });
+
+  it('flush() runs what waits for maxQueueDelayMs now, and stops waiting from then on', async () => {
+    const { executor, batcher } = make({ maxQueueDelayMs: 60_000 });
+    const first = batcher.submit(rows(1), { requestId: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(executor.runs).toEqual([]); // waiting for more work
+    batcher.flush();
+    await first;
+    await batcher.submit(rows(2), { requestId: 2 });
+    expect(executor.runs).toEqual([[1], [2]]);
+  });
+
+  it('runs a full batch at once instead of waiting out maxQueueDelayMs', async () => {
+    const { executor, batcher } = make({ maxQueueDelayMs: 60_000, maxBatchSize: 3 });
+    const first = batcher.submit(rows(1), { requestId: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = batcher.submit(rows(2, 3), { requestId: 2 });
+    await Promise.all([first, second]);
+    expect(executor.runs).toEqual([[1, 2, 3]]);
   });
 });

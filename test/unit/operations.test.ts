@@ -1,6 +1,6 @@
 /**
  * Operations without a server: command-line flags and --help over every documented variable,
- * readiness reasons, the one execution-provider warning, and the README section listing every
+ * readiness reasons, the one execution-provider warning, and docs/configuration.md listing every
  * variable.
  */
 import { readFileSync } from 'node:fs';
@@ -127,7 +127,7 @@ describe('execution providers', () => {
 
   it('refuse CUDA alone when this install has no CUDA provider, saying how to fix it', () => {
     expect(() => assertSomeProviderInstalled(['cuda'], new Set(['cpu']))).toThrow(
-      'PREDICTQL_EXECUTION_PROVIDERS asks for cuda only, but this onnxruntime-node has no cuda provider: install the GPU build with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci, with CUDA 12 and cuDNN on the host, or allow the CPU fallback with PREDICTQL_EXECUTION_PROVIDERS=cuda,cpu.',
+      'PREDICTQL_EXECUTION_PROVIDERS asks for cuda only, but this onnxruntime-node has no cuda provider: install the GPU build with `npm run gpu:install` (CUDA 12 and cuDNN on the host), or allow the CPU fallback with PREDICTQL_EXECUTION_PROVIDERS=cuda,cpu.',
     );
     expect(() => assertSomeProviderInstalled(['cuda', 'cpu'], new Set(['cpu']))).not.toThrow();
   });

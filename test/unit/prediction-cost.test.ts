@@ -53,9 +53,8 @@ describe('countPredictions', () => {
   it('counts fragments per use, a 2^50 bomb without walking it, and only the chosen operation', () => {
     expect(count(`{ ...P ...P } fragment P on Query { predictLatency(input: ${input}) { p50Ms } }`)).toBe(2);
     const bomb = `{ ...F0 } ${Array.from({ length: 50 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join(' ')} fragment F50 on Query { predictLatency(input: ${input}) { p50Ms } }`;
-    const start = performance.now();
+    // Walking 2^50 uses would never end within the test's timeout: only the memoised count can answer.
     expect(count(bomb)).toBe(2 ** 50);
-    expect(performance.now() - start).toBeLessThan(50);
     const two = `query A { predictLatency(input: ${input}) { p50Ms } } query B { sampleRequests(first: 9) { predictedLatency { p50Ms } } }`;
     expect(count(two, {}, 'B')).toBe(9);
     expect(count(two)).toBe(0); // ambiguous: execution refuses it

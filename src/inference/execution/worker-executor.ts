@@ -93,6 +93,8 @@ export class WorkerExecutor implements BatchExecutor {
     }
     this.#failPending(worker, reason);
     worker.postMessage({ stop: true } satisfies WorkerRequest);
+    // A retired thread may stay stuck in a native run: it must not keep the process alive.
+    worker.unref();
   }
 
   /** After the batcher has gone idle (no native run in flight), so a hard terminate is safe. */

@@ -52,6 +52,10 @@ export class DynamicBatcher {
   readonly #counters: BatcherCounters = { runs: 0, items: 0, failedRuns: 0, failedItems: 0, refusedJobs: 0, refusedItems: 0 };
   #running = false;
   #dispatchScheduled = false;
+  /** The maxQueueDelayMs timer of an idle model waiting for more work, while it runs. */
+  #delayTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set by flush(): no more waiting for work (shutting down). */
+  #noDelay = false;
   #closing = false;
   #idleWaiters: (() => void)[] = [];
   static #nextRunId = 1;
@@ -109,13 +113,25 @@ export class DynamicBatcher {
     const job = new Job(rows, meta);
     this.#queue.push(job);
     if (queueTimeoutMs > 0) job.timeout = setTimeout(() => this.#expire(job), queueTimeoutMs).unref();
-    this.#schedule();
+    // A full batch does not wait out maxQueueDelayMs (Triton dispatches it at once too).
+    if (this.#delayTimer && this.#queue.rows >= this.options.maxBatchSize) this.#dispatchNow();
+    else this.#schedule();
     return job.promise;
+  }
+
+  /**
+   * Stops waiting for more work: what is queued runs now, and maxQueueDelayMs no longer applies.
+   * Called when the server starts draining, so that shutting down never waits on a batching delay.
+   */
+  flush(): void {
+    this.#noDelay = true;
+    if (this.#delayTimer) this.#dispatchNow();
   }
 
   /** Stops taking jobs; resolves when queued and running work has finished. */
   async close(): Promise<void> {
     this.#closing = true;
+    this.flush();
     if (this.#running || !this.#queue.isEmpty) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     await this.#executor.close();
   }
@@ -147,14 +163,23 @@ export class DynamicBatcher {
     if (this.#running || this.#dispatchScheduled || this.#queue.isEmpty) return;
     this.#dispatchScheduled = true;
     const { maxQueueDelayMs, maxBatchSize } = this.options;
-    const waitMs =
-      maxQueueDelayMs > 0 && this.#queue.rows < maxBatchSize ? this.#queue.oldest()!.enqueuedAtMs + maxQueueDelayMs - performance.now() : 0;
-    if (waitMs > 0) setTimeout(() => this.#dispatch(), waitMs);
-    else setImmediate(() => this.#dispatch());
+    const waits = maxQueueDelayMs > 0 && !this.#noDelay && this.#queue.rows < maxBatchSize;
+    const waitMs = waits ? this.#queue.oldest()!.enqueuedAtMs + maxQueueDelayMs - performance.now() : 0;
+    if (waitMs > 0) {
+      this.#delayTimer = setTimeout(() => this.#dispatch(), waitMs);
+    } else setImmediate(() => this.#dispatch());
+  }
+
+  // Private: replaces a pending maxQueueDelayMs timer by a dispatch at the end of this turn.
+  #dispatchNow(): void {
+    clearTimeout(this.#delayTimer);
+    this.#delayTimer = undefined;
+    setImmediate(() => this.#dispatch());
   }
 
   #dispatch(): void {
     this.#dispatchScheduled = false;
+    this.#delayTimer = undefined;
     if (this.#running) return;
     if (this.#queue.isEmpty) {
       // The queue can empty without a run (a queued job timed out): a close() may be waiting.
