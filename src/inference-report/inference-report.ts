@@ -31,6 +31,11 @@ export interface TracedBatch {
   /** Longest wait of this response's rows for the run to start. */
   queueMs: number;
   computeMs: number;
+  /** When this response's first row of the run was asked for, in ms from the request's start. */
+  queuedAtMs: number;
+  /** When the run started and ended, in ms from the request's start (a shared run may have started before this request queued its rows). */
+  startedAtMs: number;
+  endedAtMs: number;
   executor: string;
   executionProvider: string;
   /** Field loads this run answered; larger than `items` when identical inputs were merged. */
@@ -58,6 +63,8 @@ export interface InferenceReport {
 
 export interface InferenceRecorderOptions {
   maxPathsPerBatch?: number;
+  /** `performance.now()` when the request started: the origin of the report's timeline. Default: now. */
+  requestStartedAtMs?: number;
 }
 
 /** Collects one response's share of the runs that served it; `report()` gives `extensions.inference`. */
@@ -65,18 +72,22 @@ export class InferenceRecorder {
   readonly #batches = new Map<number, TracedBatch>();
   readonly #resolvers: InferenceReport['resolvers'] = {};
   readonly #maxPathsPerBatch: number;
+  readonly #originMs: number;
   #refusedItems = 0;
 
-  constructor({ maxPathsPerBatch = 50 }: InferenceRecorderOptions = {}) {
+  constructor({ maxPathsPerBatch = 50, requestStartedAtMs = performance.now() }: InferenceRecorderOptions = {}) {
     this.#maxPathsPerBatch = maxPathsPerBatch;
+    this.#originMs = requestStartedAtMs;
   }
 
   /** Records this response's share of a run; several jobs of one response may share a run. */
   recordRun(run: RunRecord): TracedBatch {
     const known = this.#batches.get(run.runId);
+    const queuedAtMs = round(run.startedAtMs - run.queueMs - this.#originMs);
     if (known) {
       known.items += run.items;
       known.queueMs = Math.max(known.queueMs, round(run.queueMs));
+      known.queuedAtMs = Math.min(known.queuedAtMs, queuedAtMs);
       return known;
     }
     const batch: TracedBatch = {
@@ -87,6 +98,9 @@ export class InferenceRecorder {
       requests: run.requests,
       queueMs: round(run.queueMs),
       computeMs: round(run.computeMs),
+      queuedAtMs,
+      startedAtMs: round(run.startedAtMs - this.#originMs),
+      endedAtMs: round(run.startedAtMs + run.computeMs - this.#originMs),
       executor: run.executor,
       executionProvider: run.executionProvider,
       loads: 0,

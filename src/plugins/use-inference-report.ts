@@ -27,9 +27,16 @@ export function useInferenceReport({
     const value = request.headers.get(INFERENCE_REPORT_HEADER);
     return value === '1' || value === 'true';
   };
+  // The report's timeline starts when the request arrives, before its body is read and parsed.
+  const arrivedAtMs = new WeakMap<Request, number>();
   return {
+    onRequest({ request }) {
+      if (mode !== 'off') arrivedAtMs.set(request, performance.now());
+    },
     onContextBuilding({ context, extendContext }) {
-      if (wantsReport(context.request)) extendContext({ inferenceReport: new InferenceRecorder({ maxPathsPerBatch }) });
+      if (!wantsReport(context.request)) return;
+      const requestStartedAtMs = arrivedAtMs.get(context.request);
+      extendContext({ inferenceReport: new InferenceRecorder({ maxPathsPerBatch, requestStartedAtMs }) });
     },
     onExecute({ args }) {
       const recorder = (args.contextValue as PredictQLContext).inferenceReport;

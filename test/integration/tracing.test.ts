@@ -51,6 +51,13 @@ describe('inference trace', () => {
     expect(totalItems).toBe(160 - 30);
     expect(runs[GBDT]!.items).toBe(30);
     expect(trace.totals.failedBatches).toBe(0);
+    // The timeline, in ms from the request's arrival: each row was asked for before its run started, and the run ended after.
+    for (const b of trace.batches) {
+      expect(b.queuedAtMs).toBeGreaterThanOrEqual(0);
+      expect(b.startedAtMs).toBeGreaterThanOrEqual(b.queuedAtMs);
+      expect(b.endedAtMs).toBeCloseTo(b.startedAtMs + b.computeMs, 2);
+      expect(b.queueMs).toBeCloseTo(b.startedAtMs - b.queuedAtMs, 2);
+    }
   });
 
   it('is absent without the header, and with a header value other than 1/true', async () => {

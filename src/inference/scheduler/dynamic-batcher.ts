@@ -37,8 +37,6 @@ export interface BatcherCounters {
 export interface RunObservation extends Omit<RunRecord, 'items' | 'queueMs'> {
   /** Queue wait of each job in the run, one entry per slice. */
   queueMs: number[];
-  /** `performance.now()` when the run started. */
-  startedAtMs: number;
   /** The distinct `traceContext`s of the jobs in the run (those that gave one), in slice order. */
   traceContexts: unknown[];
 }
@@ -261,6 +259,7 @@ export class DynamicBatcher {
       model: this.model.name,
       size: batch.rows,
       requests: batch.requests,
+      startedAtMs,
       computeMs,
       executor: this.#executor.kind,
       executionProvider: this.model.executionProvider,
@@ -275,7 +274,6 @@ export class DynamicBatcher {
     this.#onRun({
       ...common,
       queueMs: batch.slices.map(({ job }) => startedAtMs - job.enqueuedAtMs),
-      startedAtMs,
       traceContexts: [...traceContexts],
     });
   }

@@ -15,6 +15,8 @@ export interface RunRecord {
   items: number;
   /** This job's wait from submission to the run's start. */
   queueMs: number;
+  /** `performance.now()` when the run started; it ended `computeMs` later. */
+  startedAtMs: number;
   computeMs: number;
   executor: string;
   executionProvider: string;
