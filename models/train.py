@@ -1,16 +1,17 @@
 #!/usr/bin/python3
-"""Train predictql's request-latency models and write them, with manifests, to models/.
+"""Train predictql's models (three tasks) and write them, with manifests, references and examples, to models/.
 
 Run by hand (not in CI), with Debian's Python and packages:
 
-    apt-get install -y --no-install-recommends python3-torch python3-onnx python3-xgboost python3-numpy
-    /usr/bin/python3 models/train.py            # request-latency + request-latency-gbdt + sample-requests.json
+    apt-get install -y --no-install-recommends python3-torch python3-onnx python3-xgboost python3-sklearn \\
+        python3-numpy
+    /usr/bin/python3 models/train.py            # the 5 shipped models, 3 examples files, test/fixtures/two-inputs
     /usr/bin/python3 models/train.py --heavy    # also request-latency-heavy (large MLP, for load tests)
 
 Everything is seeded and single-threaded so that a rerun on the same package versions rewrites the same bytes.
 
-Synthetic data set: latency of one HTTP request to a service instance
---------------------------------------------------------------------
+Task Latency. Synthetic data set: latency of one HTTP request to a service instance
+----------------------------------------------------------------------------------
 Eight float32 features, in this order (the order is the ONNX input's column order):
 
   payloadKb          KiB   0..10240  log-uniform between 0.1 and 10240 KiB, 3% of requests exactly 0 (GETs).
@@ -21,7 +22,7 @@ Eight float32 features, in this order (the order is the ONNX input's column orde
   cacheHitRatio      frac  0..1      Beta(5, 2).
   dbQueries          count 0..200    min(200, Poisson(lambda)), lambda = exp(N(ln 6, 0.9)).
   downstreamCalls    count 0..50     min(50, Poisson(lambda)), lambda = exp(N(ln 1.5, 0.9)).
-  hourOfDay          h     0..23     U(0, 23) (fractional hours).
+  hourOfDay          h     [0, 24)   U(0, 24) (fractional hours; 24 itself is refused, 23.99 is fine).
 
 Generating formula (milliseconds):
 
@@ -40,7 +41,51 @@ Generating formula (milliseconds):
             + 0.002 * dbQueries * (1 - cacheHitRatio)) * LogNormal(0, 0.25)
   p95Ms = p50Ms * (1 + spread)                             so p95 >= p50 always; the log-normal factor on the
                                                            spread gives p95 its heavy tail
-50 000 rows (seed 42), split 80/20 into training and held-out rows. sample-requests.json uses seed 4242.
+50 000 rows (seed 42), split 80/20 into training and held-out rows. latency.examples.json uses seed 4242.
+
+Task Churn. Synthetic data set: what a SaaS customer does at its next quarterly renewal
+-------------------------------------------------------------------------------------
+Two hidden variables per customer, not features: engagement e ~ N(0, 1) and product trouble u ~ N(0, 1).
+
+  plan               category  FREE 30%, TEAM 35%, BUSINESS 25%, ENTERPRISE 10%.
+  region             category  NA 40%, EU 30%, APAC 20%, LATAM 10%.
+  seats              int 1..500     round(exp(N(ln m, s))), (m, s) = FREE (1.5, 0.4) capped at 3, TEAM (6, 0.6),
+                                    BUSINESS (25, 0.7), ENTERPRISE (120, 0.7).
+  tenureMonths       int 0..120     min(120, floor(Exponential(mean 10 | 20 | 30 | 45 months by plan))).
+  monthlySpend       USD 0..2000    min(2000, price * seats ** k * LogNormal(0, 0.1)), price 0 | 12 | 20 | 30 USD,
+                                    k 1 | 1 | 0.9 | 0.8 by plan (volume discounts): FREE pays 0.
+  supportTickets90d  int 0..100     min(100, Poisson(0.3 * sqrt(seats) * exp(0.6 u))).
+  lastLoginDaysAgo   days 0..365    min(365, Exponential(mean 3 * exp(-0.9 e), x3 on FREE)), fractional. API
+                                    default 7 when unknown.
+  autoRenew          bool           Bernoulli(sigmoid(0.6 + 0.7 e + (-0.5 | 0 | 0.3 | 0.8 by plan))).
+
+Outcome over the next quarter, a multinomial logit (RENEWS has score 0):
+
+  CHURNS     = -2.45 + 0.9 log1p(lastLoginDaysAgo) - 0.035 min(tenureMonths, 48) - 1.3 autoRenew
+               + 0.35 sqrt(max(0, supportTickets90d - 3)) + (0.6 | 0 | -0.3 | -0.8 by plan)
+               + (0 | 0 | 0.15 | 0.35 by region NA | EU | APAC | LATAM) + 0.5 u - 0.4 e
+  DOWNGRADES = -2.0 + 0.2 ln(seats) + 0.4 log1p(lastLoginDaysAgo) + 0.15 sqrt(supportTickets90d)
+               + 0.01 min(tenureMonths, 60) + (-inf | 0 | 0.1 | -0.3 by plan: FREE cannot downgrade)
+               + (0 | 0.1 | 0.25 | 0.4 by region) + 0.3 u
+  outcome ~ softmax(0, DOWNGRADES, CHURNS): about 60 % RENEWS, 25 % DOWNGRADES, 15 % CHURNS.
+
+50 000 customers (seed 43), split 80/20. churn.examples.json: 200 customers, seed 4243.
+
+Task Anomaly. Synthetic data set: 30-minute windows of a service's request rate
+------------------------------------------------------------------------------
+  requestsPerMinute  vector of 30 counts, oldest minute first, each 0..100000.
+  hourOfDay          h [0, 24): local hour of the most recent minute (the last element), U(0, 24).
+
+  rate(t)  = level * (1 + a * cos(2 pi (hour(t) - peak) / 24)) * exp(d(t)),   t = 0..29, hour(t) = hourOfDay - (29 - t) / 60
+             level ~ log-uniform 100..20000 req/min, a ~ U(0.2, 0.7), peak ~ N(14, 1.5) h,
+             d = stationary AR(1) in log space, d(t) = 0.9 d(t - 1) + N(0, 0.03)
+  count(t) = min(100000, Poisson(rate(t)))
+Injected anomalies (in rate, before the Poisson draw), one per anomalous window, equally likely:
+  spike        1-3 consecutive minutes x U(1.5, 6)
+  drop         2-8 consecutive minutes x U(0, 0.5) (partial outage)
+  level shift  from a minute in 5..27 to the end x U(1.3, 2.5) or x U(0.4, 0.75)
+Training: 40 000 normal windows (seed 44). Held-out: 10 000 windows, 30 % anomalous. anomaly.examples.json: 100
+windows (seed 4244), 20 % anomalous.
 
 Models
 ------
@@ -50,6 +95,15 @@ request-latency       torch MLP. Inside the graph: log1p of the skewed counts/si
 request-latency-gbdt  XGBoost, one booster with two targets: m0 = log p50, m1 = log(p95 / p50). Converted by hand
                       to ai.onnx.ml TreeEnsembleRegressor, then p50 = exp(m0), p95 = exp(m0 + relu(m1)).
 request-latency-heavy (--heavy only) 8 -> 1024 -> 1024 -> 1024 -> 2 MLP with the same interface, for load tests.
+customer-churn        torch MLP over 3 input tensors (numeric [batch, 6], plan and region indexes [batch], each with
+                      an nn.Embedding); normalisation inside the graph; outputs raw logits [batch, 3].
+customer-churn-gbdt   XGBoost multi:softprob, converted by hand to ai.onnx.ml TreeEnsembleClassifier (SOFTMAX);
+                      region comes in as a lowercase string and goes through an ai.onnx.ml LabelEncoder in the graph.
+traffic-anomaly       torch autoencoder over the normalised window (log1p, centred) and the hour; outputs the
+                      reconstruction error (score, [batch]) and the 8-wide bottleneck (embedding).
+
+Also writes test/fixtures/two-inputs/ (a hand-built two-input ONNX model and its expected outputs) for the
+"bring your own model" test.
 """
 
 import argparse
@@ -61,17 +115,31 @@ import time
 
 import numpy as np
 import onnx
+import sklearn
 import torch
 import xgboost as xgb
 from onnx import TensorProto, helper, numpy_helper
+from sklearn.metrics import roc_auc_score
 
 SEED = 42
 SAMPLE_SEED = 4242
+CHURN_SEED = 43
+CHURN_SAMPLE_SEED = 4243
+ANOMALY_SEED = 44
+ANOMALY_SAMPLE_SEED = 4244
 N_ROWS = 50_000
 N_SAMPLES = 3000
+N_CHURN_SAMPLES = 200
+N_ANOMALY_SAMPLES = 100
+N_REFERENCE = 64
 OPSET = 17
 ML_OPSET = 3
 HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURE_DIR = os.path.join(os.path.dirname(HERE), "test", "fixtures", "two-inputs")
+
+# Largest float32 below 24: the top of the [0, 24) hour range, for the edge rows of the references.
+HOUR_TOP = float(np.nextafter(np.float32(24), np.float32(0)))
+HOUR_DESCRIPTION = "Local hour of day in [0, 24), may be fractional (23.99 is fine, 24 is not); traffic peaks around 14:00."
 
 FEATURES = [
     # name, unit, min, max, description
@@ -82,20 +150,55 @@ FEATURES = [
     ("cacheHitRatio", "fraction", 0, 1, "Share of the request's database reads served from cache."),
     ("dbQueries", "count", 0, 200, "Database queries the request issues."),
     ("downstreamCalls", "count", 0, 50, "Calls to other services the request makes."),
-    ("hourOfDay", "h", 0, 23, "Local hour of day, may be fractional; traffic peaks around 14:00."),
+    ("hourOfDay", "h", 0, 24, HOUR_DESCRIPTION),
 ]
 FEATURE_NAMES = [f[0] for f in FEATURES]
+MAX_EXCLUSIVE = {"hourOfDay"}
 LO = np.array([f[2] for f in FEATURES], dtype=np.float32)
 HI = np.array([f[3] for f in FEATURES], dtype=np.float32)
+# The largest value each feature may take: max, or the float32 just below it for a [min, max) range.
+TOP = np.array([HOUR_TOP if f[0] in MAX_EXCLUSIVE else f[3] for f in FEATURES], dtype=np.float32)
 INTEGER_FEATURES = {"concurrency", "dbQueries", "downstreamCalls"}
 OUTPUTS = [
     {"name": "p50Ms", "unit": "ms", "description": "Predicted median (50th percentile) request latency in milliseconds."},
     {"name": "p95Ms", "unit": "ms", "description": "Predicted 95th percentile request latency in milliseconds; never below p50Ms."},
 ]
+LATENCY_GRAPHQL = {"predict": "predictLatency", "predictMany": "predictLatencies", "input": "LatencyFeaturesInput",
+                   "prediction": "LatencyPrediction"}
+LATENCY_EXAMPLES_GRAPHQL = {"list": "sampleRequests", "type": "SampleRequest", "features": "LatencyFeatures",
+                            "prediction": "predictedLatency"}
+
+PLANS = ["FREE", "TEAM", "BUSINESS", "ENTERPRISE"]
+REGIONS = ["NA", "EU", "APAC", "LATAM"]
+CLASSES = ["RENEWS", "DOWNGRADES", "CHURNS"]
+# name, type, unit, min, max, description; in the order of the numeric tensor's columns.
+CHURN_NUMERIC = [
+    ("tenureMonths", "int", "months", 0, 120, "Whole months since the customer's first paid (or free) month."),
+    ("monthlySpend", "float", "USD", 0, 2000, "Current monthly bill in US dollars (0 on the FREE plan)."),
+    ("seats", "int", "seats", 1, 500, "Paid seats (users) on the subscription."),
+    ("supportTickets90d", "int", "count", 0, 100, "Support tickets opened in the last 90 days."),
+    ("lastLoginDaysAgo", "float", "days", 0, 365, "Days since any user of the account last logged in, may be fractional; 7 when unknown."),
+    ("autoRenew", "bool", None, None, None, "The subscription renews automatically unless cancelled."),
+]
+CHURN_NAMES = [c[0] for c in CHURN_NUMERIC] + ["plan", "region"]
+CHURN_LO = np.array([0, 0, 1, 0, 0, 0], np.float32)
+CHURN_HI = np.array([120, 2000, 500, 100, 365, 1], np.float32)
+LAST_LOGIN_DEFAULT = 7
+PLAN_DESCRIPTIONS = {"FREE": "Free tier, at most 3 seats; cannot downgrade.", "TEAM": "Self-serve team plan.",
+                     "BUSINESS": "Business plan with SSO and audit logs.", "ENTERPRISE": "Negotiated enterprise contract."}
+REGION_DESCRIPTIONS = {"NA": "North America.", "EU": "Europe.", "APAC": "Asia-Pacific.", "LATAM": "Latin America."}
+CLASS_DESCRIPTIONS = {"RENEWS": "Renews on the same plan (or, on FREE, stays).",
+                      "DOWNGRADES": "Renews on a cheaper plan or with fewer seats.",
+                      "CHURNS": "Cancels."}
+REGION_CODES = {"NA": "na", "EU": "eu", "APAC": "apac", "LATAM": "latam"}
+
+WINDOW = 30
+RATE_MAX = 100_000
+ANOMALY_KINDS = ["none", "spike", "drop", "levelShift"]
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Data
+# Data: Latency
 # ----------------------------------------------------------------------------------------------------------------
 
 def draw_features(rng, n):
@@ -107,10 +210,11 @@ def draw_features(rng, n):
     cache = rng.beta(5, 2, n)
     db = np.minimum(200, rng.poisson(np.exp(rng.normal(math.log(6.0), 0.9, n))))
     downstream = np.minimum(50, rng.poisson(np.exp(rng.normal(math.log(1.5), 0.9, n))))
-    hour = rng.uniform(0.0, 23.0, n)
+    hour = rng.uniform(0.0, 24.0, n)
     x = np.stack([payload, concurrency, cpu, mem, cache, db, downstream, hour], axis=1)
-    # Cast first so that targets are a function of exactly the float32 values a model is given.
-    return np.clip(x, LO, HI).astype(np.float32)
+    # Cast first so that targets are a function of exactly the float32 values a model is given. The clip to TOP
+    # keeps an hour just below 24 from rounding up to 24.0 in float32.
+    return np.clip(x.astype(np.float32), LO, TOP)
 
 
 def latency(rng, x):
@@ -130,14 +234,116 @@ def latency(rng, x):
     return y
 
 
+def split(n, rng):
+    perm = rng.permutation(n)
+    n_train = int(n * 0.8)
+    return perm[:n_train], perm[n_train:]
+
+
 def make_dataset():
     rng = np.random.default_rng(SEED)
     x = draw_features(rng, N_ROWS)
     y = latency(rng, x)
-    perm = rng.permutation(N_ROWS)
-    n_train = int(N_ROWS * 0.8)
-    tr, te = perm[:n_train], perm[n_train:]
+    tr, te = split(N_ROWS, rng)
     return x[tr], y[tr], x[te], y[te]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Data: Churn
+# ----------------------------------------------------------------------------------------------------------------
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def draw_customers(rng, n):
+    """-> (numeric float32 [n, 6] in CHURN_NUMERIC order, plan int64 [n], region int64 [n], hidden (e, u))."""
+    plan = rng.choice(4, n, p=[0.30, 0.35, 0.25, 0.10])
+    region = rng.choice(4, n, p=[0.40, 0.30, 0.20, 0.10])
+    engagement = rng.normal(0, 1, n)
+    trouble = rng.normal(0, 1, n)
+    seats = np.round(np.exp(rng.normal(np.log([1.5, 6, 25, 120])[plan], np.array([0.4, 0.6, 0.7, 0.7])[plan])))
+    seats = np.clip(seats, 1, 500)
+    seats[plan == 0] = np.minimum(seats[plan == 0], 3)
+    tenure = np.minimum(120, np.floor(rng.exponential(np.array([10.0, 20, 30, 45])[plan])))
+    spend = np.array([0.0, 12, 20, 30])[plan] * seats ** np.array([1, 1, 0.9, 0.8])[plan] * rng.lognormal(0, 0.1, n)
+    tickets = np.minimum(100, rng.poisson(0.3 * np.sqrt(seats) * np.exp(0.6 * trouble)))
+    login = rng.exponential(3 * np.exp(-0.9 * engagement) * np.array([3.0, 1, 1, 1])[plan])
+    auto = rng.random(n) < sigmoid(0.6 + 0.7 * engagement + np.array([-0.5, 0, 0.3, 0.8])[plan])
+    numeric = np.stack([tenure, spend, seats, tickets, login, auto.astype(np.float64)], axis=1)
+    numeric = np.clip(numeric.astype(np.float32), CHURN_LO, CHURN_HI)
+    return numeric, plan.astype(np.int64), region.astype(np.int64), (engagement, trouble)
+
+
+def churn_probabilities(numeric, plan, region, hidden):
+    """The generator's own class probabilities (given the hidden variables too), float64 [n, 3]."""
+    tenure, spend, seats, tickets, login, auto = numeric.astype(np.float64).T
+    engagement, trouble = hidden
+    with np.errstate(invalid="ignore"):
+        churns = (-2.45 + 0.9 * np.log1p(login) - 0.035 * np.minimum(tenure, 48) - 1.3 * auto
+                  + 0.35 * np.sqrt(np.maximum(0, tickets - 3)) + np.array([0.6, 0, -0.3, -0.8])[plan]
+                  + np.array([0, 0, 0.15, 0.35])[region] + 0.5 * trouble - 0.4 * engagement)
+        downgrades = (-2.0 + 0.2 * np.log(seats) + 0.4 * np.log1p(login) + 0.15 * np.sqrt(tickets)
+                      + 0.01 * np.minimum(tenure, 60) + np.array([-np.inf, 0, 0.1, -0.3])[plan]
+                      + np.array([0, 0.1, 0.25, 0.4])[region] + 0.3 * trouble)
+    s = np.stack([np.zeros(len(plan)), downgrades, churns], axis=1)
+    p = np.exp(s - s.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def make_churn_dataset():
+    rng = np.random.default_rng(CHURN_SEED)
+    numeric, plan, region, hidden = draw_customers(rng, N_ROWS)
+    p = churn_probabilities(numeric, plan, region, hidden)
+    y = (rng.random(N_ROWS)[:, None] > np.cumsum(p, axis=1)).sum(axis=1).clip(0, 2).astype(np.int64)
+    tr, te = split(N_ROWS, rng)
+    pick = lambda idx: {"numeric": numeric[idx], "plan": plan[idx], "region": region[idx]}
+    return pick(tr), y[tr], pick(te), y[te], p[te]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Data: Anomaly
+# ----------------------------------------------------------------------------------------------------------------
+
+def draw_windows(rng, n, anomaly_share):
+    """-> (window float32 [n, 30] whole counts, oldest first; hour float32 [n, 1]; anomaly kind int [n], 0 = none)."""
+    level = np.exp(rng.uniform(math.log(100), math.log(20000), n))
+    amplitude = rng.uniform(0.2, 0.7, n)
+    peak = rng.normal(14, 1.5, n)
+    hour = rng.uniform(0, 24, n)
+    minute_hour = hour[:, None] - (WINDOW - 1 - np.arange(WINDOW))[None, :] / 60
+    season = 1 + amplitude[:, None] * np.cos(2 * np.pi * (minute_hour - peak[:, None]) / 24)
+    eps = rng.normal(0, 0.03, (n, WINDOW))
+    drift = np.zeros((n, WINDOW))
+    drift[:, 0] = eps[:, 0] / math.sqrt(1 - 0.9 ** 2)  # start in the AR(1)'s stationary distribution
+    for t in range(1, WINDOW):
+        drift[:, t] = 0.9 * drift[:, t - 1] + eps[:, t]
+    rate = level[:, None] * season * np.exp(drift)
+    kind = np.zeros(n, np.int64)
+    anomalous = rng.random(n) < anomaly_share
+    kind[anomalous] = rng.integers(1, 4, int(anomalous.sum()))
+    for i in np.nonzero(anomalous)[0]:
+        if kind[i] == 1:  # spike
+            length = rng.integers(1, 4)
+            start = rng.integers(0, WINDOW - length + 1)
+            rate[i, start:start + length] *= rng.uniform(1.5, 6)
+        elif kind[i] == 2:  # drop
+            length = rng.integers(2, 9)
+            start = rng.integers(0, WINDOW - length + 1)
+            rate[i, start:start + length] *= rng.uniform(0, 0.5)
+        else:  # level shift, up or down
+            start = rng.integers(5, 28)
+            rate[i, start:] *= rng.uniform(1.3, 2.5) if rng.random() < 0.5 else rng.uniform(0.4, 0.75)
+    window = np.minimum(RATE_MAX, rng.poisson(rate)).astype(np.float32)
+    hour = np.minimum(hour.astype(np.float32), np.float32(HOUR_TOP))[:, None]
+    return window, hour, kind
+
+
+def make_anomaly_dataset():
+    rng = np.random.default_rng(ANOMALY_SEED)
+    w_tr, h_tr, _ = draw_windows(rng, 40_000, 0.0)
+    w_te, h_te, k_te = draw_windows(rng, 10_000, 0.3)
+    return w_tr, h_tr, w_te, h_te, k_te
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -149,38 +355,9 @@ def f32(v):
     return float(np.format_float_positional(np.float32(v), unique=True, trim="-"))
 
 
-def metrics(y_true, y_pred, n_train):
-    err = y_pred.astype(np.float64) - y_true.astype(np.float64)
-    rmse = np.sqrt(np.mean(err ** 2, axis=0))
-    mae = np.mean(np.abs(err), axis=0)
-    return {
-        "heldOutRows": int(len(y_true)),
-        "trainRows": int(n_train),
-        "rmseMs": {"p50Ms": round(float(rmse[0]), 3), "p95Ms": round(float(rmse[1]), 3)},
-        "maeMs": {"p50Ms": round(float(mae[0]), 3), "p95Ms": round(float(mae[1]), 3)},
-    }
-
-
-def relative_summary(y_true, y_pred):
-    """Median absolute percentage error per target: for the README, since ms errors are dominated by the tail."""
-    ape = np.abs(y_pred - y_true) / y_true
-    return [round(float(np.median(ape[:, i])) * 100, 2) for i in range(2)]
-
-
-def reference_inputs(x_test):
-    """~64 rows: the all-min and all-max rows, each feature at its min and max on a held-out row, then held-out rows."""
-    rows = [LO.copy(), HI.copy()]
-    for j in range(len(FEATURES)):
-        for k, bound in enumerate((LO[j], HI[j])):
-            r = x_test[2 * j + k].copy()
-            r[j] = bound
-            rows.append(r)
-    rows.extend(x_test[100:100 + 64 - len(rows)])
-    return np.stack(rows).astype(np.float32)
-
-
 def versions():
-    return {"torch": torch.__version__, "onnx": onnx.__version__, "xgboost": xgb.__version__, "numpy": np.__version__}
+    return {"torch": torch.__version__, "onnx": onnx.__version__, "xgboost": xgb.__version__,
+            "scikit-learn": sklearn.__version__, "numpy": np.__version__}
 
 
 def write_json(path, obj, indent=2):
@@ -192,47 +369,149 @@ def write_json(path, obj, indent=2):
         fh.write("\n")
 
 
-def write_model_folder(name, onnx_bytes, manifest, ref_source, ref_x, ref_y):
+def write_model_folder(name, onnx_bytes, manifest_obj, ref_source, cases):
+    """cases: [{"features": {...}, "outputs": {...}}], already in API terms (see the reference_* functions)."""
+    assert len(cases) == N_REFERENCE
     out = os.path.join(HERE, name)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "model.onnx"), "wb") as fh:
         fh.write(onnx_bytes)
-    write_json(os.path.join(out, "manifest.json"), manifest)
-    write_json(os.path.join(out, "reference.json"), {
-        "source": ref_source,
-        "inputs": [[f32(v) for v in row] for row in ref_x],
-        "outputs": [[f32(v) for v in row] for row in ref_y],
-    }, indent=None)
+    write_json(os.path.join(out, "manifest.json"), manifest_obj)
+    write_json(os.path.join(out, "reference.json"), {"source": ref_source, "cases": cases}, indent=None)
     return out
 
 
-def manifest(name, description, framework, kind, metric_block, extra=None):
-    m = {
-        "name": name,
-        "version": "1.0.0",
-        "description": description,
-        "framework": framework,
-        "kind": kind,
-        "input": {"name": "features", "dtype": "float32"},
-        "features": [{"name": n, "unit": u, "min": lo, "max": hi, "description": d} for n, u, lo, hi, d in FEATURES],
-        "output": {"name": "latency_ms", "dtype": "float32"},
-        "outputs": OUTPUTS,
-        "metrics": metric_block,
-        "provenance": {
-            "script": "models/train.py",
-            "seed": SEED,
-            "trainedWith": versions(),
-            "opset": OPSET,
-            "createdBy": "predictql models/train.py",
-        },
-    }
+def tensor(name, dtype, *width):
+    return {"name": name, "dtype": dtype, "shape": ["batch", *width]}
+
+
+def manifest(name, task, description, framework, kind, tensors, features, outputs, metric_block,
+             default=False, graphql=None, ml=False, extra=None):
+    # 1.1.0 for Latency: retrained with hourOfDay in [0, 24) (was [0, 23]); the ONNX interface is unchanged.
+    m = {"name": name, "version": "1.1.0" if task == "Latency" else "1.0.0", "task": task}
+    if default:
+        m["default"] = True
+    m.update({"description": description, "framework": framework, "kind": kind})
+    if graphql:
+        m["graphql"] = graphql
+    m.update({"tensors": tensors, "features": features, "outputs": outputs, "metrics": metric_block})
+    prov = {"script": "models/train.py", "seed": {"Latency": SEED, "Churn": CHURN_SEED, "Anomaly": ANOMALY_SEED}[task],
+            "trainedWith": versions(), "opset": OPSET}
+    if ml:
+        prov["mlOpset"] = ML_OPSET
+    prov["createdBy"] = "predictql models/train.py"
+    m["provenance"] = prov
     if extra:
         m.update(extra)
     return m
 
 
+def onnx_model(graph, ml=False):
+    opsets = [helper.make_opsetid("", OPSET)] + ([helper.make_opsetid("ai.onnx.ml", ML_OPSET)] if ml else [])
+    m = helper.make_model(graph, producer_name="predictql models/train.py", opset_imports=opsets)
+    m.ir_version = 8  # onnx 1.12 writes IR 8; pinned so the file does not depend on a helper default
+    onnx.checker.check_model(m)
+    return m.SerializeToString()
+
+
+def torch_export(model, args, input_names, output_names):
+    path = os.path.join("/tmp", f"predictql-export-{os.getpid()}.onnx")
+    torch.onnx.export(
+        model, args, path, input_names=input_names, output_names=output_names,
+        dynamic_axes={n: {0: "batch"} for n in input_names + output_names},
+        opset_version=OPSET, do_constant_folding=True,
+    )
+    m = onnx.load(path)
+    os.remove(path)
+    onnx.checker.check_model(m)
+    return m.SerializeToString()
+
+
+def round3(v, top):
+    """A float for an examples file: 3 decimals, kept inside a [min, max) range when rounding would reach max."""
+    r = round(float(v), 3)
+    return r if top is None or r < top else math.floor(float(v) * 1000) / 1000
+
+
+def write_examples(filename, task, description, rows, id_prefix, id_width, graphql=None):
+    """rows: feature dicts (API values, floats already rounded). Every row must differ from every other."""
+    keys = {json.dumps(r, sort_keys=True) for r in rows}
+    assert len(keys) == len(rows), f"{filename}: duplicate example rows"
+    doc = {"task": task, "description": description}
+    if graphql:
+        doc["graphql"] = graphql
+    doc["examples"] = [{"id": f"{id_prefix}-{i + 1:0{id_width}d}", "features": r} for i, r in enumerate(rows)]
+    path = os.path.join(HERE, filename)
+    write_json(path, doc, indent=None)
+    return path
+
+
 # ----------------------------------------------------------------------------------------------------------------
-# MLP (torch)
+# Latency: manifest pieces, metrics, references
+# ----------------------------------------------------------------------------------------------------------------
+
+def latency_features():
+    out = []
+    for n, u, lo, hi, d in FEATURES:
+        f = {"name": n, "description": d, "unit": u, "min": lo, "max": hi}
+        if n in MAX_EXCLUSIVE:
+            f["maxExclusive"] = True
+        out.append(f)
+    return out
+
+
+def latency_outputs():
+    return [{"name": o["name"], "description": o["description"], "tensor": "latency_ms", "column": i, "unit": o["unit"]}
+            for i, o in enumerate(OUTPUTS)]
+
+
+def metrics(y_true, y_pred, n_train):
+    err = y_pred.astype(np.float64) - y_true.astype(np.float64)
+    rmse = np.sqrt(np.mean(err ** 2, axis=0))
+    mae = np.mean(np.abs(err), axis=0)
+    ape = relative_summary(y_true, y_pred)
+    return {
+        "heldOutRows": int(len(y_true)),
+        "trainRows": int(n_train),
+        "rmseMs": {"p50Ms": round(float(rmse[0]), 3), "p95Ms": round(float(rmse[1]), 3)},
+        "maeMs": {"p50Ms": round(float(mae[0]), 3), "p95Ms": round(float(mae[1]), 3)},
+        "medianAbsPctError": {"p50Ms": ape[0], "p95Ms": ape[1]},
+    }
+
+
+def relative_summary(y_true, y_pred):
+    """Median absolute percentage error per target: for the README, since ms errors are dominated by the tail."""
+    ape = np.abs(y_pred - y_true) / y_true
+    return [round(float(np.median(ape[:, i])) * 100, 2) for i in range(2)]
+
+
+def reference_inputs(x_test):
+    """64 rows: the all-min and all-max rows, each feature at its min and max on a held-out row, then held-out rows."""
+    rows = [LO.copy(), TOP.copy()]
+    for j in range(len(FEATURES)):
+        for k, bound in enumerate((LO[j], TOP[j])):
+            r = x_test[2 * j + k].copy()
+            r[j] = bound
+            rows.append(r)
+    rows.extend(x_test[100:100 + N_REFERENCE - len(rows)])
+    return np.stack(rows).astype(np.float32)
+
+
+def latency_cases(ref_x, ref_y):
+    return [{"features": {n: f32(v) for n, v in zip(FEATURE_NAMES, x)},
+             "outputs": {"p50Ms": f32(y[0]), "p95Ms": f32(y[1])}} for x, y in zip(ref_x, ref_y)]
+
+
+def latency_manifest(name, description, framework, kind, met, default=False, extra=None, ml=False):
+    return manifest(name, "Latency", description, framework, kind,
+                    {"inputs": [tensor("features", "float32", len(FEATURES))],
+                     "outputs": [tensor("latency_ms", "float32", 2)]},
+                    latency_features(), latency_outputs(), met, default=default, graphql=LATENCY_GRAPHQL, ml=ml,
+                    extra=extra)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Latency MLP (torch)
 # ----------------------------------------------------------------------------------------------------------------
 
 def engineer(x):
@@ -245,17 +524,21 @@ def engineer(x):
     ], dim=1)
 
 
+def mlp_layers(width, hidden, n_out):
+    layers = []
+    for h in hidden:
+        layers += [torch.nn.Linear(width, h), torch.nn.SiLU()]
+        width = h
+    layers.append(torch.nn.Linear(width, n_out))
+    return torch.nn.Sequential(*layers)
+
+
 class LatencyMLP(torch.nn.Module):
     def __init__(self, mean, std, hidden):
         super().__init__()
         self.register_buffer("mean", mean)
         self.register_buffer("std", std)
-        layers, width = [], mean.shape[0]
-        for h in hidden:
-            layers += [torch.nn.Linear(width, h), torch.nn.SiLU()]
-            width = h
-        layers.append(torch.nn.Linear(width, 2))
-        self.net = torch.nn.Sequential(*layers)
+        self.net = mlp_layers(mean.shape[0], hidden, 2)
 
     def log_latency(self, x):
         a, b = self.net((engineer(x) - self.mean) / self.std).unbind(dim=1)
@@ -264,6 +547,28 @@ class LatencyMLP(torch.nn.Module):
 
     def forward(self, x):
         return torch.exp(self.log_latency(x))
+
+
+def fit(model, tensors, loss_fn, epochs, batch, lr, label):
+    """Adam + one-cycle LR over mini-batches of the given tensors (same permutation for all), seeded."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(tensors[0])
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * math.ceil(n / batch))
+    gen = torch.Generator().manual_seed(SEED)
+    for epoch in range(epochs):
+        perm = torch.randperm(n, generator=gen)
+        total = 0.0
+        for i in range(0, n, batch):
+            idx = perm[i:i + batch]
+            loss = loss_fn(*(t[idx] for t in tensors))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+        if epoch % 10 == 0 or epoch == epochs - 1:
+            print(f"  epoch {epoch:3d}  train {label} {total / n:.5f}", flush=True)
+    return model.eval()
 
 
 def train_mlp(x_tr, y_tr, hidden, epochs, batch, lr):
@@ -276,38 +581,8 @@ def train_mlp(x_tr, y_tr, hidden, epochs, batch, lr):
         final.bias[0] = yt[:, 0].mean()
         gap = (yt[:, 1] - yt[:, 0]).mean()
         final.bias[1] = torch.log(torch.expm1(gap))
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    steps = epochs * math.ceil(len(xt) / batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-    gen = torch.Generator().manual_seed(SEED)
-    for epoch in range(epochs):
-        perm = torch.randperm(len(xt), generator=gen)
-        total = 0.0
-        for i in range(0, len(xt), batch):
-            idx = perm[i:i + batch]
-            loss = torch.nn.functional.mse_loss(model.log_latency(xt[idx]), yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-        if epoch % 10 == 0 or epoch == epochs - 1:
-            print(f"  epoch {epoch:3d}  train MSE(log) {total / len(xt):.5f}", flush=True)
-    return model.eval()
-
-
-def export_mlp(model):
-    path = os.path.join("/tmp", f"predictql-export-{os.getpid()}.onnx")
-    torch.onnx.export(
-        model, torch.zeros(1, len(FEATURES)), path,
-        input_names=["features"], output_names=["latency_ms"],
-        dynamic_axes={"features": {0: "batch"}, "latency_ms": {0: "batch"}},
-        opset_version=OPSET, do_constant_folding=True,
-    )
-    m = onnx.load(path)
-    os.remove(path)
-    onnx.checker.check_model(m)
-    return m.SerializeToString()
+    loss = lambda x, y: torch.nn.functional.mse_loss(model.log_latency(x), y)
+    return fit(model, (xt, yt), loss, epochs, batch, lr, "MSE(log)")
 
 
 def predict_torch(model, x):
@@ -315,21 +590,22 @@ def predict_torch(model, x):
         return model(torch.from_numpy(x)).numpy()
 
 
-def build_mlp(name, description, hidden, epochs, batch, lr, x_tr, y_tr, x_te, y_te):
+def build_mlp(name, description, hidden, epochs, batch, lr, x_tr, y_tr, x_te, y_te, default=False):
     print(f"{name}: training MLP {len(FEATURES)} -> {' -> '.join(map(str, hidden))} -> 2", flush=True)
     model = train_mlp(x_tr, y_tr, hidden, epochs, batch, lr)
     pred = predict_torch(model, x_te)
     assert np.all(pred[:, 1] >= pred[:, 0])
     met = metrics(y_te, pred, len(x_tr))
-    print(f"  held-out {met}  median APE % {relative_summary(y_te, pred)}", flush=True)
+    print(f"  held-out {met}", flush=True)
     ref_x = reference_inputs(x_te)
-    man = manifest(name, description, f"torch {torch.__version__}", "mlp", met)
-    out = write_model_folder(name, export_mlp(model), man, "torch", ref_x, predict_torch(model, ref_x))
-    return model, out, met, relative_summary(y_te, pred)
+    man = latency_manifest(name, description, f"torch {torch.__version__}", "mlp", met, default=default)
+    onnx_bytes = torch_export(model, torch.zeros(1, len(FEATURES)), ["features"], ["latency_ms"])
+    out = write_model_folder(name, onnx_bytes, man, "torch", latency_cases(ref_x, predict_torch(model, ref_x)))
+    return model, out, met
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# GBDT (XGBoost -> ai.onnx.ml TreeEnsembleRegressor)
+# GBDT (XGBoost -> ai.onnx.ml TreeEnsembleRegressor / TreeEnsembleClassifier)
 # ----------------------------------------------------------------------------------------------------------------
 
 def gbdt_targets(y):
@@ -354,21 +630,26 @@ def train_gbdt(x_tr, y_tr):
     return xgb.train(params, xgb.DMatrix(x_tr, label=gbdt_targets(y_tr), feature_names=FEATURE_NAMES), 150)
 
 
-def tree_attributes(booster):
-    """Flatten the booster's JSON dump into TreeEnsembleRegressor attribute arrays.
+def tree_attributes(booster, classifier=False):
+    """Flatten the booster's JSON dump into TreeEnsembleRegressor (target_*) or TreeEnsembleClassifier (class_*)
+    attribute arrays.
 
     XGBoost sends x < split_condition to the left ("yes") child and NaN to the default child; ONNX BRANCH_LT sends
     x < value to the true child, and nodes_missing_value_tracks_true sends NaN to the true child. So left = true.
-    Leaf values in the dump already include the learning rate; base_score is added once per target via base_values.
+    Leaf values in the dump already include the learning rate. tree_info says which output (target, or class for
+    multi:softprob, whose trees go round-robin over the classes) a tree adds to. base_score starts every output's
+    margin (xgboost 1.7 adds it to each class's margin too, before the softmax), so it goes into base_values.
     """
     model = json.loads(booster.save_raw("json"))
     learner = model["learner"]
     gb = learner["gradient_booster"]["model"]
-    n_targets = int(learner["learner_model_param"]["num_target"])
-    base_score = float(learner["learner_model_param"]["base_score"])
+    param = learner["learner_model_param"]
+    n_out = max(int(param["num_target"]), int(param["num_class"]))
+    base_score = float(param["base_score"])
+    leaf_prefix = "class_" if classifier else "target_"
     a = {k: [] for k in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_values", "nodes_modes",
-                         "nodes_truenodeids", "nodes_falsenodeids", "nodes_missing_value_tracks_true",
-                         "target_treeids", "target_nodeids", "target_ids", "target_weights")}
+                         "nodes_truenodeids", "nodes_falsenodeids", "nodes_missing_value_tracks_true")}
+    leaves = {k: [] for k in ("treeids", "nodeids", "ids", "weights")}
     for tree_id, (tree, target) in enumerate(zip(gb["trees"], gb["tree_info"])):
         left, right = tree["left_children"], tree["right_children"]
         for node in range(len(left)):
@@ -382,15 +663,20 @@ def tree_attributes(booster):
             a["nodes_falsenodeids"].append(0 if leaf else right[node])
             a["nodes_missing_value_tracks_true"].append(0 if leaf else int(tree["default_left"][node]))
             if leaf:
-                a["target_treeids"].append(tree_id)
-                a["target_nodeids"].append(node)
-                a["target_ids"].append(int(target))
-                a["target_weights"].append(tree["split_conditions"][node])
+                leaves["treeids"].append(tree_id)
+                leaves["nodeids"].append(node)
+                leaves["ids"].append(int(target))
+                leaves["weights"].append(tree["split_conditions"][node])
     # Round through float32 here, since that is what the ONNX float attributes will store.
     a["nodes_values"] = [float(v) for v in np.float32(a["nodes_values"])]
-    a["target_weights"] = [float(v) for v in np.float32(a["target_weights"])]
-    a["base_values"] = [float(np.float32(base_score))] * n_targets
-    a["n_targets"] = n_targets
+    leaves["weights"] = [float(v) for v in np.float32(leaves["weights"])]
+    for k, v in leaves.items():
+        a[leaf_prefix + k] = v
+    a["base_values"] = [float(np.float32(base_score))] * n_out
+    if classifier:
+        a["classlabels_int64s"] = list(range(n_out))
+    else:
+        a["n_targets"] = n_out
     return a
 
 
@@ -410,16 +696,14 @@ def gbdt_onnx(attrs):
         [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", len(FEATURES)])],
         [helper.make_tensor_value_info("latency_ms", TensorProto.FLOAT, ["batch", 2])],
     )
-    m = helper.make_model(graph, producer_name="predictql models/train.py",
-                          opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", ML_OPSET)])
-    m.ir_version = 8  # onnx 1.12 writes IR 8; pinned so the file does not depend on a helper default
-    onnx.checker.check_model(m)
-    return m.SerializeToString()
+    return onnx_model(graph, ml=True)
 
 
 def eval_tree_ensemble(onnx_bytes, x):
-    """Pure-numpy TreeEnsembleRegressor over the attributes as stored in the ONNX file (no onnx.reference in 1.12)."""
-    node = next(n for n in onnx.load_from_string(onnx_bytes).graph.node if n.op_type == "TreeEnsembleRegressor")
+    """Pure-numpy tree ensemble (regressor or classifier, no post-transform) over the attributes as stored in the
+    ONNX file (no onnx.reference in 1.12): the margins, float64 [n, outputs]."""
+    node = next(n for n in onnx.load_from_string(onnx_bytes).graph.node if n.op_type.startswith("TreeEnsemble"))
+    leaf_prefix = "class_" if node.op_type == "TreeEnsembleClassifier" else "target_"
     a = {at.name: helper.get_attribute_value(at) for at in node.attribute}
     tids, nids = np.array(a["nodes_treeids"]), np.array(a["nodes_nodeids"])
     n_trees = tids.max() + 1
@@ -436,9 +720,9 @@ def eval_tree_ensemble(onnx_bytes, x):
     leaf[k] = np.array([m == b"LEAF" for m in a["nodes_modes"]])
     weight = np.zeros(size, np.float64)
     target = np.zeros(size, np.int64)
-    lk = flat(a["target_treeids"], a["target_nodeids"])
-    weight[lk] = np.float32(a["target_weights"])
-    target[lk] = a["target_ids"]
+    lk = flat(a[leaf_prefix + "treeids"], a[leaf_prefix + "nodeids"])
+    weight[lk] = np.float32(a[leaf_prefix + "weights"])
+    target[lk] = a[leaf_prefix + "ids"]
     out = np.tile(np.array(a["base_values"], np.float64), (len(x), 1))
     rows = np.arange(len(x))
     for t in range(n_trees):
@@ -451,6 +735,13 @@ def eval_tree_ensemble(onnx_bytes, x):
     return out
 
 
+def with_nans(x, n=500):
+    """n copies of the first rows of x with one feature (cycling) set to NaN: the missing-value paths."""
+    nan_x = x[:n].copy()
+    nan_x[np.arange(n), np.arange(n) % x.shape[1]] = np.nan
+    return nan_x
+
+
 def build_gbdt(x_tr, y_tr, x_te, y_te):
     name = "request-latency-gbdt"
     print(f"{name}: training XGBoost", flush=True)
@@ -458,14 +749,11 @@ def build_gbdt(x_tr, y_tr, x_te, y_te):
     dte = xgb.DMatrix(x_te, feature_names=FEATURE_NAMES)
     pred = compose(booster.predict(dte, output_margin=True))
     met = metrics(y_te, pred, len(x_tr))
-    print(f"  held-out {met}  median APE % {relative_summary(y_te, pred)}", flush=True)
+    print(f"  held-out {met}", flush=True)
 
     model_bytes = gbdt_onnx(tree_attributes(booster))
     # Check the converted arrays against xgboost itself, on held-out rows, range edges and NaNs (missing values).
-    check_x = np.concatenate([x_te, reference_inputs(x_te)])
-    nan_x = x_te[:500].copy()
-    nan_x[np.arange(500), np.arange(500) % len(FEATURES)] = np.nan
-    check_x = np.concatenate([check_x, nan_x])
+    check_x = np.concatenate([x_te, reference_inputs(x_te), with_nans(x_te)])
     want = booster.predict(xgb.DMatrix(check_x, feature_names=FEATURE_NAMES), output_margin=True)
     got = eval_tree_ensemble(model_bytes, check_x)
     margin_diff = float(np.max(np.abs(got - want)))
@@ -475,11 +763,11 @@ def build_gbdt(x_tr, y_tr, x_te, y_te):
 
     ref_x = reference_inputs(x_te)
     ref_y = compose(booster.predict(xgb.DMatrix(ref_x, feature_names=FEATURE_NAMES), output_margin=True))
-    man = manifest(
+    man = latency_manifest(
         name,
         "Gradient-boosted trees (XGBoost) predicting p50 and p95 latency in ms of one HTTP request from payload "
         "size, instance load and per-request work; same interface as request-latency.",
-        f"xgboost {xgb.__version__}", "gbdt", met,
+        f"xgboost {xgb.__version__}", "gbdt", met, ml=True,
         extra={"rawModel": {
             "file": "model.xgb.json",
             "format": "xgboost JSON (Booster.save_model), 2 targets; predict with output_margin=True",
@@ -487,27 +775,499 @@ def build_gbdt(x_tr, y_tr, x_te, y_te):
             "composition": "margin m = [log p50, log(p95/p50)]; p50Ms = exp(m[0]); p95Ms = exp(m[0] + max(m[1], 0))",
         }},
     )
-    out = write_model_folder(name, model_bytes, man, "xgboost", ref_x, ref_y)
+    out = write_model_folder(name, model_bytes, man, "xgboost", latency_cases(ref_x, ref_y))
     booster.save_model(os.path.join(out, "model.xgb.json"))
-    return out, met, relative_summary(y_te, pred), margin_diff
+    return out, met, margin_diff
 
 
-# ----------------------------------------------------------------------------------------------------------------
-# Sample requests
-# ----------------------------------------------------------------------------------------------------------------
-
-def write_samples():
+def write_latency_examples():
     x = draw_features(np.random.default_rng(SAMPLE_SEED), N_SAMPLES)
-    items = []
-    for i, row in enumerate(x):
+    rows = []
+    for row in x:
         feats = {}
-        for name, v in zip(FEATURE_NAMES, row):
-            # Rounding a value inside [lo, hi] to 3 decimals cannot leave the range, since lo and hi are integers.
-            feats[name] = int(round(float(v))) if name in INTEGER_FEATURES else round(float(v), 3)
-        items.append({"id": f"req-{i + 1:04d}", "features": feats})
-    path = os.path.join(HERE, "sample-requests.json")
-    write_json(path, items, indent=None)
-    return path
+        for (name, _, lo, hi, _), top, v in zip(FEATURES, TOP, row):
+            # Rounding a value inside [lo, hi] to 3 decimals cannot leave the range, since lo and hi are integers;
+            # for [0, 24) round3 keeps 23.9996 at 23.999 rather than 24.
+            feats[name] = int(round(float(v))) if name in INTEGER_FEATURES else \
+                round3(v, hi if name in MAX_EXCLUSIVE else None)
+        rows.append(feats)
+    # The server dedupes by float32 tensor row: rows must stay distinct after that cast too.
+    assert len({np.float32([r[n] for n in FEATURE_NAMES]).tobytes() for r in rows}) == len(rows)
+    return write_examples(
+        "latency.examples.json", "Latency",
+        f"{N_SAMPLES} sample requests from the training generator with another seed ({SAMPLE_SEED}); floats rounded "
+        "to 3 decimals.",
+        rows, "req", 4, graphql=LATENCY_EXAMPLES_GRAPHQL)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Churn: manifest pieces, metrics, references
+# ----------------------------------------------------------------------------------------------------------------
+
+def churn_features(gbdt):
+    """The GraphQL input of task Churn; both models give the same fields, only where they go differs."""
+    feats = []
+    for name, typ, unit, lo, hi, desc in CHURN_NUMERIC:
+        f = {"name": name, "description": desc, "type": typ, "tensor": "numeric"}
+        if unit:
+            f["unit"] = unit
+        if lo is not None:
+            f["min"], f["max"] = lo, hi
+        if name == "lastLoginDaysAgo":
+            f["default"] = LAST_LOGIN_DEFAULT
+        feats.append(f)
+    plan = {"name": "plan", "description": "Current plan.", "type": "category", "tensor": "numeric" if gbdt else "plan"}
+    if gbdt:
+        plan["column"] = len(CHURN_NUMERIC)  # the default too; explicit since it shares the numeric tensor
+    plan.update({"values": PLANS, "valueDescriptions": PLAN_DESCRIPTIONS, "encoding": "index"})
+    region = {"name": "region", "description": "Billing region.", "type": "category", "tensor": "region",
+              "values": REGIONS, "valueDescriptions": REGION_DESCRIPTIONS}
+    if gbdt:
+        region.update({"encoding": "string", "codes": REGION_CODES})
+    else:
+        region["encoding"] = "index"
+    return feats + [plan, region]
+
+
+def churn_output(tensor_name, scores):
+    return [{"name": "outcome", "description": "What the customer most likely does at the next quarterly renewal; "
+                                              "probabilities holds all three, in label order.",
+             "kind": "class", "tensor": tensor_name, "labels": CLASSES, "labelDescriptions": CLASS_DESCRIPTIONS,
+             "scores": scores}]
+
+
+def churn_metrics(y_true, prob, n_train, gen_prob, y_train):
+    prob = prob.astype(np.float64)
+    prior = np.bincount(y_train, minlength=3) / len(y_train)
+    ll = lambda p: float(-np.mean(np.log(np.clip(p[np.arange(len(y_true)), y_true], 1e-15, 1))))
+    pred = prob.argmax(axis=1)
+    f1 = []
+    for c in range(3):
+        tp = np.sum((pred == c) & (y_true == c))
+        f1.append(2 * tp / max(1, np.sum(pred == c) + np.sum(y_true == c)))
+    return {
+        "heldOutRows": int(len(y_true)),
+        "trainRows": int(n_train),
+        "classShare": {c: round(float(np.mean(y_true == i)), 4) for i, c in enumerate(CLASSES)},
+        "accuracy": round(float(np.mean(pred == y_true)), 4),
+        "logLoss": round(ll(prob), 4),
+        "macroF1": round(float(np.mean(f1)), 4),
+        "rocAucOneVsRest": {c: round(float(roc_auc_score(y_true == i, prob[:, i])), 4) for i, c in enumerate(CLASSES)},
+        "baseline": {
+            "note": "majority class / training class shares, and the generator's own probabilities (which also see "
+                    "its hidden engagement and trouble variables)",
+            "majorityAccuracy": round(float(np.mean(y_true == np.argmax(prior))), 4),
+            "priorLogLoss": round(ll(np.tile(prior, (len(y_true), 1))), 4),
+            "generatorAccuracy": round(float(np.mean(gen_prob.argmax(axis=1) == y_true)), 4),
+            "generatorLogLoss": round(ll(gen_prob), 4),
+        },
+    }
+
+
+def churn_reference_inputs(te):
+    """64 customers: all-min, all-max, each numeric column (autoRenew included) at its min and max on a held-out row,
+    each plan and each region on a held-out row, lastLoginDaysAgo at its default, then held-out rows."""
+    num, plan, region = [], [], []
+
+    def add(n, p, r):
+        num.append(np.float32(n)), plan.append(p), region.append(r)
+
+    add(CHURN_LO, 0, 0)
+    add(CHURN_HI, len(PLANS) - 1, len(REGIONS) - 1)
+    i = 0
+    for j in range(len(CHURN_NUMERIC)):
+        for bound in (CHURN_LO[j], CHURN_HI[j]):
+            n = te["numeric"][i].copy()
+            n[j] = bound
+            add(n, te["plan"][i], te["region"][i])
+            i += 1
+    for p in range(len(PLANS)):
+        add(te["numeric"][i], p, te["region"][i])
+        i += 1
+    for r in range(len(REGIONS)):
+        add(te["numeric"][i], te["plan"][i], r)
+        i += 1
+    n = te["numeric"][i].copy()
+    n[4] = LAST_LOGIN_DEFAULT
+    add(n, te["plan"][i], te["region"][i])
+    for k in range(100, 100 + N_REFERENCE - len(num)):
+        add(te["numeric"][k], te["plan"][k], te["region"][k])
+    return {"numeric": np.stack(num).astype(np.float32), "plan": np.array(plan, np.int64),
+            "region": np.array(region, np.int64)}
+
+
+def churn_feature_dict(numeric, plan, region, rounded=False):
+    feats = {}
+    for (name, typ, _, _, _, _), v in zip(CHURN_NUMERIC, numeric):
+        if typ == "int":
+            feats[name] = int(v)
+        elif typ == "bool":
+            feats[name] = bool(v)
+        else:
+            feats[name] = round3(v, None) if rounded else f32(v)
+    feats["plan"] = PLANS[plan]
+    feats["region"] = REGIONS[region]
+    return feats
+
+
+def churn_cases(ref, prob):
+    cases = []
+    for k in range(len(prob)):
+        cases.append({"features": churn_feature_dict(ref["numeric"][k], ref["plan"][k], ref["region"][k]),
+                      "outputs": {"outcome": CLASSES[int(np.argmax(prob[k]))],
+                                  "probabilities": [f32(p) for p in prob[k]]}})
+    return cases
+
+
+def softmax64(logits):
+    z = logits.astype(np.float64)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Churn MLP (torch, three input tensors)
+# ----------------------------------------------------------------------------------------------------------------
+
+def churn_engineer(numeric):
+    """Raw numeric columns -> model inputs: counts and money span decades, so log1p; autoRenew stays 0/1."""
+    tenure, spend, seats, tickets, login, auto = numeric.unbind(dim=1)
+    return torch.stack([torch.log1p(tenure), torch.log1p(spend), torch.log1p(seats), torch.log1p(tickets),
+                        torch.log1p(login), auto], dim=1)
+
+
+class ChurnMLP(torch.nn.Module):
+    def __init__(self, mean, std, hidden=(32, 32)):
+        super().__init__()
+        self.register_buffer("mean", mean)
+        self.register_buffer("std", std)
+        self.plan_embedding = torch.nn.Embedding(len(PLANS), 3)
+        self.region_embedding = torch.nn.Embedding(len(REGIONS), 2)
+        self.net = mlp_layers(mean.shape[0] + 3 + 2, hidden, len(CLASSES))
+
+    def forward(self, numeric, plan, region):
+        x = torch.cat([(churn_engineer(numeric) - self.mean) / self.std,
+                       self.plan_embedding(plan), self.region_embedding(region)], dim=1)
+        return self.net(x)
+
+
+def churn_logits(model, d):
+    with torch.no_grad():
+        return model(torch.from_numpy(d["numeric"]), torch.from_numpy(d["plan"]), torch.from_numpy(d["region"])).numpy()
+
+
+def build_churn_mlp(tr, y_tr, te, y_te, gen_prob):
+    name = "customer-churn"
+    print(f"{name}: training MLP (6 numeric + plan/region embeddings) -> 32 -> 32 -> 3", flush=True)
+    torch.manual_seed(SEED)
+    num, plan, region = (torch.from_numpy(tr[k]) for k in ("numeric", "plan", "region"))
+    eng = churn_engineer(num)
+    std = eng.std(0)
+    model = ChurnMLP(eng.mean(0), std)
+    yt = torch.from_numpy(y_tr)
+    loss = lambda n, p, r, y: torch.nn.functional.cross_entropy(model(n, p, r), y)
+    fit(model, (num, plan, region, yt), loss, epochs=40, batch=256, lr=3e-3, label="cross-entropy")
+
+    prob = softmax64(churn_logits(model, te))
+    met = churn_metrics(y_te, prob, len(y_tr), gen_prob, y_tr)
+    print(f"  held-out {met}", flush=True)
+    ref = churn_reference_inputs(te)
+    man = manifest(
+        name, "Churn",
+        "Small MLP predicting whether a SaaS customer renews, downgrades or churns at the next quarterly renewal, "
+        "from tenure, spend, seats, support load, activity, auto-renewal, plan and region.",
+        f"torch {torch.__version__}", "mlp",
+        {"inputs": [tensor("numeric", "float32", len(CHURN_NUMERIC)), tensor("plan", "int64"),
+                    tensor("region", "int64")],
+         "outputs": [tensor("logits", "float32", len(CLASSES))]},
+        churn_features(gbdt=False), churn_output("logits", "logits"), met, default=True)
+    onnx_bytes = torch_export(model, (torch.zeros(1, len(CHURN_NUMERIC)), torch.zeros(1, dtype=torch.int64),
+                                      torch.zeros(1, dtype=torch.int64)),
+                              ["numeric", "plan", "region"], ["logits"])
+    out = write_model_folder(name, onnx_bytes, man, "torch", churn_cases(ref, softmax64(churn_logits(model, ref))))
+    return out, met
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Churn GBDT (XGBoost multi:softprob -> LabelEncoder + TreeEnsembleClassifier)
+# ----------------------------------------------------------------------------------------------------------------
+
+CHURN_GBDT_FEATURES = [c[0] for c in CHURN_NUMERIC] + ["planIndex", "regionIndex"]
+
+
+def churn_gbdt_matrix(d):
+    """The 8 tree features: the 6 numeric columns, the plan index and the region index, as float32."""
+    return np.concatenate([d["numeric"], d["plan"][:, None].astype(np.float32),
+                           d["region"][:, None].astype(np.float32)], axis=1)
+
+
+def churn_gbdt_onnx(attrs):
+    codes = [REGION_CODES[r] for r in REGIONS]
+    nodes = [
+        helper.make_node("LabelEncoder", ["region"], ["region_index"], name="region_index", domain="ai.onnx.ml",
+                         keys_strings=codes, values_int64s=list(range(len(codes))), default_int64=-1),
+        helper.make_node("Cast", ["region_index"], ["region_float"], name="region_float", to=TensorProto.FLOAT),
+        helper.make_node("Concat", ["numeric", "region_float"], ["features"], name="features", axis=1),
+        helper.make_node("TreeEnsembleClassifier", ["features"], ["label", "probabilities"], name="trees",
+                         domain="ai.onnx.ml", post_transform="SOFTMAX", **attrs),
+    ]
+    graph = helper.make_graph(
+        nodes, "customer_churn_gbdt",
+        [helper.make_tensor_value_info("numeric", TensorProto.FLOAT, ["batch", len(CHURN_NUMERIC) + 1]),
+         helper.make_tensor_value_info("region", TensorProto.STRING, ["batch", 1])],
+        [helper.make_tensor_value_info("label", TensorProto.INT64, ["batch"]),
+         helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", len(CLASSES)])],
+    )
+    return onnx_model(graph, ml=True)
+
+
+def build_churn_gbdt(tr, y_tr, te, y_te, gen_prob):
+    name = "customer-churn-gbdt"
+    print(f"{name}: training XGBoost multi:softprob", flush=True)
+    params = {"objective": "multi:softprob", "num_class": len(CLASSES), "tree_method": "hist", "max_depth": 4,
+              "eta": 0.1, "subsample": 0.8, "min_child_weight": 5, "nthread": 1, "seed": SEED}
+    dm = lambda d: xgb.DMatrix(churn_gbdt_matrix(d), feature_names=CHURN_GBDT_FEATURES)
+    booster = xgb.train(params, xgb.DMatrix(churn_gbdt_matrix(tr), label=y_tr, feature_names=CHURN_GBDT_FEATURES), 150)
+    prob = booster.predict(dm(te))
+    met = churn_metrics(y_te, prob, len(y_tr), gen_prob, y_tr)
+    print(f"  held-out {met}", flush=True)
+
+    model_bytes = churn_gbdt_onnx(tree_attributes(booster, classifier=True))
+    ref = churn_reference_inputs(te)
+    check_x = np.concatenate([churn_gbdt_matrix(te), churn_gbdt_matrix(ref), with_nans(churn_gbdt_matrix(te))])
+    dcheck = xgb.DMatrix(check_x, feature_names=CHURN_GBDT_FEATURES)
+    want = booster.predict(dcheck, output_margin=True)
+    got = eval_tree_ensemble(model_bytes, check_x)
+    margin_diff = float(np.max(np.abs(got - want)))
+    prob_diff = float(np.max(np.abs(softmax64(got) - booster.predict(dcheck))))
+    print(f"  converter check on {len(check_x)} rows: max |margin diff| {margin_diff:.3g}, "
+          f"max |probability diff| {prob_diff:.3g}")
+    assert margin_diff < 1e-4 and prob_diff < 1e-5, "converted tree ensemble disagrees with xgboost.predict"
+
+    ref_prob = booster.predict(dm(ref))
+    man = manifest(
+        name, "Churn",
+        "Gradient-boosted trees (XGBoost) predicting whether a SaaS customer renews, downgrades or churns at the next "
+        "quarterly renewal; same GraphQL interface as customer-churn, region fed as a lowercase string.",
+        f"xgboost {xgb.__version__}", "gbdt",
+        {"inputs": [tensor("numeric", "float32", len(CHURN_NUMERIC) + 1), tensor("region", "string", 1)],
+         "outputs": [tensor("label", "int64"), tensor("probabilities", "float32", len(CLASSES))]},
+        churn_features(gbdt=True), churn_output("probabilities", "probabilities"), met, ml=True,
+        extra={"rawModel": {
+            "file": "model.xgb.json",
+            "format": "xgboost JSON (Booster.save_model), multi:softprob with 3 classes (RENEWS, DOWNGRADES, CHURNS)",
+            "features": "8 float32 columns: tenureMonths, monthlySpend, seats, supportTickets90d, lastLoginDaysAgo, "
+                        "autoRenew (0/1), plan index (FREE 0, TEAM 1, BUSINESS 2, ENTERPRISE 3), region index "
+                        "(NA 0, EU 1, APAC 2, LATAM 3); NaN = missing",
+            "composition": "booster.predict(DMatrix(x)) gives the 3 class probabilities; the label is the argmax",
+        }},
+    )
+    out = write_model_folder(name, model_bytes, man, "xgboost", churn_cases(ref, ref_prob))
+    booster.save_model(os.path.join(out, "model.xgb.json"))
+    return out, met, margin_diff, prob_diff
+
+
+def write_churn_examples():
+    numeric, plan, region, _ = draw_customers(np.random.default_rng(CHURN_SAMPLE_SEED), N_CHURN_SAMPLES)
+    rows = [churn_feature_dict(numeric[i], plan[i], region[i], rounded=True) for i in range(N_CHURN_SAMPLES)]
+    return write_examples(
+        "churn.examples.json", "Churn",
+        f"{N_CHURN_SAMPLES} customers from the training generator with another seed ({CHURN_SAMPLE_SEED}); floats "
+        "rounded to 3 decimals.",
+        rows, "cust", 4)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Anomaly: autoencoder (torch)
+# ----------------------------------------------------------------------------------------------------------------
+
+class TrafficAutoencoder(torch.nn.Module):
+    """window [b, 30] raw counts, hour [b, 1] -> (score [b], embedding [b, 8]).
+
+    The window is normalised inside the graph: log1p (rates span decades), minus the window's own mean (the level
+    says nothing about anomalies), divided by the training std of that. The hour enters as sin/cos into both
+    encoder and decoder (it sets the expected slope of the daily curve). score = mean squared reconstruction error
+    of the normalised window.
+    """
+
+    def __init__(self, scale):
+        super().__init__()
+        self.register_buffer("scale", scale)
+        self.encoder = torch.nn.Sequential(
+            torch.nn.Linear(WINDOW + 2, 64), torch.nn.SiLU(), torch.nn.Linear(64, 32), torch.nn.SiLU(),
+            torch.nn.Linear(32, 8))
+        self.decoder = torch.nn.Sequential(
+            torch.nn.Linear(8 + 2, 32), torch.nn.SiLU(), torch.nn.Linear(32, 64), torch.nn.SiLU(),
+            torch.nn.Linear(64, WINDOW))
+
+    @staticmethod
+    def centred(window):
+        # log1p(w) - mean(log1p(w)), taken as the log of (1 + w) / (1 + mean(w)) so that the logs are near 0:
+        # float32 logs near ln(100000) = 11.5 would lose ~1e-6 to rounding before the subtraction, which the
+        # division by the small scale then multiplies by 14 (onnxruntime vs torch: 2e-5 relative on the score).
+        ratio = (1 + window) / (1 + window.mean(dim=1, keepdim=True))
+        log = torch.log(ratio)
+        return log - log.mean(dim=1, keepdim=True)
+
+    def forward(self, window, hour):
+        z = self.centred(window) / self.scale
+        angle = hour * (2 * math.pi / 24)
+        clock = torch.cat([torch.sin(angle), torch.cos(angle)], dim=1)
+        embedding = self.encoder(torch.cat([z, clock], dim=1))
+        recon = self.decoder(torch.cat([embedding, clock], dim=1))
+        return ((recon - z) ** 2).mean(dim=1), embedding
+
+
+def anomaly_predict(model, w, h):
+    with torch.no_grad():
+        s, e = model(torch.from_numpy(w), torch.from_numpy(h))
+        return s.numpy(), e.numpy()
+
+
+def anomaly_metrics(score_te, kind_te, score_tr):
+    y = kind_te > 0
+    threshold = float(np.percentile(score_tr, 99))
+    return {
+        "trainWindows": int(len(score_tr)),
+        "heldOutWindows": int(len(kind_te)),
+        "heldOutAnomalous": {ANOMALY_KINDS[k]: int(np.sum(kind_te == k)) for k in range(1, 4)},
+        "rocAuc": round(float(roc_auc_score(y, score_te)), 4),
+        "rocAucByKind": {ANOMALY_KINDS[k]: round(float(roc_auc_score(kind_te[(kind_te == 0) | (kind_te == k)] == k,
+                                                                     score_te[(kind_te == 0) | (kind_te == k)])), 4)
+                         for k in range(1, 4)},
+        "medianScoreNormal": f32(np.median(score_te[~y])),
+        "suggestedThreshold": {
+            "note": "99th percentile of the training (normal) windows' scores",
+            "score": f32(threshold),
+            "falsePositiveRate": round(float(np.mean(score_te[~y] > threshold)), 4),
+            "recallByKind": {ANOMALY_KINDS[k]: round(float(np.mean(score_te[kind_te == k] > threshold)), 4)
+                             for k in range(1, 4)},
+        },
+    }
+
+
+def anomaly_reference_inputs(w_te, h_te, k_te):
+    """64 windows: all-zero at hour 0, all-max at the top hour, a held-out window at hour 0 and at the top hour, one
+    with a minute at 0 and one with a minute at the maximum, then held-out windows (normal and anomalous)."""
+    ws, hs = [np.zeros(WINDOW, np.float32), np.full(WINDOW, RATE_MAX, np.float32)], [0.0, HOUR_TOP]
+    ws += [w_te[0], w_te[1]]
+    hs += [0.0, HOUR_TOP]
+    w = w_te[2].copy()
+    w[-1] = 0
+    ws.append(w), hs.append(float(h_te[2, 0]))
+    w = w_te[3].copy()
+    w[WINDOW // 2] = RATE_MAX
+    ws.append(w), hs.append(float(h_te[3, 0]))
+    start = 100
+    stop = start + N_REFERENCE - len(ws)
+    ws += list(w_te[start:stop])
+    hs += list(h_te[start:stop, 0])
+    assert set(k_te[start:stop]) == {0, 1, 2, 3}, "reference windows should hold every anomaly kind"
+    return np.stack(ws).astype(np.float32), np.array(hs, np.float32)[:, None]
+
+
+def anomaly_feature_dict(w, h, rounded=False):
+    hour = round3(h, 24) if rounded else f32(h)
+    return {"requestsPerMinute": [int(v) if float(v).is_integer() else f32(v) for v in w], "hourOfDay": hour}
+
+
+def build_anomaly():
+    name = "traffic-anomaly"
+    w_tr, h_tr, w_te, h_te, k_te = make_anomaly_dataset()
+    print(f"{name}: training autoencoder (30 + 2 -> 64 -> 32 -> 8 -> 32 -> 64 -> 30) on {len(w_tr)} normal windows",
+          flush=True)
+    torch.manual_seed(SEED)
+    wt, ht = torch.from_numpy(w_tr), torch.from_numpy(h_tr)
+    model = TrafficAutoencoder(TrafficAutoencoder.centred(wt).std())
+    fit(model, (wt, ht), lambda w, h: model(w, h)[0].mean(), epochs=40, batch=256, lr=3e-3, label="MSE")
+
+    score_te, _ = anomaly_predict(model, w_te, h_te)
+    score_tr, _ = anomaly_predict(model, w_tr, h_tr)
+    met = anomaly_metrics(score_te, k_te, score_tr)
+    print(f"  held-out {met}", flush=True)
+    ref_w, ref_h = anomaly_reference_inputs(w_te, h_te, k_te)
+    ref_s, ref_e = anomaly_predict(model, ref_w, ref_h)
+    cases = [{"features": anomaly_feature_dict(ref_w[i], ref_h[i, 0]),
+              "outputs": {"score": f32(ref_s[i]), "embedding": [f32(v) for v in ref_e[i]]}} for i in range(len(ref_s))]
+    features = [
+        {"name": "requestsPerMinute", "description": "Requests the service received in each of the last 30 minutes, "
+                                                     "oldest first (the last element is the most recent minute).",
+         "type": "vector", "tensor": "window", "length": WINDOW, "unit": "requests/min", "min": 0, "max": RATE_MAX},
+        {"name": "hourOfDay", "description": "Local hour of day of the most recent minute, in [0, 24), may be "
+                                             "fractional.",
+         "type": "float", "tensor": "hour", "unit": "h", "min": 0, "max": 24, "maxExclusive": True},
+    ]
+    outputs = [
+        {"name": "score", "description": "Anomaly score: mean squared reconstruction error of the normalised window; "
+                                         "higher = more anomalous (see metrics.suggestedThreshold).",
+         "kind": "value", "tensor": "score"},
+        {"name": "embedding", "description": "The autoencoder's 8-wide bottleneck: a compact description of the "
+                                             "window's shape, for clustering or similarity search.",
+         "kind": "vector", "tensor": "embedding", "length": 8},
+    ]
+    man = manifest(
+        name, "Anomaly",
+        "Small autoencoder scoring how unusual the last 30 minutes of a service's request rate look (spikes, drops, "
+        "level shifts), given the hour of day; also returns the window's 8-wide embedding.",
+        f"torch {torch.__version__}", "autoencoder",
+        {"inputs": [tensor("window", "float32", WINDOW), tensor("hour", "float32", 1)],
+         "outputs": [tensor("score", "float32"), tensor("embedding", "float32", 8)]},
+        features, outputs, met, default=True)
+    onnx_bytes = torch_export(model, (torch.zeros(1, WINDOW), torch.zeros(1, 1)), ["window", "hour"],
+                              ["score", "embedding"])
+    out = write_model_folder(name, onnx_bytes, man, "torch", cases)
+    return out, met
+
+
+def write_anomaly_examples():
+    w, h, kind = draw_windows(np.random.default_rng(ANOMALY_SAMPLE_SEED), N_ANOMALY_SAMPLES, 0.2)
+    rows = [anomaly_feature_dict(w[i], h[i, 0], rounded=True) for i in range(N_ANOMALY_SAMPLES)]
+    marked = ", ".join(f"win-{i + 1:03d} {ANOMALY_KINDS[k]}" for i, k in enumerate(kind) if k)
+    return write_examples(
+        "anomaly.examples.json", "Anomaly",
+        f"{N_ANOMALY_SAMPLES} traffic windows from the training generator with another seed ({ANOMALY_SAMPLE_SEED}); "
+        f"injected anomalies: {marked}.",
+        rows, "win", 3), int(np.sum(kind > 0))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# test/fixtures/two-inputs: a hand-made model for the "bring your own model" test
+# ----------------------------------------------------------------------------------------------------------------
+
+FIXTURE_W = np.array([[0.5], [-0.25], [2.0]], np.float32)
+FIXTURE_B = np.float32(0.125)
+
+
+def write_fixture():
+    """y = x . w + b + 0.5 * float(bucket): inputs x float32 [batch, 3], bucket int64 [batch, 1]; output y [batch, 1].
+    w, b and the case inputs are short binary fractions, so every y is exact in float32."""
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["xw"], name="xw"),
+        helper.make_node("Add", ["xw", "b"], ["linear"], name="linear"),
+        helper.make_node("Cast", ["bucket"], ["bucket_float"], name="bucket_float", to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["bucket_float", "half"], ["bucket_term"], name="bucket_term"),
+        helper.make_node("Add", ["linear", "bucket_term"], ["y"], name="y"),
+    ]
+    graph = helper.make_graph(
+        nodes, "two_inputs",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3]),
+         helper.make_tensor_value_info("bucket", TensorProto.INT64, ["batch", 1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        initializer=[numpy_helper.from_array(FIXTURE_W, "w"), numpy_helper.from_array(np.float32([FIXTURE_B]), "b"),
+                     numpy_helper.from_array(np.float32([0.5]), "half")],
+    )
+    x = np.array([[0, 0, 0], [1, 1, 1], [1.5, -2, 0.25], [-1, 0.5, 3], [10, 20, -5], [0.75, 0.125, -0.5],
+                  [-3.5, -1.25, 1], [100, 4, 0.0625]], np.float32)
+    bucket = np.array([0, 1, 2, 3, 3, 2, 1, 0], np.int64)
+    y = (x @ FIXTURE_W)[:, 0] + FIXTURE_B + np.float32(0.5) * bucket.astype(np.float32)
+    os.makedirs(FIXTURE_DIR, exist_ok=True)
+    with open(os.path.join(FIXTURE_DIR, "model.onnx"), "wb") as fh:
+        fh.write(onnx_model(graph))
+    cases = [json.dumps({"x": [f32(v) for v in x[i]], "bucket": int(bucket[i]), "y": f32(y[i])})
+             for i in range(len(x))]
+    with open(os.path.join(FIXTURE_DIR, "expected.json"), "w") as fh:  # one case per line
+        fh.write('{ "cases": [\n  ' + ",\n  ".join(cases) + "\n] }\n")
+    return FIXTURE_DIR
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -533,20 +1293,35 @@ def main():
     torch.use_deterministic_algorithms(True)
     np.random.seed(SEED)
 
+    # Task Latency
     x_tr, y_tr, x_te, y_te = make_dataset()
-    print(f"data: {len(x_tr)} train / {len(x_te)} held-out rows; p50 median {np.median(y_tr[:, 0]):.1f} ms, "
+    print(f"latency data: {len(x_tr)} train / {len(x_te)} held-out rows; p50 median {np.median(y_tr[:, 0]):.1f} ms, "
           f"p95 median {np.median(y_tr[:, 1]):.1f} ms", flush=True)
-
     build_mlp("request-latency",
               "Small MLP predicting p50 and p95 latency in ms of one HTTP request from payload size, instance load "
               "and per-request work.",
               hidden=(32, 32), epochs=60, batch=256, lr=3e-3,
-              x_tr=x_tr, y_tr=y_tr, x_te=x_te, y_te=y_te)
+              x_tr=x_tr, y_tr=y_tr, x_te=x_te, y_te=y_te, default=True)
     build_gbdt(x_tr, y_tr, x_te, y_te)
-    print(f"wrote {write_samples()}")
+    print(f"wrote {write_latency_examples()}")
+
+    # Task Churn
+    c_tr, cy_tr, c_te, cy_te, gen_prob = make_churn_dataset()
+    print(f"churn data: {len(cy_tr)} train / {len(cy_te)} held-out customers; class shares "
+          f"{np.round(np.bincount(cy_tr) / len(cy_tr), 3).tolist()} ({', '.join(CLASSES)})", flush=True)
+    build_churn_mlp(c_tr, cy_tr, c_te, cy_te, gen_prob)
+    build_churn_gbdt(c_tr, cy_tr, c_te, cy_te, gen_prob)
+    print(f"wrote {write_churn_examples()}")
+
+    # Task Anomaly
+    build_anomaly()
+    path, n_anomalous = write_anomaly_examples()
+    print(f"wrote {path} ({n_anomalous} anomalous)")
+
+    print(f"wrote {write_fixture()}")
 
     if args.heavy:
-        model, _, _, _ = build_mlp(
+        model, _, _ = build_mlp(
             "request-latency-heavy",
             "Deliberately large MLP (3 x 1024 hidden units) with the request-latency interface, for load and "
             "batching tests; not shipped by default.",

@@ -5,12 +5,13 @@
 import type { Tracer } from '@opentelemetry/api';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type BatchingMode, type Config, ConfigError, defaultEntityBindingsFile } from './config.ts';
-import { checkBindingsAgainstModels, type EntityBinding, readEntityBindings } from './federation/entity-bindings.ts';
+import { checkExamples, readExampleSets } from './examples/example-set.ts';
+import { checkBindingConstants, checkBindingsAgainstModels, type EntityBinding, readEntityBindings } from './federation/entity-bindings.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
 import type { PredictQLContext } from './graphql/context.ts';
 import { defaultQuery } from './graphql/default-query.ts';
 import { buildSchema } from './graphql/schema.ts';
-import { assertSameTask, taskFromManifest } from './graphql/task.ts';
+import { buildTasks, type TaskApi } from './graphql/tasks.ts';
 import {
   assertSomeProviderInstalled,
   defaultInferenceOptions,
@@ -37,14 +38,13 @@ import { useRootRedirect } from './plugins/use-root-redirect.ts';
 import { useTokenLimit } from './plugins/use-token-limit.ts';
 import { useValidationLimits } from './plugins/use-validation-limits.ts';
 import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
-import { SampleCatalog } from './samples/sample-catalog.ts';
 
 export interface Services {
   registry: ModelRegistry;
   /** Schedules every model run (batching across requests unless configured otherwise). */
   inference: InferenceService;
-  catalog: SampleCatalog;
-  defaultModel: string;
+  /** The tasks the models serve, one typed GraphQL API each, with their examples. */
+  tasks: readonly TaskApi[];
   /** How the server batches; the loaders follow it (per-field = one run per field). */
   batching: BatchingMode;
   /** Entities of a supergraph that get prediction fields (checked against the loaded models). */
@@ -53,8 +53,7 @@ export interface Services {
 
 export interface AppOptions {
   registry: ModelRegistry;
-  catalog: SampleCatalog;
-  defaultModel: string;
+  tasks: readonly TaskApi[];
   /** Runs the loaders' jobs. Default: `inference` if it batches as `batching` asks, else an in-thread service that does. */
   predictor?: Predictor;
   inference?: InferenceService;
@@ -87,9 +86,9 @@ export interface LoadOverrides {
   workerFile?: URL;
 }
 
-/** Loads every model and the sample catalog; throws (naming the file) if anything is broken. */
+/** Loads every model and the examples, and builds the tasks; throws (naming the file) if anything is broken. */
 export async function loadServices(
-  config: Pick<Config, 'modelsDir' | 'samplesFile' | 'defaultModel' | 'session'> &
+  config: Pick<Config, 'modelsDir' | 'defaultModels' | 'session'> &
     Partial<Pick<Config, 'batching' | 'scheduler' | 'executors' | 'entityBindings' | 'runTimeoutMs'>> & {
       /** Overrides `config.entityBindings` with a file that must exist. */
       entityBindingsFile?: string;
@@ -106,20 +105,32 @@ export async function loadServices(
     config.session.executionProviders,
   );
   if (fallback) warn(fallback);
-  const defaultRunner = registry.get(config.defaultModel);
-  if (!defaultRunner) {
-    throw new Error(`The default model "${config.defaultModel}" is not among the loaded models: ${registry.names.join(', ')}.`);
+  const exampleSets = await readExampleSets(config.modelsDir);
+  const tasks = buildTasks(
+    registry.list().map((m) => m.manifest),
+    exampleSets,
+    config.defaultModels,
+  );
+  for (const task of tasks) {
+    if (task.examples)
+      checkExamples(
+        task.examples,
+        task.models.map((name) => registry.get(name)!),
+      );
   }
-  const task = taskFromManifest(defaultRunner.manifest);
-  for (const model of registry.list()) assertSameTask(task, model.manifest);
-  const catalog = await SampleCatalog.load(config.samplesFile, task.features);
   // Checked before the inference service starts its workers, so a bad file leaves nothing running.
   const bindingsFile =
     config.entityBindingsFile !== undefined
       ? { file: config.entityBindingsFile, explicit: true }
-      : (config.entityBindings ?? { file: defaultEntityBindingsFile, explicit: false });
-  const entityBindings = await readEntityBindings(bindingsFile.file, { explicit: bindingsFile.explicit });
-  checkBindingsAgainstModels(bindingsFile.file, entityBindings, (name) => registry.get(name)?.manifest, registry.names);
+      : 'entityBindings' in config
+        ? config.entityBindings
+        : { file: defaultEntityBindingsFile, explicit: false };
+  let entityBindings: EntityBinding[] = [];
+  if (bindingsFile) {
+    entityBindings = await readEntityBindings(bindingsFile.file, { explicit: bindingsFile.explicit });
+    checkBindingsAgainstModels(bindingsFile.file, entityBindings, (name) => registry.get(name)?.manifest, registry.names);
+    checkBindingConstants(bindingsFile.file, entityBindings, (name) => registry.get(name)!.codec);
+  }
   for (const name of Object.keys(config.executors?.perModel ?? {})) {
     if (!registry.get(name)) {
       throw new ConfigError(
@@ -135,13 +146,13 @@ export async function loadServices(
     runTimeoutMs: config.runTimeoutMs ?? defaultInferenceOptions.runTimeoutMs,
     workerFile: overrides.workerFile,
   });
-  return { registry, inference, catalog, defaultModel: config.defaultModel, batching, entityBindings };
+  return { registry, inference, tasks, batching, entityBindings };
 }
 
 /** The app options for loaded services: the usual way to build the app. */
 export function appOptions(services: Services, extra: Partial<AppOptions> = {}): AppOptions {
-  const { registry, catalog, defaultModel, inference, batching, entityBindings } = services;
-  return { registry, catalog, defaultModel, predictor: inference, batching, entityBindings, ...extra };
+  const { registry, tasks, inference, batching, entityBindings } = services;
+  return { registry, tasks, predictor: inference, batching, entityBindings, ...extra };
 }
 
 // Private: per-field and per-request baselines need a scheduler that does not merge requests.
@@ -152,16 +163,15 @@ function predictorFor(batching: BatchingMode, registry: ModelRegistry, inference
 }
 
 export function createApp(options: AppOptions): PredictQLApp {
-  const { registry, catalog, defaultModel, inferenceReport, batching = 'cross-request', logError } = options;
+  const { registry, tasks, inferenceReport, batching = 'cross-request', logError } = options;
   const predictor = options.predictor ?? predictorFor(batching, registry, options.inference);
-  const task = taskFromManifest(registry.get(defaultModel)!.manifest);
   // Metrics and batch spans observe the service that actually runs the jobs.
   const inference = predictor instanceof InferenceService ? predictor : options.inference;
   const lifecycle = options.lifecycle ?? new ServerLifecycle();
   const metrics = options.metrics ?? true;
   const limits: RequestLimits = { ...defaultRequestLimits, ...options.limits };
   return createYoga<Record<string, unknown>, PredictQLContext>({
-    schema: buildSchema(task, options.entityBindings, { maxPageSize: limits.maxPageSize }),
+    schema: buildSchema(tasks, options.entityBindings, { maxPageSize: limits.maxPageSize }),
     graphqlEndpoint: '/graphql',
     // useBodySizeLimit refuses (413) from Content-Length, or while a chunked body streams past the limit.
     maxRequestBodySize: false,
@@ -175,7 +185,7 @@ export function createApp(options: AppOptions): PredictQLApp {
     landingPage: false,
     graphiql: {
       title: 'predictql',
-      defaultQuery: defaultQuery(task),
+      defaultQuery: defaultQuery(tasks),
       // A person exploring should see the batches that served their query.
       headers: JSON.stringify({ [INFERENCE_REPORT_HEADER]: '1' }, null, 2),
     },
@@ -196,8 +206,8 @@ export function createApp(options: AppOptions): PredictQLApp {
       // Before the loaders: they hand the operation's span reference to their jobs.
       useOpenTelemetrySpans({ tracer: options.tracer, inference }),
       // After metrics and spans, which then see the refusal; before any prediction is asked for.
-      usePredictionCost({ maxPredictions: limits.maxPredictionsPerOperation, catalogSize: catalog.samples.length }),
-      usePredictionLoaders({ registry, predictor, catalog, defaultModel, batch: batching !== 'per-field', logError }),
+      usePredictionCost({ maxPredictions: limits.maxPredictionsPerOperation }),
+      usePredictionLoaders({ registry, predictor, batch: batching !== 'per-field', logError }),
       useOverloadStatus(),
     ],
   });

@@ -11,7 +11,6 @@ import { defaultRequestLimits } from './request-limits.ts';
 /** Defaults of the server's own settings (the others come from the modules they configure). */
 export const defaultPort = 4000;
 export const defaultHost = '0.0.0.0';
-export const defaultModelName = 'request-latency';
 export const defaultShutdownTimeoutMs = 10_000;
 
 /** One setting: what it does (its contract and range), and its default as text (from the module that owns it). */
@@ -26,15 +25,19 @@ const scheduler = defaultSchedulerOptions;
 export const configVariables = {
   PORT: { help: 'TCP port to listen on (0-65535; 0 = any free port).', default: String(defaultPort) },
   HOST: { help: 'Address to bind.', default: defaultHost },
-  PREDICTQL_MODELS_DIR: { help: 'Folder with one sub-folder per model.', default: './models' },
-  PREDICTQL_SAMPLES_FILE: { help: 'Sample catalog JSON.', default: '<models dir>/sample-requests.json' },
+  PREDICTQL_MODELS_DIR: {
+    help: 'Folder with one sub-folder per model (manifest.json + model.onnx), and optional <name>.examples.json files of examples per task.',
+    default: './models',
+  },
   PREDICTQL_ENTITY_BINDINGS: {
-    help: 'Federation entity bindings (JSON, see docs/federation.md). When unset and the default file is absent, no entity is bound.',
+    help:
+      'Federation entity bindings (JSON, see docs/federation.md). When unset, the default file binds the shipped models, ' +
+      'so it is read only when PREDICTQL_MODELS_DIR is unset too (and binds nothing if absent).',
     default: 'schema/entity-bindings.json',
   },
   PREDICTQL_DEFAULT_MODEL: {
-    help: "Model used when a field names none; it also defines the schema's features.",
-    default: defaultModelName,
+    help: "Comma-separated models that answer their task's fields when a field names none (one per task at most).",
+    default: 'the model whose manifest says "default": true, else the first of the task by name',
   },
   PREDICTQL_INFERENCE_REPORT: {
     help:
@@ -121,7 +124,7 @@ export const configVariables = {
     default: String(limits.maxBatchOperations),
   },
   PREDICTQL_MAX_PAGE_SIZE: {
-    help: 'Largest sampleRequests(first:); more is BAD_USER_INPUT on that field (1-1000000).',
+    help: 'Largest first: of an examples list; more is BAD_USER_INPUT on that field (1-1000000).',
     default: String(limits.maxPageSize),
   },
   PREDICTQL_MAX_PREDICTIONS_PER_OPERATION: {

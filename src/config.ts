@@ -4,17 +4,9 @@
  * value is checked at start; a bad one stops the server with a message that states the contract
  * and echoes what was given. `--help` lists every variable (helpText).
  */
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ConfigError,
-  defaultHost,
-  defaultModelName,
-  defaultPort,
-  defaultShutdownTimeoutMs,
-  flagName,
-  parseCommandLine,
-} from './config-variables.ts';
+import { ConfigError, defaultHost, defaultPort, defaultShutdownTimeoutMs, flagName, parseCommandLine } from './config-variables.ts';
 import {
   defaultInferenceOptions,
   defaultSchedulerOptions,
@@ -47,11 +39,15 @@ export type BatchingMode = 'cross-request' | 'per-request' | 'per-field';
 export interface Config {
   port: number;
   host: string;
+  /** One sub-folder per model; `*.examples.json` files beside them give tasks their examples. */
   modelsDir: string;
-  samplesFile: string;
-  /** The entity bindings file; `explicit` when it was asked for (then it must exist). */
-  entityBindings: { file: string; explicit: boolean };
-  defaultModel: string;
+  /**
+   * The entity bindings file; `explicit` when it was asked for (then it must exist). Unset, the
+   * shipped file binds the shipped models, so it is read only with the shipped models folder.
+   */
+  entityBindings: { file: string; explicit: boolean } | undefined;
+  /** Models that answer their task's fields when `model:` is not given (else each task's manifests decide). */
+  defaultModels: string[];
   /** When responses carry `extensions.inference` (the inference report). */
   inferenceReport: InferenceReportMode;
   session: SessionSettings;
@@ -94,11 +90,12 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
     port: getInteger(env, 'PORT', defaultPort, 0, 65535, label),
     host: env.HOST || defaultHost,
     modelsDir,
-    samplesFile: env.PREDICTQL_SAMPLES_FILE || join(modelsDir, 'sample-requests.json'),
     entityBindings: env.PREDICTQL_ENTITY_BINDINGS
       ? { file: env.PREDICTQL_ENTITY_BINDINGS, explicit: true }
-      : { file: defaultEntityBindingsFile, explicit: false },
-    defaultModel: env.PREDICTQL_DEFAULT_MODEL || defaultModelName,
+      : resolve(modelsDir) === defaultModelsDir
+        ? { file: defaultEntityBindingsFile, explicit: false }
+        : undefined,
+    defaultModels: getNames(env, 'PREDICTQL_DEFAULT_MODEL', label),
     inferenceReport: getChoice(env, 'PREDICTQL_INFERENCE_REPORT', ['header', 'always', 'off'] as const, defaultInferenceReportMode, label),
     session: {
       intraOpThreads: getInteger(env, 'PREDICTQL_INTRA_OP_THREADS', defaultSessionSettings.intraOpThreads, 1, 64, label),
@@ -127,6 +124,17 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
     limits: getLimits(env, label),
     introspection: getChoice(env, 'PREDICTQL_INTROSPECTION', ['on', 'off'] as const, 'on', label) === 'on',
   };
+}
+
+// Private: a comma-separated list of model names (empty when unset).
+function getNames(env: NodeJS.ProcessEnv, name: string, label: Label): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const names = raw.split(',').map((s) => s.trim());
+  if (names.some((n) => !/^[a-z0-9][a-z0-9._-]*$/.test(n)) || new Set(names).size !== names.length) {
+    throw new ConfigError(`${label(name)} must be a comma-separated list of distinct model names, but got: ${JSON.stringify(raw)}`);
+  }
+  return names;
 }
 
 function getOpenTelemetry(env: NodeJS.ProcessEnv): OpenTelemetryConfig {

@@ -27,7 +27,10 @@ export const errorCatalog = {
       'on that field, 200. A variable that does not fit its type refuses the request: 400.',
     statuses: [200, 400],
   },
-  MODEL_NOT_FOUND: { when: '`model:` names no loaded model (the message lists the loaded ones). On that field.', statuses: [200] },
+  MODEL_NOT_FOUND: {
+    when: "`model:` names no loaded model of the field's task (the message lists the task's models). On that field.",
+    statuses: [200],
+  },
   INFERENCE_FAILED: {
     when:
       'The model run that held this field failed; a merged run that fails is re-run in halves so ' +
@@ -157,12 +160,10 @@ export function badArgument(argument: string, contract: string, value: unknown):
   });
 }
 
-export function modelNotFound(name: string, available: readonly string[]): GraphQLError {
+export function modelNotFound(name: string, task: string, available: readonly string[]): GraphQLError {
   return createGraphQLError(
-    `No model named "${name}". Loaded models: ${available.map((n) => `"${n}"`).join(', ')}. See the \`models\` query.`,
-    {
-      extensions: { code: ErrorCode.MODEL_NOT_FOUND, model: name },
-    },
+    `No model named "${name}" serves task ${task}. Its models: ${available.map((n) => `"${n}"`).join(', ')}. See the \`models\` query.`,
+    { extensions: { code: ErrorCode.MODEL_NOT_FOUND, model: name, task } },
   );
 }
 
@@ -219,5 +220,7 @@ function rebuilt(error: GraphQLError, message: string, extensions: Record<string
 }
 
 function formatValue(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return typeof value === 'string' || Array.isArray(value) || (typeof value === 'object' && value !== null)
+    ? JSON.stringify(value)
+    : String(value);
 }

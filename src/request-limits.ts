@@ -17,7 +17,7 @@ export interface RequestLimits {
   maxDirectives: number;
   /** Most operations in one HTTP batch (a JSON array body); 0 refuses batches. */
   maxBatchOperations: number;
-  /** Largest `first` of `sampleRequests`. */
+  /** Largest `first` of a task's examples list. */
   maxPageSize: number;
   /** Most predictions an operation may compute: prediction fields × list sizes, counted before execution. */
   maxPredictionsPerOperation: number;

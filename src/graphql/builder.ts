@@ -13,6 +13,8 @@ import { timePredictionResolver } from './time-prediction-resolver.ts';
 
 export interface BuilderTypes {
   Context: PredictQLContext;
+  // The fields of an entity's nested objects that predictql reads are @external (entities.ts).
+  Directives: { external: { locations: 'FIELD_DEFINITION'; args: Record<string, never> } };
   DefaultFieldNullability: false;
   Tracing: boolean;
 }

@@ -1,15 +1,12 @@
-/** What every resolver gets: the request's loaders and report, and the server's models and samples. */
+/** What every resolver gets: the request's loaders and report, and the server's models. */
 import type { ModelRegistry } from '../inference/index.ts';
 import type { InferenceRecorder } from '../inference-report/inference-report.ts';
 import type { ServerLifecycle } from '../lifecycle.ts';
 import type { PredictionLoaders } from '../loaders/prediction-loaders.ts';
 import type { OperationSpanRef } from '../opentelemetry/batch-spans.ts';
-import type { SampleCatalog } from '../samples/sample-catalog.ts';
 
 export interface PredictQLContext {
   registry: ModelRegistry;
-  catalog: SampleCatalog;
-  defaultModel: string;
   /** Created per request by `usePredictionLoaders`; never shared between requests. */
   predictions: PredictionLoaders;
   /** Present only when the response carries the inference report (`useInferenceReport`). */

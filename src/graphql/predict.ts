@@ -1,56 +1,60 @@
 /**
- * The one path every prediction field takes: pick the model, check the input against its
- * manifest, then ask the request's loader. Errors are GraphQL errors for this field alone.
+ * The one path every prediction field takes: pick the model of the field's task, encode the
+ * input with that model's codec, then ask the request's loader. Errors are GraphQL errors for this
+ * field alone.
  */
 import type { GraphQLResolveInfo } from 'graphql';
 import { badFeatureInput, modelNotFound } from '../errors.ts';
-import { type ModelRunner, rowKey, toFeatureRow } from '../inference/index.ts';
+import type { EncodedRow, ModelRunner, OutputRow } from '../inference/index.ts';
 import type { PredictionSite } from '../inference-report/inference-report.ts';
 import type { PredictQLContext } from './context.ts';
+import type { TaskApi } from './tasks.ts';
 
-/** A model's output row as the schema sees it: `values[i]` is the manifest's `outputs[i]`. */
+/** A model's outputs for one input, as the prediction types read them. */
 export interface Prediction {
-  values: Float32Array;
+  output: OutputRow;
   model: ModelRunner;
 }
 
-export function resolveModel(context: PredictQLContext, name: string | null | undefined): ModelRunner {
-  const modelName = name ?? context.defaultModel;
+/** The model `name` (or the task's default) if it serves `task`; else MODEL_NOT_FOUND. */
+export function resolveModel(context: PredictQLContext, task: TaskApi, name: string | null | undefined): ModelRunner {
+  const modelName = name ?? task.defaultModel;
   const model = context.registry.get(modelName);
-  if (!model) throw modelNotFound(modelName, context.registry.names);
+  if (!model || model.manifest.task !== task.name) throw modelNotFound(modelName, task.name, task.models);
   return model;
 }
 
-/** Validates named features and loads their prediction. Throws for bad input (sync, this field only). */
+/** Encodes named feature values and loads their prediction. Throws for bad input (sync, this field only). */
 export function predictFromFeatures(
   context: PredictQLContext,
+  task: TaskApi,
   modelName: string | null | undefined,
-  features: Readonly<Record<string, unknown>>,
+  values: Readonly<Record<string, unknown>>,
   info: GraphQLResolveInfo,
   pathSuffix?: number,
 ): Prediction | Promise<Prediction> {
-  const model = resolveModel(context, modelName);
-  const result = toFeatureRow(model.manifest.features, features);
-  if (!result.ok) throw badFeatureInput(model.manifest.name, result.problems);
-  return predictRow(context, model, result.row, rowKey(result.row), info, pathSuffix);
+  const model = resolveModel(context, task, modelName);
+  const encoded = model.codec.encode(values);
+  if (!encoded.ok) throw badFeatureInput(model.manifest.name, encoded.problems);
+  return predictRow(context, model, encoded.row, encoded.key, info, pathSuffix);
 }
 
 /**
- * Loads the prediction of an already-validated row (a catalog sample): synchronously when the list
- * resolver primed it (prime-predictions.ts), else through the loader.
+ * Loads the prediction of an encoded row: synchronously when a list resolver primed it
+ * (prime-predictions.ts), else through the loader.
  */
 export function predictRow(
   context: PredictQLContext,
   model: ModelRunner,
-  row: Float32Array,
+  row: EncodedRow,
   key: string,
   info: GraphQLResolveInfo,
   pathSuffix?: number,
 ): Prediction | Promise<Prediction> {
   const site = context.inferenceReport ? siteOf(info, pathSuffix) : undefined;
   const primed = context.predictions.peek(model.manifest.name, key, site);
-  if (primed) return { values: primed, model };
-  return context.predictions.load(model.manifest.name, row, key, site).then((values) => ({ values, model }));
+  if (primed) return { output: primed, model };
+  return context.predictions.load(model.manifest.name, row, key, site).then((output) => ({ output, model }));
 }
 
 // Private: the field coordinate and response path, computed only when the response is reported.

@@ -1,9 +1,10 @@
 /**
- * Counts the predictions an operation would compute, before it runs: every field returning
- * `LatencyPrediction` counts once per object it is selected on, and list fields multiply what they
- * select by their size: `predictLatencies` by its `inputs`, `sampleRequests` by the page it would
- * return, `_entities` by its representations (per `__typename`). Aliases and fragments count as
- * written (so a field repeated under two aliases counts twice, even if GraphQL merges them).
+ * Counts the predictions an operation would compute, before it runs: every field returning a
+ * prediction type (any task's; the type says so in its extensions) counts once per object it is
+ * selected on, and list fields multiply what they select by their size: a predict-many field by
+ * its `inputs`, an examples list by the page it would return (both say so in their extensions),
+ * `_entities` by its representations (per `__typename`). Aliases and fragments count as written
+ * (so a field repeated under two aliases counts twice, even if GraphQL merges them).
  *
  * Variables are the raw JSON values (coercion runs later): a value of the wrong type counts as
  * nothing, and coercion refuses the request anyway. Fragments are counted once per type they
@@ -16,7 +17,6 @@ import {
   type GraphQLField,
   GraphQLIncludeDirective,
   type GraphQLNamedType,
-  type GraphQLObjectType,
   type GraphQLSchema,
   GraphQLSkipDirective,
   getDirectiveValues,
@@ -29,16 +29,14 @@ import {
   valueFromASTUntyped,
 } from 'graphql';
 
-/** The object type every prediction field returns. */
-export const PREDICTION_TYPE = 'LatencyPrediction';
+/** What a list field says of its size in its extensions (`predictqlCost`): the cost walk reads it. */
+export type PredictionCost = { kind: 'inputs'; argument: string } | { kind: 'page'; size: number };
 
 export interface PredictionCostInput {
   schema: GraphQLSchema;
   document: DocumentNode;
   operationName?: string | null | undefined;
   variables?: Readonly<Record<string, unknown>> | null | undefined;
-  /** Rows in the sample catalog: a page holds at most what is left after `offset`. */
-  catalogSize: number;
 }
 
 /** Predictions the operation would compute; 0 when the operation cannot be found (execution will say why). */
@@ -57,7 +55,6 @@ function findOperation(document: DocumentNode, name: string | null | undefined):
 
 class CostWalk {
   readonly #schema: GraphQLSchema;
-  readonly #catalogSize: number;
   readonly #variables: Record<string, unknown>;
   readonly #fragments = new Map<string, FragmentDefinitionNode>();
   /** "Fragment@Type" → cost, or -1 while being counted (a cycle: validation refuses those). */
@@ -65,7 +62,6 @@ class CostWalk {
 
   constructor(input: PredictionCostInput, operation: OperationDefinitionNode) {
     this.#schema = input.schema;
-    this.#catalogSize = input.catalogSize;
     for (const d of input.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) this.#fragments.set(d.name.value, d);
     // Defaults of the operation's variables apply where the request gives none.
     this.#variables = {};
@@ -108,9 +104,9 @@ class CostWalk {
     const definition = isObjectType(parent) ? parent.getFields()[node.name.value] : undefined;
     if (!definition) return 0; // __typename, introspection, or a field validation has refused
     const named = getNamedType(definition.type);
-    const own = named.name === PREDICTION_TYPE ? 1 : 0;
+    const own = named.extensions?.predictqlPrediction === true ? 1 : 0;
     if (node.name.value === '_entities' && parent === this.#schema.getQueryType()) return this.#entities(node, definition);
-    const size = this.#listSize(node, definition, parent as GraphQLObjectType);
+    const size = this.#listSize(node, definition);
     const below =
       node.selectionSet && !isAbstractType(named)
         ? this.selectionSet(node.selectionSet, named)
@@ -121,17 +117,17 @@ class CostWalk {
   }
 
   // Private: how many objects a field yields. Only the lists whose size a client chooses matter.
-  #listSize(node: FieldNode, definition: GraphQLField<unknown, unknown>, parent: GraphQLObjectType): number {
-    const coordinate = `${parent.name}.${definition.name}`;
-    if (coordinate === 'Query.predictLatencies') {
-      const inputs = this.#argument(node, definition, 'inputs');
+  #listSize(node: FieldNode, definition: GraphQLField<unknown, unknown>): number {
+    const cost = definition.extensions?.predictqlCost as PredictionCost | undefined;
+    if (cost?.kind === 'inputs') {
+      const inputs = this.#argument(node, definition, cost.argument);
       return Array.isArray(inputs) ? inputs.length : inputs == null ? 0 : 1;
     }
-    if (coordinate === 'Query.sampleRequests') {
+    if (cost?.kind === 'page') {
       const first = this.#argument(node, definition, 'first');
       const offset = this.#argument(node, definition, 'offset');
       if (!Number.isInteger(first) || !Number.isInteger(offset)) return 0;
-      return Math.max(0, Math.min(first as number, this.#catalogSize - Math.max(0, offset as number)));
+      return Math.max(0, Math.min(first as number, cost.size - Math.max(0, offset as number)));
     }
     return 1;
   }

@@ -1,9 +1,9 @@
 /**
- * Look-ahead for lists: when a list field's items select `predictedLatency`, the list resolver asks
- * the request's loader for every item's row at once (one `loadMany` per model, still one job and
- * one run) and waits for it. The items' prediction fields then find their answer already there and
- * return it synchronously, instead of each creating and awaiting a promise: measured, that promise
- * per field was the largest GraphQL cost of a batched list (npm run bench).
+ * Look-ahead for example lists: when a page's items select their prediction field, the list
+ * resolver asks the request's loader for every item's row at once (one `loadMany` per model, still
+ * one job and one run) and waits for it. The items' prediction fields then find their answer
+ * already there and return it synchronously, instead of each creating and awaiting a promise:
+ * measured, that promise per field was the largest GraphQL cost of a batched list (npm run bench).
  */
 import {
   type GraphQLField,
@@ -17,30 +17,39 @@ import {
   Kind,
   type SelectionSetNode,
 } from 'graphql';
-import type { SampleRequest } from '../samples/sample-catalog.ts';
+import type { Example } from '../examples/example-set.ts';
 import type { PredictQLContext } from './context.ts';
-
-const PREDICTION_FIELD = 'predictedLatency';
+import type { TaskApi } from './tasks.ts';
 
 /** Resolves to `page` once every prediction its items select has been loaded (or has failed). */
-export function primePagePredictions(
-  page: readonly SampleRequest[],
+export function primeExamplePage(
+  page: readonly Example[],
+  task: TaskApi,
   info: GraphQLResolveInfo,
   context: PredictQLContext,
-): readonly SampleRequest[] | Promise<readonly SampleRequest[]> {
-  if (page.length === 0) return page;
-  const models = selectedModels(info, context);
+): readonly Example[] | Promise<readonly Example[]> {
+  const field = task.names.examples?.prediction;
+  if (page.length === 0 || !field) return page;
+  const models = selectedModels(field, task, info, context);
   if (models.length === 0) return page;
-  const rows = page.map((s) => s.row);
-  const keys = page.map((s) => s.rowKey);
-  return Promise.all(models.map((model) => context.predictions.prime(model, rows, keys))).then(() => page);
+  return Promise.all(
+    models.map((name) => {
+      const model = context.registry.get(name)!;
+      const encoded = page.map((example) => example.rowFor(model));
+      return context.predictions.prime(
+        name,
+        encoded.map((e) => e.row),
+        encoded.map((e) => e.key),
+      );
+    }),
+  ).then(() => page);
 }
 
 // Private: the models the items' prediction fields will ask for, honouring fragments, aliases and
-// @skip/@include. An unknown model is left out: its field reports MODEL_NOT_FOUND itself.
-function selectedModels(info: GraphQLResolveInfo, context: PredictQLContext): string[] {
+// @skip/@include. A model of another task (or none) is left out: its field reports MODEL_NOT_FOUND itself.
+function selectedModels(fieldName: string, task: TaskApi, info: GraphQLResolveInfo, context: PredictQLContext): string[] {
   const itemType = getNamedType(info.returnType) as GraphQLObjectType;
-  const field = itemType.getFields()[PREDICTION_FIELD];
+  const field = itemType.getFields()[fieldName];
   if (!field) return [];
   const models = new Set<string>();
   const visitedFragments = new Set<string>();
@@ -48,7 +57,7 @@ function selectedModels(info: GraphQLResolveInfo, context: PredictQLContext): st
     for (const selection of selectionSet?.selections ?? []) {
       if (!isIncluded(selection, info)) continue;
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value === PREDICTION_FIELD) addModel(models, field, selection, info, context);
+        if (selection.name.value === fieldName) addModel(models, field, selection, task, info, context);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         walk(selection.selectionSet);
       } else if (!visitedFragments.has(selection.name.value)) {
@@ -65,12 +74,13 @@ function addModel(
   models: Set<string>,
   field: GraphQLField<unknown, unknown>,
   node: Parameters<typeof getArgumentValues>[1],
+  task: TaskApi,
   info: GraphQLResolveInfo,
   context: PredictQLContext,
 ): void {
   const args = getArgumentValues(field, node, info.variableValues) as { model?: string | null };
-  const name = args.model ?? context.defaultModel;
-  if (context.registry.get(name)) models.add(name);
+  const name = args.model ?? task.defaultModel;
+  if (context.registry.get(name)?.manifest.task === task.name) models.add(name);
 }
 
 function isIncluded(node: Parameters<typeof getDirectiveValues>[1], info: GraphQLResolveInfo): boolean {

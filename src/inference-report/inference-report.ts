@@ -13,7 +13,7 @@ export const defaultInferenceReportMode: InferenceReportMode = 'header';
 /** The request header asking for the report (`1` or `true`). */
 export const INFERENCE_REPORT_HEADER = 'x-predictql-trace';
 
-/** Where a prediction was asked for: `Query.predictLatency` at response path `a`. */
+/** Where a prediction was asked for: `Query.predictPrice` at response path `a`. */
 export interface PredictionSite {
   coordinate: string;
   path: string;

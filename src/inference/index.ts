@@ -4,8 +4,9 @@
  * executors and the worker, sessions and tensors) is internal and may change without notice;
  * the linter refuses imports of it from outside (biome.json, noRestrictedImports).
  *
- * The layer knows nothing of GraphQL or HTTP: it loads models, checks inputs against their
- * manifests, and runs batches of rows, merging the jobs of concurrent requests.
+ * The layer knows nothing of GraphQL or HTTP: it loads models, checks them and their inputs
+ * against their manifests, encodes rows, and runs batches of them, merging the jobs of
+ * concurrent requests.
  */
 
 export { assertSomeProviderInstalled, providerFallbackWarning } from './execution/execution-providers.ts';
@@ -16,7 +17,6 @@ export {
   type GraphOptimizationLevel,
   type SessionSettings,
 } from './execution/session-options.ts';
-export { type FeatureProblem, type FeatureRowResult, rowKey, toFeatureRow } from './feature-rows.ts';
 export {
   defaultInferenceOptions,
   type ExecutorChoice,
@@ -24,8 +24,32 @@ export {
   InferenceService,
   type InferenceServiceOptions,
 } from './inference-service.ts';
-export { type FeatureSpec, ManifestError, type ModelManifest, type OutputSpec, parseManifest, readManifest } from './manifest.ts';
+export {
+  type Dtype,
+  type FeatureSpec,
+  type FeatureType,
+  type GraphQLNames,
+  ManifestError,
+  type ModelManifest,
+  type OutputKind,
+  type OutputSpec,
+  parseManifest,
+  readManifest,
+  type TensorSpec,
+} from './manifest.ts';
+export { type LayoutTensor, type ModelLayout, type OnnxValueInfo, resolveLayout, tensorSpecs } from './model-layout.ts';
 export { ModelRegistry, type RegistryLoadOptions } from './registry.ts';
+export {
+  type EncodedRow,
+  type EncodeResult,
+  type FeatureProblem,
+  type FieldReader,
+  type OutputRow,
+  type PackedBatch,
+  type PackedOutputs,
+  RowCodec,
+  rowKey,
+} from './row-codec.ts';
 export type { BatcherCounters, RunObservation } from './scheduler/dynamic-batcher.ts';
 export type { JobMeta, JobResult, RunRecord } from './scheduler/job.ts';
 export { OverloadedError, RunFailedError } from './scheduler/scheduler-errors.ts';

@@ -7,6 +7,7 @@ import { type BatchExecutor, InThreadExecutor } from './execution/executor.ts';
 import type { ModelRunner } from './execution/model-session.ts';
 import { WorkerExecutor, type WorkerExecutorOptions } from './execution/worker-executor.ts';
 import type { ModelRegistry } from './registry.ts';
+import type { EncodedRow } from './row-codec.ts';
 import { type BatcherCounters, DynamicBatcher, type RunObservation } from './scheduler/dynamic-batcher.ts';
 import type { JobMeta, JobResult } from './scheduler/job.ts';
 import type { SchedulerOptions } from './scheduler/scheduler-options.ts';
@@ -90,7 +91,7 @@ export class InferenceService {
   }
 
   #addModel(model: ModelRunner, executor: BatchExecutor, decision: ExecutorDecision, options: InferenceServiceOptions): void {
-    const { name, features, outputs } = model.manifest;
+    const { name } = model.manifest;
     const onRun = (run: RunObservation) => {
       options.onRun?.(run);
       for (const listener of this.#runListeners) {
@@ -103,15 +104,7 @@ export class InferenceService {
       }
     };
     this.decisions.set(name, decision);
-    this.#batchers.set(
-      name,
-      new DynamicBatcher(
-        { name, width: features.length, outWidth: outputs.length, executionProvider: model.executionProvider },
-        executor,
-        options.scheduler,
-        onRun,
-      ),
-    );
+    this.#batchers.set(name, new DynamicBatcher({ name, executionProvider: model.executionProvider }, executor, options.scheduler, onRun));
   }
 
   /**
@@ -124,7 +117,7 @@ export class InferenceService {
   }
 
   /** Queues `rows` for `model`; see DynamicBatcher.submit. */
-  predict(model: string, rows: readonly Float32Array[], meta: JobMeta): Promise<JobResult> {
+  predict(model: string, rows: readonly EncodedRow[], meta: JobMeta): Promise<JobResult> {
     return this.batcher(model).submit(rows, meta);
   }
 
@@ -168,21 +161,20 @@ async function decideExecutor(model: ModelRunner, choice: ExecutorChoice, option
       };
 }
 
-// Private: median of a few runs on mid-range rows; the first run (allocator growth) is discarded.
+// Private: median of a few runs of rows spread over every feature's range, as they will be served
+// (packed, run, unpacked); the first run (allocator growth) is discarded.
 async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
-  const { features } = model.manifest;
-  const packed = new Float32Array(rows * features.length);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < features.length; c++) {
-      const f = features[c]!;
-      packed[r * features.length + c] = f.min + ((f.max - f.min) * ((r % 97) + 1)) / 98;
-    }
-  }
-  await model.run(packed, rows);
+  const executor = new InThreadExecutor(model);
+  const encoded = Array.from({ length: rows }, (_, r) => {
+    const result = model.codec.encode(model.codec.sampleValues(r % 97, 97));
+    if (!result.ok) throw new Error(`${model.manifest.name}: a probe input is invalid: ${JSON.stringify(result.problems)}`);
+    return result.row;
+  });
+  await executor.run(encoded);
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
-    await model.run(packed, rows);
+    await executor.run(encoded);
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
@@ -191,7 +183,7 @@ async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
 
 async function createExecutor(model: ModelRunner, kind: 'main' | 'worker', options: WorkerExecutorOptions): Promise<BatchExecutor> {
   if (kind === 'main') return new InThreadExecutor(model);
-  const executor = new WorkerExecutor(model.workerSetup!(), options);
+  const executor = new WorkerExecutor(model.workerSetup!(), model.codec, options);
   await executor.start();
   return executor;
 }

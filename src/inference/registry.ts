@@ -57,7 +57,7 @@ export class ModelRegistry {
   }
 }
 
-// Private: every directory is a model folder and must load; files beside them (the sample catalog,
+// Private: every directory is a model folder and must load; files beside them (examples files,
 // the training script) are not models. Names starting with "." or "_" (e.g. __pycache__) are skipped.
 async function listModelFolders(modelsDir: string): Promise<string[]> {
   let entries: Dirent[];

@@ -7,12 +7,12 @@
 import DataLoader from 'dataloader';
 import type { GraphQLError } from 'graphql';
 import { inferenceFailed, overloaded } from '../errors.ts';
-import { type JobMeta, type JobResult, OverloadedError } from '../inference/index.ts';
+import { type EncodedRow, type JobMeta, type JobResult, type OutputRow, OverloadedError } from '../inference/index.ts';
 import type { InferenceRecorder, PredictionSite, TracedBatch } from '../inference-report/inference-report.ts';
 
 /** Anything that runs jobs of rows for a model: the InferenceService, or a fake in unit tests. */
 export interface Predictor {
-  predict(model: string, rows: readonly Float32Array[], meta: JobMeta): Promise<JobResult>;
+  predict(model: string, rows: readonly EncodedRow[], meta: JobMeta): Promise<JobResult>;
 }
 
 export interface PredictionLoadersOptions {
@@ -39,7 +39,7 @@ export class PredictionLoaders {
   }
 
   /** Resolves to the model's output row for `row`; `key` must identify the row's values. */
-  load(model: string, row: Float32Array, key: string, site?: PredictionSite): Promise<Float32Array> {
+  load(model: string, row: EncodedRow, key: string, site?: PredictionSite): Promise<OutputRow> {
     return this.#loader(model).load(row, key, site);
   }
 
@@ -47,12 +47,12 @@ export class PredictionLoaders {
    * Loads many rows in one go and settles when their job has; never rejects (a failure stays in
    * the cache and reaches each field through `load`). See graphql/prime-predictions.ts.
    */
-  prime(model: string, rows: readonly Float32Array[], keys: readonly string[]): Promise<unknown> {
+  prime(model: string, rows: readonly EncodedRow[], keys: readonly string[]): Promise<unknown> {
     return this.#loader(model).prime(rows, keys);
   }
 
   /** The output row of `key` if a finished run of this request answered it; records the site when reported. */
-  peek(model: string, key: string, site?: PredictionSite): Float32Array | undefined {
+  peek(model: string, key: string, site?: PredictionSite): OutputRow | undefined {
     return this.#loaders.get(model)?.peek(key, site);
   }
 
@@ -72,12 +72,12 @@ class ModelLoader {
   readonly #model: string;
   readonly #requestId: unknown;
   readonly #options: PredictionLoadersOptions;
-  readonly #loader: DataLoader<string, Float32Array>;
-  readonly #rows = new Map<string, Float32Array>();
+  readonly #loader: DataLoader<string, OutputRow>;
+  readonly #rows = new Map<string, EncodedRow>();
   readonly #sitesByKey = new Map<string, PredictionSite[]>();
   readonly #batchByKey = new Map<string, TracedBatch>();
   /** Answers of finished runs, for synchronous `peek`. */
-  readonly #resolved = new Map<string, Float32Array>();
+  readonly #resolved = new Map<string, OutputRow>();
   #firstLoadAtMs: number | undefined;
 
   constructor(model: string, requestId: unknown, options: PredictionLoadersOptions) {
@@ -91,20 +91,20 @@ class ModelLoader {
     });
   }
 
-  load(row: Float32Array, key: string, site?: PredictionSite): Promise<Float32Array> {
+  load(row: EncodedRow, key: string, site?: PredictionSite): Promise<OutputRow> {
     if (!this.#rows.has(key)) this.#rows.set(key, row);
     this.#firstLoadAtMs ??= performance.now();
     if (site && this.#options.report) this.#noteSite(key, site);
     return this.#loader.load(key);
   }
 
-  prime(rows: readonly Float32Array[], keys: readonly string[]): Promise<unknown> {
+  prime(rows: readonly EncodedRow[], keys: readonly string[]): Promise<unknown> {
     this.#firstLoadAtMs ??= performance.now();
     for (let i = 0; i < keys.length; i++) if (!this.#rows.has(keys[i]!)) this.#rows.set(keys[i]!, rows[i]!);
     return this.#loader.loadMany(keys);
   }
 
-  peek(key: string, site?: PredictionSite): Float32Array | undefined {
+  peek(key: string, site?: PredictionSite): OutputRow | undefined {
     const values = this.#resolved.get(key);
     if (values && site && this.#options.report) this.#noteSite(key, site);
     return values;
@@ -122,7 +122,7 @@ class ModelLoader {
     else this.#sitesByKey.set(key, [site]);
   }
 
-  async #runJob(keys: readonly string[]): Promise<(Float32Array | Error)[]> {
+  async #runJob(keys: readonly string[]): Promise<(OutputRow | Error)[]> {
     const { predictor, report } = this.#options;
     const rows = keys.map((key) => this.#rows.get(key)!);
     const enqueuedAtMs = this.#firstLoadAtMs ?? performance.now();
@@ -157,7 +157,7 @@ class ModelLoader {
     return values;
   }
 
-  #toValues(result: JobResult): (Float32Array | GraphQLError)[] {
+  #toValues(result: JobResult): (OutputRow | GraphQLError)[] {
     // One GraphQL error per failed run, shared by its rows; the cause is logged once, not sent.
     const failures = new Map<Error, GraphQLError>();
     return result.outputs.map((output, i) => {

@@ -10,11 +10,9 @@ import { countPredictions } from '../graphql/prediction-cost.ts';
 
 export interface PredictionCostOptions {
   maxPredictions: number;
-  /** Rows in the sample catalog (a page never holds more than what is left after `offset`). */
-  catalogSize: number;
 }
 
-export function usePredictionCost({ maxPredictions, catalogSize }: PredictionCostOptions): Plugin {
+export function usePredictionCost({ maxPredictions }: PredictionCostOptions): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const count = countPredictions({
@@ -22,7 +20,6 @@ export function usePredictionCost({ maxPredictions, catalogSize }: PredictionCos
         document: args.document,
         operationName: args.operationName,
         variables: args.variableValues as Record<string, unknown> | null | undefined,
-        catalogSize,
       });
       if (count <= maxPredictions) return;
       setResultAndStopExecution({

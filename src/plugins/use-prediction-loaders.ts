@@ -6,20 +6,17 @@ import type { Plugin } from 'graphql-yoga';
 import type { PredictQLContext } from '../graphql/context.ts';
 import type { ModelRegistry } from '../inference/index.ts';
 import { PredictionLoaders, type Predictor } from '../loaders/prediction-loaders.ts';
-import type { SampleCatalog } from '../samples/sample-catalog.ts';
 
 export interface PredictionLoadersPluginOptions {
   registry: ModelRegistry;
   predictor: Predictor;
-  catalog: SampleCatalog;
-  defaultModel: string;
   /** false: one run per field (benchmark baseline only). */
   batch?: boolean;
   logError?: (message: string, error: unknown) => void;
 }
 
 export function usePredictionLoaders(options: PredictionLoadersPluginOptions): Plugin<PredictQLContext> {
-  const { registry, predictor, catalog, defaultModel, batch, logError } = options;
+  const { registry, predictor, batch, logError } = options;
   return {
     onContextBuilding({ context, extendContext }) {
       // Runs after useInferenceReport's and useOpenTelemetrySpans' hooks (plugin order), so the
@@ -27,8 +24,6 @@ export function usePredictionLoaders(options: PredictionLoadersPluginOptions): P
       const { inferenceReport: report, operationSpan } = context as Partial<PredictQLContext>;
       extendContext({
         registry,
-        catalog,
-        defaultModel,
         predictions: new PredictionLoaders({ predictor, batch, report, logError, traceContext: operationSpan }),
       });
     },

@@ -36,9 +36,9 @@ import { dirname, join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { appOptions, createApp, loadServices, type PredictQLApp } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
+import type { Example } from '../../src/examples/example-set.ts';
 import { toOrtSessionOptions } from '../../src/inference/execution/session-options.ts';
 import { InferenceService } from '../../src/inference/index.ts';
-import type { SampleRequest } from '../../src/samples/sample-catalog.ts';
 import { naiveServer } from './naive-server.ts';
 
 const MODEL = 'request-latency';
@@ -88,7 +88,8 @@ function fail(message: string): never {
 
 const config = readConfig({});
 const services = await loadServices(config, (message) => progress(`warning: ${message}`));
-const { registry, catalog } = services;
+const { registry } = services;
+const examples = services.tasks.find((t) => t.models.includes(MODEL))?.examples?.examples ?? fail(`no examples for ${MODEL}`);
 const quietLog = () => {};
 const perFieldInference = InferenceService.inThread(registry, { scheduler: { mergeRequests: false } });
 const apps: Record<'batched' | 'perField', PredictQLApp> = {
@@ -97,8 +98,7 @@ const apps: Record<'batched' | 'perField', PredictQLApp> = {
   // An in-thread service that does not merge requests: what per-field needs.
   perField: createApp({
     registry,
-    catalog,
-    defaultModel: services.defaultModel,
+    tasks: services.tasks,
     batching: 'per-field',
     inference: perFieldInference,
     inferenceReport: config.inferenceReport,
@@ -113,12 +113,12 @@ const naiveSession = await InferenceSession.create(
   join(config.modelsDir, MODEL, 'model.onnx'),
   toOrtSessionOptions(config.session, ['cpu']),
 );
-const naive = naiveServer(naiveSession, model.manifest, catalog.samples);
+const naive = naiveServer(naiveSession, model.manifest, examples as readonly { id: string; features: Record<string, number> }[]);
 
 const maxN = Math.max(...SIZES);
-if (catalog.samples.length < maxN) fail(`the sample catalog has ${catalog.samples.length} rows, the bench needs ${maxN}`);
-const samples: readonly SampleRequest[] = catalog.samples.slice(0, maxN);
-if (new Set(samples.map((s) => s.rowKey)).size !== maxN) {
+if (examples.length < maxN) fail(`the examples have ${examples.length} rows, the bench needs ${maxN}`);
+const samples: readonly Example[] = examples.slice(0, maxN);
+if (new Set(samples.map((s) => s.rowFor(model).key)).size !== maxN) {
   fail(`the first ${maxN} catalog rows are not distinct; run counts could not be checked`);
 }
 
@@ -129,7 +129,7 @@ const shapeQuery = (n: number) => `{ sampleRequests(first: ${n}) { ${listFields}
 const predictedQuery = (n: number) => `{ sampleRequests(first: ${n}) { ${listFields} predictedLatency { ${outputs} } } }`;
 const aliasQuery = (n: number) => {
   const fields = samples.slice(0, n).map((s, i) => {
-    const input = model.manifest.features.map((f) => `${f.name}: ${formatFloat(s.features[f.name]!)}`).join(', ');
+    const input = model.manifest.features.map((f) => `${f.name}: ${formatFloat(s.features[f.name] as number)}`).join(', ');
     return `a${i}: predictLatency(input: { ${input} }) { ${outputs} }`;
   });
   return `{\n${fields.join('\n')}\n}`;
@@ -166,9 +166,9 @@ interface Case {
 function makeCases(): Case[] {
   const cases: Case[] = [];
   for (const n of SIZES) {
-    const rows = samples.slice(0, n).map((s) => s.row);
-    const tensor = new Tensor('float32', Float32Array.from(rows.flatMap((r) => [...r])), [n, width]);
-    const feeds = { [model.manifest.input.name]: tensor };
+    const rows = samples.slice(0, n).map((s) => s.rowFor(model).row);
+    const tensor = new Tensor('float32', Float32Array.from(rows.flatMap((r) => [...(r[0] as Float32Array)])), [n, width]);
+    const feeds = { [model.manifest.tensors.inputs![0]!.name]: tensor };
     const bodies = {
       list: JSON.stringify({ query: listQuery(n) }),
       shape: JSON.stringify({ query: shapeQuery(n) }),
@@ -178,19 +178,12 @@ function makeCases(): Case[] {
     const add = (name: CaseName, run: () => Promise<unknown>, verify?: () => Promise<void>) =>
       cases.push({ name, n, run, verify, reps: 1, samples: [] });
 
-    const packRaw = () => {
-      const packed = new Float32Array(n * width);
-      for (let i = 0; i < n; i++) packed.set(rows[i]!, i * width);
-      return packed;
-    };
-    add(
-      'raw',
-      () => model.run(packRaw(), n),
-      async () => {
-        const out = await model.run(packRaw(), n);
-        if (out.length !== n * model.manifest.outputs.length) fail(`raw N=${n}: ${out.length} output values`);
-      },
-    );
+    // The model's own run, as the scheduler makes it: pack the rows, run, unpack the outputs.
+    const raw = async () => model.codec.unpack(await model.run(model.codec.pack(rows)), n);
+    add('raw', raw, async () => {
+      const out = await raw();
+      if (out.length !== n) fail(`raw N=${n}: ${out.length} output rows`);
+    });
     add('ort', () => ortSession.run(feeds));
     add(
       'list',

@@ -36,7 +36,9 @@ const repeats = Number(args[args.indexOf('--repeats') + 1]) || (quick ? 1 : 3);
 const connectionsList = quick ? [1, 64] : [1, 16, 64];
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-const samples = JSON.parse(readFileSync(join(here, '../../models/sample-requests.json'), 'utf8')) as { features: Record<string, number> }[];
+const samples = (
+  JSON.parse(readFileSync(join(here, '../../models/latency.examples.json'), 'utf8')) as { examples: { features: Record<string, number> }[] }
+).examples;
 const literal = (f: Record<string, number>) =>
   `{ ${Object.entries(f)
     .map(([k, v]) => `${k}: ${v}`)

@@ -20,8 +20,9 @@ export function naiveServer(session: InferenceSession, manifest: ModelManifest, 
   const predict = async (values: Readonly<Record<string, number>>) => {
     counter.runs++;
     const row = Float32Array.from(features, (name) => values[name]!);
-    const result = await session.run({ [manifest.input.name]: new Tensor('float32', row, [1, features.length]) });
-    const data = result[manifest.output.name]!.data as Float32Array;
+    // The latency models: one float32 [batch, 8] input, one float32 [batch, 2] output.
+    const result = await session.run({ [manifest.tensors.inputs![0]!.name]: new Tensor('float32', row, [1, features.length]) });
+    const data = result[manifest.tensors.outputs![0]!.name]!.data as Float32Array;
     return Object.fromEntries(outputs.map((name, i) => [name, data[i]]));
   };
   const typeDefs = /* GraphQL */ `

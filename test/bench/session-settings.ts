@@ -42,9 +42,13 @@ for (const model of MODELS) {
       const width = manifest.features.length;
       const data = new Float32Array(batch * width);
       for (let r = 0; r < batch; r++) {
-        for (const [c, f] of manifest.features.entries()) data[r * width + c] = f.min + ((f.max - f.min) * ((r * 7 + c * 3) % 101)) / 100;
+        for (const [c, f] of manifest.features.entries()) {
+          const [lo, hi] = [f.min ?? 0, f.max ?? 1];
+          data[r * width + c] = lo + ((hi - lo) * ((r * 7 + c * 3) % 101)) / 100;
+        }
       }
-      const feeds = { [manifest.input.name]: new Tensor('float32', data, [batch, width]) };
+      // The latency models: one float32 [batch, 8] input.
+      const feeds = { [manifest.tensors.inputs![0]!.name]: new Tensor('float32', data, [batch, width]) };
       for (let i = 0; i < 5; i++) await session.run(feeds); // warm-up
       cases.push({ model, batch, setting, session, feeds, times: [] });
     }

@@ -38,9 +38,11 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** The mixed workload: every request has a known-good shape; any error in an answer is a failure. */
 function mixedBodies(): string[] {
-  const samples = JSON.parse(readFileSync(join(here, '../../models/sample-requests.json'), 'utf8')) as {
-    features: Record<string, number>;
-  }[];
+  const samples = (
+    JSON.parse(readFileSync(join(here, '../../models/latency.examples.json'), 'utf8')) as {
+      examples: { features: Record<string, number> }[];
+    }
+  ).examples;
   const literal = (f: Record<string, number>) =>
     `{ ${Object.entries(f)
       .map(([k, v]) => `${k}: ${v}`)

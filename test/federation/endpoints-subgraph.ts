@@ -1,7 +1,7 @@
 /**
  * The example "endpoints" subgraph: it owns `Endpoint` and the traffic averages that predictql's
  * shipped binding (schema/entity-bindings.json) reads as features. Its catalog is deterministic:
- * one endpoint per row of models/sample-requests.json (`ep-req-0001` ...), under other field
+ * one endpoint per row of models/latency.examples.json (`ep-req-0001` ...), under other field
  * names than the model's, plus `ep-unmeasured`, whose cache hit ratio is null (so it cannot be
  * predicted). `node test/federation/endpoints-subgraph.ts` serves it on PORT (default 4001).
  */

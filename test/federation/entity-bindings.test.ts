@@ -8,9 +8,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { schemaFile } from '../../scripts/print-schema.ts';
+import { readManifests, schemaFile } from '../../scripts/print-schema.ts';
 import { loadServices } from '../../src/app.ts';
 import { defaultEntityBindingsFile, defaultModelsDir, readConfig } from '../../src/config.ts';
+import { readExampleSets } from '../../src/examples/example-set.ts';
 import {
   checkBindingsAgainstModels,
   type EntityBinding,
@@ -18,6 +19,8 @@ import {
   RESERVED_TYPE_NAMES,
   readEntityBindings,
 } from '../../src/federation/entity-bindings.ts';
+import { buildSchema } from '../../src/graphql/schema.ts';
+import { buildTasks, taskTypeNames } from '../../src/graphql/tasks.ts';
 import { type ModelManifest, readManifest } from '../../src/inference/manifest.ts';
 import { exitWithin, freePort, startServerProcess } from '../support/processes.ts';
 
@@ -69,6 +72,7 @@ describe('the shipped bindings', () => {
     expect(endpoint.features.find((s) => s.feature === 'concurrency')).toEqual({
       feature: 'concurrency',
       field: 'inFlightRequests',
+      path: ['inFlightRequests'],
       type: 'Int!',
     });
     const manifest = await readManifest(join(defaultModelsDir, 'request-latency', 'manifest.json'));
@@ -77,6 +81,12 @@ describe('the shipped bindings', () => {
 
   it('come from PREDICTQL_ENTITY_BINDINGS when set', () => {
     expect(readConfig({}).entityBindings).toEqual({ file: defaultEntityBindingsFile, explicit: false });
+    // The shipped file binds the shipped models: another models folder binds nothing unless asked.
+    expect(readConfig({ PREDICTQL_MODELS_DIR: '/srv/models' }).entityBindings).toBeUndefined();
+    expect(readConfig({ PREDICTQL_MODELS_DIR: '/srv/models', PREDICTQL_ENTITY_BINDINGS: '/etc/b.json' }).entityBindings).toEqual({
+      file: '/etc/b.json',
+      explicit: true,
+    });
     expect(readConfig({ PREDICTQL_ENTITY_BINDINGS: '/etc/b.json' }).entityBindings).toEqual({ file: '/etc/b.json', explicit: true });
     expect(readConfig({}, ['--entity-bindings', '/etc/c.json']).entityBindings).toEqual({ file: '/etc/c.json', explicit: true });
   });
@@ -88,10 +98,20 @@ describe('the shipped bindings', () => {
     );
   });
 
-  it('reserved type names cover every type predictql defines', () => {
-    const defined = [...readFileSync(schemaFile, 'utf8').matchAll(/^(?:type|input) (\w+)/gm)].map((m) => m[1]!);
-    const own = defined.filter((name) => name !== 'Endpoint');
+  it("reserved type names and the tasks' own cover every type predictql defines", async () => {
+    const defined = [...readFileSync(schemaFile, 'utf8').matchAll(/^(?:type|input|enum) (\w+)/gm)].map((m) => m[1]!);
+    const tasks = buildTasks(await readManifests(defaultModelsDir), await readExampleSets(defaultModelsDir));
+    const ofTasks = new Set(tasks.flatMap(taskTypeNames));
+    const own = defined.filter((name) => name !== 'Endpoint' && !ofTasks.has(name));
     expect(own.filter((name) => !RESERVED_TYPE_NAMES.has(name))).toEqual([]);
+  });
+
+  it('an entity named like a type of a task is refused when the schema is built, naming the task', async () => {
+    const tasks = buildTasks(await readManifests(defaultModelsDir), await readExampleSets(defaultModelsDir));
+    const bindings = parseEntityBindings('b.json', { bindings: [binding({ entity: 'LatencyPrediction' })] });
+    expect(() => buildSchema(tasks, bindings)).toThrow(
+      'An entity binding names entity LatencyPrediction, which is a type of task Latency: bind another entity',
+    );
   });
 });
 
@@ -103,7 +123,7 @@ describe('a bindings file is refused', () => {
       'has an unknown key "extra"; the only key is "bindings" (keys starting with "$" are comments)',
     );
     expect(refused(binding({ feature: {} }))).toBe(
-      'bindings[0] has an unknown key "feature"; the keys are: entity, key, model, field, features, description',
+      'bindings[0] has an unknown key "feature"; the keys are: entity, key, model, field, features, objects, description',
     );
     expect(refused(7)).toBe('bindings[0] must be an object { entity, key, model, field, features }, but got: 7');
   });
@@ -112,8 +132,8 @@ describe('a bindings file is refused', () => {
     expect(refused(binding({ entity: 'End point' }))).toBe(
       'bindings[0].entity must be a GraphQL type name (/^[_A-Za-z][_0-9A-Za-z]*$/), but got: "End point"',
     );
-    expect(refused(binding({ entity: 'LatencyPrediction' }))).toMatch(
-      /^bindings\[0\]\.entity must not be a type predictql defines or a reserved name \(Query, .*\), but got: "LatencyPrediction"$/,
+    expect(refused(binding({ entity: 'Model' }))).toMatch(
+      /^bindings\[0\]\.entity must not be a type predictql defines or a reserved name \(Query, .*\), but got: "Model"$/,
     );
     expect(refused(binding({ entity: '_Entity' }))).toMatch(/but got: "_Entity"$/);
     expect(refused(binding({ field: 'predicted-latency' }))).toBe(
@@ -136,15 +156,20 @@ describe('a bindings file is refused', () => {
   });
 
   it('when a feature does not name a field of the entity, or a field is used twice', () => {
-    const contract = 'must name a field of Endpoint (a GraphQL name, or { "field": name, "type": "Float!" | "Float" | "Int!" | "Int" })';
+    const contract =
+      'must name a field of Endpoint (a GraphQL name or a dotted path, or { "field": name or path, "type": "Float!" | "Float" | "Int!" | "Int" | "Boolean!" | ' +
+      '"Boolean" | "String!" | "String" | "[Float!]!" | "[Float!]" }), or give one value for every entity ({ "const": value })';
     expect(refused(binding({ features: {} }))).toBe(
       'bindings[0].features must be an object mapping each model feature to a field of Endpoint, but got: {}',
     );
     expect(refused(binding({ features: { ...identity, payloadKb: 'avg payload' } }))).toBe(
       `bindings[0].features.payloadKb ${contract}, but got: "avg payload"`,
     );
-    expect(refused(binding({ features: { ...identity, payloadKb: { field: 'avgPayloadKb', type: 'String' } } }))).toBe(
-      `bindings[0].features.payloadKb ${contract}, but got: {"field":"avgPayloadKb","type":"String"}`,
+    expect(refused(binding({ features: { ...identity, payloadKb: { field: 'avgPayloadKb', type: 'Text' } } }))).toBe(
+      `bindings[0].features.payloadKb ${contract}, but got: {"field":"avgPayloadKb","type":"Text"}`,
+    );
+    expect(refused(binding({ features: { ...identity, payloadKb: { const: null } } }))).toBe(
+      `bindings[0].features.payloadKb ${contract}, but got: {"const":null}`,
     );
     expect(refused(binding({ features: { ...identity, hourOfDay: 'payloadKb' } }))).toBe(
       'bindings[0].features.hourOfDay must name a field of Endpoint no other part of the binding uses, but bindings[0].features.payloadKb already uses: "payloadKb"',
@@ -168,8 +193,61 @@ describe('a bindings file is refused', () => {
   });
 });
 
+describe('nested paths', () => {
+  const nested = (features: Record<string, unknown>, objects?: unknown) =>
+    binding({ features: { ...identity, ...features }, ...(objects === undefined ? {} : { objects }) });
+
+  it('read into the objects the binding declares, and are refused without them or with objects nothing reads', () => {
+    const [b] = parseEntityBindings('x', { bindings: [nested({ cpuUtilization: 'stats.cpu' }, { stats: 'EndpointStats!' })] });
+    expect(b!.features.find((s) => s.feature === 'cpuUtilization')).toEqual({
+      feature: 'cpuUtilization',
+      field: 'stats.cpu',
+      path: ['stats', 'cpu'],
+      type: 'Float!',
+    });
+    expect(b!.objects).toEqual({ stats: { type: 'EndpointStats', nullable: false } });
+    expect(refused(nested({ cpuUtilization: 'stats.cpu' }))).toBe(
+      "bindings[0].features.cpuUtilization reads stats.cpu, so bindings[0].objects must give the owner's type of stats " +
+        '(e.g. "objects": { "stats": "TypeName!" })',
+    );
+    expect(refused(nested({}, { stats: 'EndpointStats' }))).toBe('bindings[0].objects declares stats, which no feature path reads');
+    expect(refused(nested({ cpuUtilization: 'stats.cpu' }, { stats: 'Endpoint' }))).toBe(
+      'bindings[0].objects.stats must not name Endpoint, a type predictql defines or a reserved name, but got: "Endpoint"',
+    );
+    expect(refused(nested({ cpuUtilization: 'stats.cpu' }, { stats: '[EndpointStats]' }))).toBe(
+      'bindings[0].objects.stats must map a field path of Endpoint to an object type name ("AccountUsage!" or "AccountUsage"), but got: "[EndpointStats]"',
+    );
+    expect(refused(nested({ cpuUtilization: 'stats.cpu', memoryUtilization: 'stats' }, { stats: 'EndpointStats' }))).toBe(
+      'bindings[0].features.memoryUtilization reads stats, which bindings[0].objects declares an object, as a scalar',
+    );
+  });
+
+  it('agree on the types of what they read across bindings, and never read into an added field', () => {
+    const stats = { stats: 'EndpointStats!' };
+    expect(
+      refused(
+        nested({ cpuUtilization: 'stats.cpu' }, stats),
+        binding({ field: 'other', features: { ...identity, cpuUtilization: { field: 'stats.cpu', type: 'Int!' } }, objects: stats }),
+      ),
+    ).toBe(
+      'bindings[1].features.cpuUtilization must give Endpoint.stats.cpu the type Float! as bindings[0].features.cpuUtilization does, but got: Int!',
+    );
+    expect(
+      refused(
+        nested({ cpuUtilization: 'stats.cpu' }, stats),
+        binding({ field: 'other', features: { ...identity, cpuUtilization: 'stats.cpu' }, objects: { stats: 'OtherStats!' } }),
+      ),
+    ).toBe(
+      'bindings[1].features.cpuUtilization reads Endpoint.stats as OtherStats!, but another part of the bindings reads it as EndpointStats!',
+    );
+    expect(refused(nested({ cpuUtilization: 'predictedLatency.cpu' }, { predictedLatency: 'EndpointStats!' }))).toBe(
+      'bindings[0].features.cpuUtilization must name a field of Endpoint no other part of the binding uses, but bindings[0].field already uses: "predictedLatency"',
+    );
+  });
+});
+
 describe('bindings against the loaded models', () => {
-  const manifest = { name: 'request-latency', features: features.map((name) => ({ name })) } as unknown as ModelManifest;
+  const manifest = { name: 'request-latency', features: features.map((name) => ({ name, type: 'float' })) } as unknown as ModelManifest;
   const check = (b: Record<string, unknown>) => () =>
     checkBindingsAgainstModels(
       'bindings.json',
@@ -187,7 +265,8 @@ describe('bindings against the loaded models', () => {
     );
     const { dbQueries: _d, hourOfDay: _h, ...partial } = identity;
     expect(check(binding({ features: partial }))).toThrow(
-      'bindings.json: bindings[0].features must map every feature of model "request-latency" to a field of Endpoint, but lacks: dbQueries, hourOfDay',
+      'bindings.json: bindings[0].features must map every feature of model "request-latency" without a default to a field of ' +
+        'Endpoint or a { "const": value }, but lacks: dbQueries, hourOfDay',
     );
   });
 
@@ -212,7 +291,8 @@ describe('bindings against the loaded models', () => {
     const exited = await exitWithin(server, 20_000);
     expect(exited.code).toBe(1);
     expect(exited.stderr).toContain(
-      `predictql: cannot start: ${file}: bindings[0].features must map every feature of model "request-latency" to a field of Endpoint, but lacks: concurrency,`,
+      `predictql: cannot start: ${file}: bindings[0].features must map every feature of model "request-latency" without a default ` +
+        'to a field of Endpoint or a { "const": value }, but lacks: concurrency,',
     );
     expect(exited.stdout).not.toContain('GraphiQL at');
   });

@@ -146,7 +146,7 @@ describe('production behaviour', () => {
       const logged: unknown[] = [];
       const spy = vi.spyOn(console, 'error').mockImplementation((...args) => logged.push(...args));
       try {
-        const app = createApp({ registry, catalog: services.catalog, defaultModel: services.defaultModel, metrics: false });
+        const app = createApp({ registry, tasks: services.tasks, metrics: false });
         return { result: await send(app, '{ models { name warmedUp } }'), logged };
       } finally {
         spy.mockRestore();

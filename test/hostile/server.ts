@@ -49,7 +49,7 @@ export interface ValidRequest {
 
 /** Three shapes (one prediction, a list of 20, a page of 50) over different samples each. */
 export async function validRequests(services: Services, count = 12): Promise<ValidRequest[]> {
-  const features = services.registry.get(MLP)!.manifest.features;
+  const mlp = services.registry.get(MLP)!;
   const requests: ValidRequest[] = [];
   for (let k = 0; k < count; k++) {
     const offset = 100 + k * 60;
@@ -58,7 +58,7 @@ export async function validRequests(services: Services, count = 12): Promise<Val
       await directPredict(
         services.inference,
         MLP,
-        inputs.map((input) => toRow(features, input)),
+        inputs.map((input) => toRow(mlp, input)),
       )
     ).map((o) => o[0]!);
     const shape = k % 3;

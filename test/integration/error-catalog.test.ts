@@ -55,13 +55,13 @@ const cases: Record<ErrorCode, () => Promise<Answer>> = {
   INFERENCE_FAILED: () => {
     const registry = new ModelRegistry([services.registry.get(MLP)!, new FailingRunner(services.registry.get(GBDT)!)]);
     const inference = InferenceService.inThread(registry);
-    return post(createApp({ registry, inference, catalog: services.catalog, defaultModel: MLP, logError: () => {} }), {
+    return post(createApp({ registry, inference, tasks: services.tasks, logError: () => {} }), {
       query: predictOne(`, model: "${GBDT}"`),
     });
   },
   OVERLOADED: () => {
     const inference = InferenceService.inThread(services.registry, { scheduler: { maxQueueSize: 1 } });
-    const overloaded = createApp({ registry: services.registry, inference, catalog: services.catalog, defaultModel: MLP });
+    const overloaded = createApp({ registry: services.registry, inference, tasks: services.tasks });
     return post(overloaded, {
       query: 'query ($inputs: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $inputs) { p50Ms } }',
       variables: { inputs: sampleInputs(2) },
@@ -97,7 +97,7 @@ const cases: Record<ErrorCode, () => Promise<Answer>> = {
   OPERATION_RESOLUTION_FAILURE: () => post(app(), { query: 'query A { __typename } query B { __typename }' }),
   INTERNAL_SERVER_ERROR: async () => {
     const registry = new ModelRegistry([services.registry.get(MLP)!, new BrokenGetterRunner(services.registry.get(GBDT)!)]);
-    const broken = createApp({ registry, inference: InferenceService.inThread(registry), catalog: services.catalog, defaultModel: MLP });
+    const broken = createApp({ registry, inference: InferenceService.inThread(registry), tasks: services.tasks });
     const error = console.error;
     console.error = () => {}; // yoga logs the masked cause; it is the expected outcome here
     try {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type Services } from '../../src/app.ts';
 import type { WorkerExecutor } from '../../src/inference/execution/worker-executor.ts';
-import { InferenceService, ModelRegistry } from '../../src/inference/index.ts';
+import { InferenceService, ModelRegistry, type OutputRow } from '../../src/inference/index.ts';
 import { loadRealApp } from '../support/app.ts';
 import { errorsByPath, send, TRACE, traceOf } from '../support/graphql.ts';
 import { CRASH_MARKER, HANG_MARKER, HANG_MS } from '../support/instrumented-worker.ts';
@@ -49,8 +49,7 @@ async function workerApp(runTimeoutMs = 0) {
   const logged: { message: string; error: unknown }[] = [];
   const app = createApp({
     registry,
-    catalog: services.catalog,
-    defaultModel: services.defaultModel,
+    tasks: services.tasks,
     inference,
     logError: (message, error) => logged.push({ message, error }),
   });
@@ -67,23 +66,24 @@ describe('a worker killed while it holds a run', () => {
   it("fails that run with the worker's death, and a new worker answers the next run", async () => {
     const { executor, inference, probes } = await workerApp();
     try {
-      const features = services.registry.get(GBDT)!.manifest.features;
+      const runner = services.registry.get(GBDT)!;
       const inputs = sampleInputs(200);
       inputs[0] = { ...inputs[0]!, payloadKb: HOLD_MARKER };
-      const packed = new Float32Array(inputs.length * features.length);
-      for (const [i, input] of inputs.entries()) packed.set(toRow(features, input), i * features.length);
+      const rows = inputs.map((input) => toRow(runner, input));
+      const p50 = runner.codec.reader('p50Ms')!;
+      const read = (row: OutputRow) => (p50.kind === 'value' ? p50.read(row) : Number.NaN);
       const gbdt = probes.probe(GBDT);
       gbdt.hold();
-      const inFlight = executor.run(packed.slice(), inputs.length);
+      const inFlight = executor.run(rows);
       await gbdt.holding(); // the worker is inside the run now
       gbdt.kill();
       await expect(inFlight).rejects.toThrow('the inference worker stopped (exit code 70)');
       expect(executor.starts).toBe(1);
-      const output = await executor.run(packed.slice(), inputs.length);
+      const output = await executor.run(rows);
       expect(executor.starts).toBe(2);
       const want = await solo([inputs[0]!, inputs[199]!]);
-      expect(sameUpToBatching(output[0]!, want[0]!.p50Ms)).toBe(true);
-      expect(sameUpToBatching(output[199 * 2]!, want[1]!.p50Ms)).toBe(true);
+      expect(sameUpToBatching(read(output[0]!), want[0]!.p50Ms)).toBe(true);
+      expect(sameUpToBatching(read(output[199]!), want[1]!.p50Ms)).toBe(true);
     } finally {
       await inference.close();
     }

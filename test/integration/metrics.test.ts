@@ -87,7 +87,14 @@ describe('GET /metrics', () => {
     expect(metricValue(after, 'predictql_queue_rows', model)).toBe(0);
     expect(metricValue(after, 'predictql_inflight_runs', model)).toBe(0);
     const executor = services.inference.batcher(MLP).executorKind;
-    expect(metricValue(after, 'predictql_model_info', { ...model, version: '1.0.0', executor, execution_provider: 'cpu' })).toBe(1);
+    expect(
+      metricValue(after, 'predictql_model_info', {
+        ...model,
+        version: services.registry.get(MLP)!.manifest.version,
+        executor,
+        execution_provider: 'cpu',
+      }),
+    ).toBe(1);
   });
 
   it('counts GraphQL operations by name and type, and their errors', async () => {

@@ -1,6 +1,7 @@
 /**
- * The real models: onnxruntime-node reproduces the reference outputs torch / xgboost computed,
- * the `models` query describes what is loaded, and the committed schema matches the code.
+ * The real models of every shipped task: onnxruntime-node, through GraphQL, reproduces the reference
+ * outputs torch / xgboost computed (values, class labels and probabilities, vectors), the `models`
+ * query describes what is loaded, and the committed schema matches the code.
  */
 
 import { execFile } from 'node:child_process';
@@ -11,8 +12,8 @@ import { schemaFile } from '../../scripts/print-schema.ts';
 import type { PredictQLApp, Services } from '../../src/app.ts';
 import { ModelsDocument, PredictManyDocument, PredictOneDocument } from '../generated/graphql.ts';
 import { loadRealApp } from '../support/app.ts';
-import { gql } from '../support/graphql.ts';
-import { close, directPredict, GBDT, MLP, MODEL_NAMES, readReference } from '../support/models.ts';
+import { gql, send } from '../support/graphql.ts';
+import { ALL_MODELS, ANOMALY, CHURN, CHURN_GBDT, GBDT, MLP, readReference } from '../support/models.ts';
 import { nodeBinary, repoRoot } from '../support/node.ts';
 import type { Probes } from '../support/probe.ts';
 
@@ -26,86 +27,117 @@ let probes: Probes;
 beforeAll(async () => ({ services, yoga, probes } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
-function expectMatchesReference(actual: readonly (readonly number[])[], expected: readonly (readonly number[])[]): void {
-  expect(actual).toHaveLength(expected.length);
-  const mismatches: string[] = [];
-  for (const [r, row] of actual.entries()) {
-    for (const [c, value] of row.entries()) {
-      const want = expected[r]![c]!;
-      if (!close(value, want)) mismatches.push(`row ${r} col ${c}: got ${value}, reference ${want}`);
-    }
-  }
-  expect(mismatches).toEqual([]);
+// Relative 1e-4 or absolute 1e-4, whichever is larger: float32 kernels against torch / xgboost in float64.
+const near = (actual: number, expected: number) => Math.abs(actual - expected) <= Math.max(1e-4 * Math.abs(expected), 1e-4);
+
+/** The task of a model, and the selection that reads every output of it. */
+function apiOf(name: string) {
+  const model = services.registry.get(name)!;
+  const task = services.tasks.find((t) => t.name === model.manifest.task)!;
+  const selection = task.outputs
+    .map((o) => (o.kind === 'class' ? `${o.name} ${task.names.probabilities.get(o.name)!.field} { label probability }` : o.name))
+    .join(' ');
+  return { model, task, selection };
 }
 
-describe.each(MODEL_NAMES)('reference vectors of %s', (name) => {
-  it('the 64 reference rows in one run of the inference service match reference.json (rel 1e-4 / abs 1e-3)', async () => {
-    const reference = readReference(name);
-    expect(reference.inputs).toHaveLength(64);
-    const rows = reference.inputs.map((input) => Float32Array.from(input));
-    const { result, runs } = await probes.counted(() => directPredict(services.inference, name, rows));
-    expect(runs[name]).toEqual({ runs: 1, items: 64, failedRuns: 0 });
-    expectMatchesReference(result, reference.outputs);
-  });
-
-  it('gives each reference row the same answer alone (batch size 1) as in the batch', async () => {
-    const reference = readReference(name);
-    const alone = [];
-    for (const input of reference.inputs.slice(0, 8)) {
-      const [output] = await directPredict(services.inference, name, [Float32Array.from(input)]);
-      alone.push(output!);
+/** Mismatches between a GraphQL prediction and a reference case's outputs (empty when they agree). */
+function compare(got: Record<string, unknown>, want: Record<string, unknown>, at: string): string[] {
+  const problems: string[] = [];
+  for (const [field, expected] of Object.entries(want)) {
+    const value = got[field];
+    if (typeof expected === 'string') {
+      if (value !== expected) problems.push(`${at}.${field}: got ${JSON.stringify(value)}, reference ${expected}`);
+    } else if (typeof expected === 'number') {
+      if (typeof value !== 'number' || !near(value, expected)) problems.push(`${at}.${field}: got ${value}, reference ${expected}`);
+    } else {
+      // A vector, or per-class probabilities (GraphQL gives { label probability } in class order).
+      const values = (value as (number | { probability: number })[]).map((v) => (typeof v === 'number' ? v : v.probability));
+      const list = expected as number[];
+      if (values.length !== list.length || values.some((v, i) => !near(v, list[i]!))) {
+        problems.push(`${at}.${field}: got [${values.join(', ')}], reference [${list.join(', ')}]`);
+      }
     }
-    expectMatchesReference(alone, reference.outputs.slice(0, 8));
+  }
+  return problems;
+}
+
+describe.each(ALL_MODELS)('reference vectors of %s', (name) => {
+  it('answers the 64 reference cases through GraphQL, in one run, with what torch / xgboost computed', async () => {
+    const { model, task, selection } = apiOf(name);
+    const reference = readReference(name);
+    expect(reference.cases).toHaveLength(64);
+    const query = `query ($inputs: [${task.names.input}!]!) { ${task.names.predictMany}(inputs: $inputs, model: "${name}") { ${selection} } }`;
+    const { result, runs } = await probes.counted(() =>
+      send<Record<string, Record<string, unknown>[]>>(yoga, query, { inputs: reference.cases.map((c) => c.features) }),
+    );
+    expect(result.errors).toBeUndefined();
+    const answers = result.data![task.names.predictMany]!;
+    expect(answers.flatMap((answer, i) => compare(answer, reference.cases[i]!.outputs, `case ${i}`))).toEqual([]);
+    // Identical encoded rows run once: the run holds one row per distinct case.
+    const distinct = new Set(reference.cases.map((c) => (model.codec.encode(c.features) as { key: string }).key)).size;
+    expect(runs[name]).toEqual({ runs: 1, items: distinct, failedRuns: 0 });
   });
 
-  it('answers the reference rows through GraphQL (predictLatencies) with the reference outputs, p95 >= p50', async () => {
+  it('gives a case the same answer alone (batch of 1) as in the batch', async () => {
+    const { task, selection } = apiOf(name);
     const reference = readReference(name);
-    const features = services.registry.get(name)!.manifest.features;
-    const inputs = reference.inputs.map((input) => Object.fromEntries(features.map((f, i) => [f.name, input[i]!])));
-    const { result, runs } = await probes.counted(() => gql(yoga, PredictManyDocument, { inputs: inputs as never, model: name }));
-    expect(result.errors).toBeUndefined();
-    const list = result.data!.predictLatencies.map((p) => [p!.p50Ms, p!.p95Ms]);
-    expectMatchesReference(list, reference.outputs);
-    expect(list.every(([p50, p95]) => p95! >= p50! && p50! > 0)).toBe(true);
-    // The all-minimum and all-maximum rows are reference rows 0 and 1; all 64 rows are distinct.
-    expect(runs[name]).toEqual({ runs: 1, items: 64, failedRuns: 0 });
+    const query = `query ($input: ${task.names.input}!) { ${task.names.predict}(input: $input, model: "${name}") { ${selection} } }`;
+    for (const [i, c] of reference.cases.slice(0, 6).entries()) {
+      const result = await send<Record<string, Record<string, unknown>>>(yoga, query, { input: c.features });
+      expect(result.errors).toBeUndefined();
+      expect(compare(result.data![task.names.predict]!, c.outputs, `case ${i}`)).toEqual([]);
+    }
+  });
+});
+
+describe('latency outputs', () => {
+  it('keep p95 >= p50 > 0 on every reference case of both models', async () => {
+    for (const name of [MLP, GBDT]) {
+      const reference = readReference(name);
+      const result = await gql(yoga, PredictManyDocument, { inputs: reference.cases.map((c) => c.features) as never, model: name });
+      expect(result.data!.predictLatencies.every((p) => p !== null && p.p95Ms >= p.p50Ms && p.p50Ms > 0)).toBe(true);
+    }
   });
 });
 
 describe('models query', () => {
-  it('lists both models with their inputs, outputs, cpu and warmedUp', async () => {
+  it('lists every model with its task, inputs, outputs and tensors, as its manifest and model.onnx say', async () => {
     const result = await gql(yoga, ModelsDocument);
     expect(result.errors).toBeUndefined();
     const models = result.data!.models;
-    expect(models.map((m) => m.name).sort()).toEqual([MLP, GBDT].sort());
+    expect(models.map((m) => m.name).sort()).toEqual([...ALL_MODELS].sort());
     for (const model of models) {
       const manifest = services.registry.get(model.name)!.manifest;
-      expect(model).toMatchObject({ version: manifest.version, kind: manifest.kind, executionProvider: 'cpu', warmedUp: true });
-      expect(model.inputs).toEqual(manifest.features.map(({ name, min, max, unit }) => ({ name, min, max, unit })));
-      expect(model.outputs).toEqual([
-        { name: 'p50Ms', unit: 'ms' },
-        { name: 'p95Ms', unit: 'ms' },
-      ]);
+      expect(model).toMatchObject({
+        task: manifest.task,
+        version: manifest.version,
+        kind: manifest.kind,
+        executionProvider: 'cpu',
+        warmedUp: true,
+      });
+      expect(model.inputs.map((i) => [i.name, i.type, i.optional])).toEqual(
+        manifest.features.map((f) => [f.name, f.type, f.default !== undefined]),
+      );
+      expect(model.outputs.map((o) => [o.name, o.kind, o.labels ?? null])).toEqual(
+        manifest.outputs.map((o) => [o.name, o.kind, o.labels ?? null]),
+      );
     }
-    expect(models.find((m) => m.name === MLP)!.kind).toBe('mlp');
-    expect(models.find((m) => m.name === GBDT)!.kind).toBe('gbdt');
-    expect(models.find((m) => m.name === MLP)!.inputs.map((i) => i.name)).toEqual([
-      'payloadKb',
-      'concurrency',
-      'cpuUtilization',
-      'memoryUtilization',
-      'cacheHitRatio',
-      'dbQueries',
-      'downstreamCalls',
-      'hourOfDay',
+    const byName = new Map(models.map((m) => [m.name, m]));
+    expect(byName.get(CHURN)!.inputTensors).toEqual([
+      { name: 'numeric', dtype: 'float32', shape: ['batch', '6'] },
+      { name: 'plan', dtype: 'int64', shape: ['batch'] },
+      { name: 'region', dtype: 'int64', shape: ['batch'] },
     ]);
+    expect(byName.get(CHURN_GBDT)!.inputTensors.map((t) => t.dtype)).toEqual(['float32', 'string']);
+    expect(byName.get(ANOMALY)!.inputs.find((i) => i.name === 'requestsPerMinute')).toMatchObject({ type: 'vector', length: 30 });
+    expect(byName.get(MLP)!.inputs.find((i) => i.name === 'hourOfDay')).toMatchObject({ min: 0, max: 24, maxExclusive: true });
+    const { data } = await send<{ models: { name: string }[] }>(yoga, '{ models(task: "Churn") { name } }');
+    expect(data!.models.map((m) => m.name)).toEqual([CHURN, CHURN_GBDT]);
   });
 
   it('names the model behind a prediction', async () => {
     const reference = readReference(GBDT);
-    const features = services.registry.get(GBDT)!.manifest.features;
-    const input = Object.fromEntries(features.map((f, i) => [f.name, reference.inputs[5]![i]!]));
-    const result = await gql(yoga, PredictOneDocument, { input: input as never, model: GBDT });
+    const result = await gql(yoga, PredictOneDocument, { input: reference.cases[5]!.features as never, model: GBDT });
     expect(result.errors).toBeUndefined();
     expect(result.data!.predictLatency!.model).toEqual({ name: GBDT, version: services.registry.get(GBDT)!.manifest.version });
   });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { installedProviders } from '../../src/inference/execution/execution-providers.ts';
-import { GBDT, MLP, sampleInputs } from '../support/models.ts';
+import { ALL_MODELS, MLP, sampleInputs } from '../support/models.ts';
 import { exitWithin, freePort, startServerProcess, waitForOutput } from '../support/processes.ts';
 
 // With the GPU build installed, CUDA may really work here: these tests are about its absence.
@@ -24,8 +24,8 @@ describe.skipIf(cudaInstalled)('execution providers without CUDA', () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain('predictql: warning: PREDICTQL_EXECUTION_PROVIDERS asks for cuda,cpu, but cuda is not usable');
       expect(warnings[0]).toContain('npm run gpu:install');
-      expect(warnings[0]).toContain(`serving ${[GBDT, MLP].sort().join(', ')} on cpu`);
-      expect(server.output().stdout).toContain(`${MLP}@1.0.0 (cpu)`);
+      expect(warnings[0]).toContain(`serving ${[...ALL_MODELS].sort().join(', ')} on cpu`);
+      expect(server.output().stdout).toContain(`${MLP}@1.1.0 (cpu)`);
 
       const response = await fetch(server.url, {
         method: 'POST',
@@ -39,7 +39,7 @@ describe.skipIf(cudaInstalled)('execution providers without CUDA', () => {
         data: { models: { executionProvider: string; ready: boolean }[] };
         extensions: { inference: { batches: { executionProvider: string }[] } };
       };
-      expect(body.data.models.map((m) => m.executionProvider)).toEqual(['cpu', 'cpu']);
+      expect(body.data.models.map((m) => m.executionProvider)).toEqual(ALL_MODELS.map(() => 'cpu'));
       expect(body.data.models.every((m) => m.ready)).toBe(true);
       expect(body.extensions.inference.batches.map((b) => b.executionProvider)).toEqual(['cpu']);
     } finally {

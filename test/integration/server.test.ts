@@ -61,7 +61,7 @@ describe('the server, in-process', () => {
     const { services } = await loadRealApp();
     finishLoading(services);
     await server.ready;
-    await expect(services.inference.predict(MLP, [new Float32Array(8)], { requestId: 1 })).rejects.toThrow(/shutting down/);
+    await expect(services.inference.predict(MLP, [[new Float32Array(8)]], { requestId: 1 })).rejects.toThrow(/shutting down/);
     expect(server.lifecycle.state).toBe('draining');
   });
 

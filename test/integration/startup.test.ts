@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadServices } from '../../src/app.ts';
 import { defaultModelsDir, readConfig } from '../../src/config.ts';
-import { GBDT, MLP, sampleInputs } from '../support/models.ts';
+import { ALL_MODELS, GBDT, MLP, sampleInputs } from '../support/models.ts';
 import { repoRoot } from '../support/node.ts';
 import { exitWithin, freePort, startServerProcess, waitForOutput } from '../support/processes.ts';
 
@@ -24,12 +24,13 @@ afterAll(async () => {
   await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** A fresh models folder holding copies of `models` (and the sample catalog). */
+/** A fresh models folder holding copies of `models` (and the examples of their tasks). */
 async function modelsCopy(models: readonly string[] = [MLP]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'predictql-models-'));
   made.push(dir);
   for (const model of models) await cp(join(defaultModelsDir, model), join(dir, model), { recursive: true });
-  await cp(join(defaultModelsDir, 'sample-requests.json'), join(dir, 'sample-requests.json'));
+  if (models.some((m) => m.startsWith('request-latency')))
+    await cp(join(defaultModelsDir, 'latency.examples.json'), join(dir, 'latency.examples.json'));
   return dir;
 }
 
@@ -77,13 +78,12 @@ describe('loadServices refuses broken model folders', () => {
     expect(message).not.toContain(join(dir, MLP, 'model.onnx'));
   });
 
-  it('a manifest with fewer features than the model reads: rejects naming the file and both widths', async () => {
+  it('a manifest with fewer features than the model reads: rejects naming the file and the column left unfed', async () => {
     const dir = await modelsCopy();
     await editManifest(join(dir, MLP, 'manifest.json'), (m) => (m.features as unknown[]).pop());
-    const message = await refusal(dir);
-    expect(message).toContain(join(dir, MLP, 'model.onnx'));
-    expect(message).toContain('does not match its manifest');
-    expect(message).toMatch(/\[batch, 8\].*expected \[batch, 7\]/);
+    expect(await refusal(dir)).toBe(
+      `${join(dir, MLP, 'manifest.json')}: does not fit model.onnx: no feature feeds column 7 of input "features" (float32, width 8): add features for them`,
+    );
   });
 
   it('a manifest with more features than the model reads: rejects the same way', async () => {
@@ -91,9 +91,9 @@ describe('loadServices refuses broken model folders', () => {
     await editManifest(join(dir, MLP, 'manifest.json'), (m) =>
       (m.features as unknown[]).push({ name: 'extra', unit: 'u', min: 0, max: 1, description: '' }),
     );
-    const message = await refusal(dir);
-    expect(message).toContain(join(dir, MLP, 'model.onnx'));
-    expect(message).toMatch(/expected \[batch, 9\]/);
+    expect(await refusal(dir)).toBe(
+      `${join(dir, MLP, 'manifest.json')}: does not fit model.onnx: feature "extra" takes columns 8..8 of input "features", which has 8`,
+    );
   });
 
   it('a manifest with a wrong output count or input name: rejects naming the mismatch', async () => {
@@ -101,11 +101,20 @@ describe('loadServices refuses broken model folders', () => {
     await editManifest(join(outputs, MLP, 'manifest.json'), (m) =>
       (m.outputs as unknown[]).push({ name: 'p99Ms', unit: 'ms', description: '' }),
     );
-    expect(await refusal(outputs)).toMatch(/output "latency_ms" has shape \[batch, 2\], expected \[batch, 3\]/);
+    expect(await refusal(outputs)).toContain(
+      'does not fit model.onnx: output "p99Ms" reads columns 2..2 of output "latency_ms", which has 2',
+    );
 
     const input = await modelsCopy();
-    await editManifest(join(input, MLP, 'manifest.json'), (m) => ((m.input as { name: string }).name = 'x'));
-    expect(await refusal(input)).toMatch(/input is named "features", the manifest says "x"/);
+    await editManifest(join(input, MLP, 'manifest.json'), (m) => ((m.tensors as { inputs: { name: string }[] }).inputs[0]!.name = 'x'));
+    expect(await refusal(input)).toContain('does not fit model.onnx: the manifest declares input "x", model.onnx has inputs "features"');
+
+    const dtype = await modelsCopy();
+    await editManifest(
+      join(dtype, MLP, 'manifest.json'),
+      (m) => ((m.tensors as { inputs: { dtype: string }[] }).inputs[0]!.dtype = 'float64'),
+    );
+    expect(await refusal(dtype)).toContain('the manifest says input "features" is float64 [batch, 8], model.onnx has float32 [batch, 8]');
   });
 
   it('a missing manifest.json: rejects naming manifest.json', async () => {
@@ -128,16 +137,33 @@ describe('loadServices refuses broken model folders', () => {
     expect(message).toContain('"other"');
   });
 
-  it('a models folder without models, or without the default model: rejects saying so', async () => {
+  it('a models folder without models, examples of a task no model serves, or an unknown default model: rejects saying so', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'predictql-empty-'));
     made.push(empty);
     expect(await refusal(empty)).toContain('holds no model folder');
 
+    const orphan = await modelsCopy([GBDT]);
+    await cp(join(defaultModelsDir, 'churn.examples.json'), join(orphan, 'churn.examples.json'));
+    expect(await refusal(orphan)).toBe(`${join(orphan, 'churn.examples.json')}: its task "Churn" has no model (tasks: Latency)`);
+
     const onlyGbdt = await modelsCopy([GBDT]);
-    expect(await refusal(onlyGbdt)).toMatch(new RegExp(`default model "${MLP}" is not among the loaded models`));
+    await expect(loadServices(readConfig({ PREDICTQL_MODELS_DIR: onlyGbdt, PREDICTQL_DEFAULT_MODEL: MLP }), () => {})).rejects.toThrow(
+      `PREDICTQL_DEFAULT_MODEL names a model that is not loaded (loaded: ${GBDT}), but got: "${MLP}"`,
+    );
 
     await mkdir(join(empty, MLP));
     expect(await refusal(empty)).toContain(join(empty, MLP, 'manifest.json'));
+  });
+
+  it('a model folder alone, with no examples file: serves its task without an examples list', async () => {
+    const dir = await modelsCopy([GBDT]);
+    await rm(join(dir, 'latency.examples.json'));
+    const services = await load(dir);
+    try {
+      expect(services.tasks.map((t) => [t.name, t.defaultModel, t.examples])).toEqual([['Latency', GBDT, undefined]]);
+    } finally {
+      await services.inference.close();
+    }
   });
 });
 
@@ -145,7 +171,7 @@ describe('per-model settings', () => {
   it('refuse a model name that is not loaded (a typo), naming the loaded ones', async () => {
     const config = readConfig({ PREDICTQL_EXECUTOR: 'request-latncy=worker' });
     await expect(loadServices(config, () => {})).rejects.toThrow(
-      `PREDICTQL_EXECUTOR names a model that is not loaded (loaded: ${MLP}, ${GBDT}), but got: "request-latncy"`,
+      `PREDICTQL_EXECUTOR names a model that is not loaded (loaded: ${ALL_MODELS.join(', ')}), but got: "request-latncy"`,
     );
   });
 });
@@ -199,7 +225,7 @@ describe('the server process', () => {
     const server = startServerProcess({ PORT: String(port), HOST: '127.0.0.1' });
     try {
       await waitForOutput(server, 'GraphiQL at');
-      expect(server.output().stdout).toContain(`${MLP}@1.0.0 (cpu)`);
+      expect(server.output().stdout).toContain(`${MLP}@1.1.0 (cpu)`);
       const inputs = sampleInputs(30);
       const response = await fetch(server.url, {
         method: 'POST',

@@ -33,7 +33,7 @@ export const HANG_MS = 30_000;
 
 // Imported by tests for the markers: only a worker thread runs the rest.
 if (!isMainThread) {
-  const { width, probe } = workerData as WorkerSetup & { probe?: Int32Array };
+  const { probe } = workerData as WorkerSetup & { probe?: Int32Array };
   const port = parentPort!;
   if (probe) {
     // Answers go through postMessage: count the failed ones on their way out.
@@ -45,21 +45,22 @@ if (!isMainThread) {
   }
   port.on('message', (request: WorkerRequest) => {
     if ('stop' in request) return;
-    const { packed, rows } = request;
+    const { batch } = request;
+    const rows = batch.rows;
     if (probe) {
       const index = Atomics.add(probe, RUNS, 1);
       Atomics.add(probe, ROWS, rows);
       Atomics.store(probe, SIZES + (index % SIZE_SLOTS), rows);
-      if (Atomics.load(probe, GATE) === ARMED && hasMarker(packed, rows, width, HOLD_MARKER)) {
+      if (Atomics.load(probe, GATE) === ARMED && hasMarker(batch, HOLD_MARKER)) {
         Atomics.store(probe, HOLDING, 1);
         Atomics.notify(probe, HOLDING);
         Atomics.wait(probe, GATE, ARMED);
         if (takeGate(probe) === KILL) process.exit(70);
       }
     }
-    if (hasMarker(packed, rows, width, CRASH_MARKER)) process.exit(70);
+    if (hasMarker(batch, CRASH_MARKER)) process.exit(70);
     // Blocks this thread synchronously, like a native call that does not return.
-    if (hasMarker(packed, rows, width, HANG_MARKER)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, HANG_MS);
+    if (hasMarker(batch, HANG_MARKER)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, HANG_MS);
   });
   await import('../../src/inference/execution/inference-worker.ts');
 }

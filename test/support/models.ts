@@ -4,30 +4,51 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultModelsDir } from '../../src/config.ts';
-import type { FeatureSpec, InferenceService } from '../../src/inference/index.ts';
+import type { EncodedRow, InferenceService, ModelRunner } from '../../src/inference/index.ts';
 import type { LatencyFeaturesInput } from '../generated/graphql.ts';
 
 export const MLP = 'request-latency';
 export const GBDT = 'request-latency-gbdt';
 export const MODEL_NAMES = [MLP, GBDT] as const;
+export const CHURN = 'customer-churn';
+export const CHURN_GBDT = 'customer-churn-gbdt';
+export const ANOMALY = 'traffic-anomaly';
+/** Every shipped model, in the order the registry loads them (by folder name). */
+export const ALL_MODELS = [CHURN, CHURN_GBDT, MLP, GBDT, ANOMALY] as const;
 
 export interface SampleEntry {
   id: string;
   features: LatencyFeaturesInput;
 }
 
-export interface Reference {
-  source: string;
-  inputs: number[][];
-  outputs: number[][];
+/** A case of a model's reference.json: inputs as the API takes them, outputs as torch / xgboost computed them. */
+export interface ReferenceCase {
+  features: Record<string, unknown>;
+  outputs: Record<string, number | string | number[]>;
 }
 
-let samples: SampleEntry[] | undefined;
+export interface Reference {
+  source: string;
+  cases: ReferenceCase[];
+}
 
-/** models/sample-requests.json (3000 rows, all distinct as float32 rows). */
+const exampleFiles = new Map<string, { id: string; features: Record<string, unknown> }[]>();
+
+/** The examples of `file` (e.g. churn.examples.json) as they are in the file. */
+export function examplesOf(file: string): { id: string; features: Record<string, unknown> }[] {
+  let examples = exampleFiles.get(file);
+  if (!examples) {
+    examples = (
+      JSON.parse(readFileSync(join(defaultModelsDir, file), 'utf8')) as { examples: { id: string; features: Record<string, unknown> }[] }
+    ).examples;
+    exampleFiles.set(file, examples);
+  }
+  return examples;
+}
+
+/** models/latency.examples.json (3000 rows, all distinct as float32 rows): `sampleRequests`. */
 export function sampleEntries(): SampleEntry[] {
-  samples ??= JSON.parse(readFileSync(join(defaultModelsDir, 'sample-requests.json'), 'utf8')) as SampleEntry[];
-  return samples;
+  return examplesOf('latency.examples.json') as unknown as SampleEntry[];
 }
 
 /** The first `n` sample requests as GraphQL inputs, starting at `offset`. */
@@ -41,23 +62,24 @@ export function readReference(model: string): Reference {
   return JSON.parse(readFileSync(join(defaultModelsDir, model, 'reference.json'), 'utf8')) as Reference;
 }
 
-/** An input as the tensor row the server builds (manifest order, float32). */
-export function toRow(features: readonly FeatureSpec[], input: Readonly<Record<string, number>>): Float32Array {
-  return Float32Array.from(
-    features.map((f) => {
-      const value = input[f.name];
-      if (value === undefined) throw new Error(`input lacks ${f.name}`);
-      return value;
-    }),
-  );
+/** An input as the row the server builds for `model` (its codec); throws on an invalid input. */
+export function toRow(model: ModelRunner, input: Readonly<Record<string, unknown>>): EncodedRow {
+  const encoded = model.codec.encode(input);
+  if (!encoded.ok) throw new Error(`invalid input: ${JSON.stringify(encoded.problems)}`);
+  return encoded.row;
 }
 
-/** Runs `rows` through `model` as one job of its own request and returns the outputs per row as plain numbers. */
-export async function directPredict(inference: InferenceService, model: string, rows: readonly Float32Array[]): Promise<number[][]> {
+/**
+ * Runs `rows` through `model` as one job of its own request; per row, the values of its `value`
+ * outputs in manifest order (for the latency models: [p50Ms, p95Ms]).
+ */
+export async function directPredict(inference: InferenceService, model: string, rows: readonly EncodedRow[]): Promise<number[][]> {
+  const runner = inference.registry.get(model)!;
+  const readers = runner.manifest.outputs.filter((o) => o.kind === 'value').map((o) => runner.codec.reader(o.name)!);
   const { outputs } = await inference.predict(model, rows, { requestId: Symbol('directPredict') });
   return outputs.map((o) => {
     if (o instanceof Error) throw o;
-    return Array.from(o);
+    return readers.map((r) => (r.kind === 'value' ? r.read(o) : Number.NaN));
   });
 }
 

@@ -3,6 +3,7 @@
  * one Int32Array over a SharedArrayBuffer, and the helpers both threads use. Imports nothing, so a
  * worker loads it cheaply.
  */
+import type { PackedBatch } from '../../src/inference/index.ts';
 
 /** Exactly representable in float32, inside the first feature's range of the shipped models. */
 export const HOLD_MARKER = 4323.5;
@@ -21,8 +22,13 @@ export const ARMED = 1;
 export const RELEASED = 2;
 export const KILL = 3;
 
-export function hasMarker(packed: Float32Array, rows: number, width: number, marker: number): boolean {
-  for (let r = 0; r < rows; r++) if (packed[r * width] === marker) return true;
+/** Whether a row of the batch has `marker` as its first value (the first column of the first input). */
+export function hasMarker(batch: PackedBatch, marker: number): boolean {
+  const first = batch.inputs[0];
+  if (!first || Array.isArray(first.data)) return false;
+  const width = first.dims.reduce((a, b) => a * b, 1);
+  const data = first.data as ArrayLike<number | bigint>;
+  for (let r = 0; r < batch.rows; r++) if (Number(data[r * width]) === marker) return true;
   return false;
 }
 

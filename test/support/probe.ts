@@ -11,7 +11,7 @@
  *
  * State lives in a SharedArrayBuffer handed to the model's workers (instrumented-worker.ts).
  */
-import type { ModelRegistry, ModelRunner } from '../../src/inference/index.ts';
+import type { ModelRegistry, ModelRunner, PackedBatch, PackedOutputs } from '../../src/inference/index.ts';
 import { ModelRegistry as Registry } from '../../src/inference/index.ts';
 import {
   ARMED,
@@ -94,8 +94,8 @@ export class ModelProbe {
   }
 
   /** On the JS thread: blocks (awaits) if the hold is armed and a row is a HOLD_MARKER row. */
-  async maybeHold(packed: Float32Array, rows: number, width: number): Promise<void> {
-    if (Atomics.load(this.shared, GATE) !== ARMED || !hasMarker(packed, rows, width, HOLD_MARKER)) return;
+  async maybeHold(batch: PackedBatch): Promise<void> {
+    if (Atomics.load(this.shared, GATE) !== ARMED || !hasMarker(batch, HOLD_MARKER)) return;
     Atomics.store(this.shared, HOLDING, 1);
     Atomics.notify(this.shared, HOLDING);
     while (Atomics.load(this.shared, GATE) === ARMED) await Atomics.waitAsync(this.shared, GATE, ARMED).value;
@@ -120,6 +120,9 @@ export class ProbedRunner implements ModelRunner {
   get manifest() {
     return this.inner.manifest;
   }
+  get codec() {
+    return this.inner.codec;
+  }
   get executionProvider() {
     return this.inner.executionProvider;
   }
@@ -130,11 +133,11 @@ export class ProbedRunner implements ModelRunner {
     return this.inner.providerFailures;
   }
 
-  async run(packed: Float32Array, rows: number): Promise<Float32Array> {
-    this.probe.recordRun(rows);
+  async run(batch: PackedBatch): Promise<PackedOutputs> {
+    this.probe.recordRun(batch.rows);
     try {
-      await this.probe.maybeHold(packed, rows, this.manifest.features.length);
-      return await this.inner.run(packed, rows);
+      await this.probe.maybeHold(batch);
+      return await this.inner.run(batch);
     } catch (error) {
       this.probe.recordFailure();
       throw error;

@@ -2,7 +2,7 @@
  * Wrappers of a real model runner for integration tests: the model and onnxruntime stay real; a
  * wrapper only injects a fault, or counts what actually reached the model.
  */
-import type { ModelRunner } from '../../src/inference/index.ts';
+import type { ModelRunner, PackedBatch, PackedOutputs } from '../../src/inference/index.ts';
 
 /** Text a failure carries that must never reach a client (checked by the tests that use it). */
 export const SECRET = 'secret-internal-detail /opt/models/xyz.onnx';
@@ -16,23 +16,26 @@ export class WrappedRunner implements ModelRunner {
   get manifest() {
     return this.inner.manifest;
   }
+  get codec() {
+    return this.inner.codec;
+  }
   get executionProvider() {
     return this.inner.executionProvider;
   }
   get warmedUp() {
     return this.inner.warmedUp;
   }
-  run(packed: Float32Array, rows: number): Promise<Float32Array> {
-    return this.inner.run(packed, rows);
+  run(batch: PackedBatch): Promise<PackedOutputs> {
+    return this.inner.run(batch);
   }
 }
 
 /** `run` throws (SECRET) while `failing` is set. */
 export class FailingRunner extends WrappedRunner {
   failing = true;
-  override run(packed: Float32Array, rows: number): Promise<Float32Array> {
+  override run(batch: PackedBatch): Promise<PackedOutputs> {
     if (this.failing) return Promise.reject(new Error(SECRET));
-    return super.run(packed, rows);
+    return super.run(batch);
   }
 }
 

@@ -4,7 +4,7 @@ import { readConfig } from '../../src/config.ts';
 describe('readConfig', () => {
   it('has working defaults', () => {
     const config = readConfig({});
-    expect(config).toMatchObject({ port: 4000, defaultModel: 'request-latency', inferenceReport: 'header' });
+    expect(config).toMatchObject({ port: 4000, defaultModels: [], inferenceReport: 'header' });
     expect(config.session).toMatchObject({ intraOpThreads: 1, graphOptimization: 'all', executionProviders: ['cpu'] });
     expect(config.runTimeoutMs).toBe(30_000);
   });

@@ -4,17 +4,18 @@
  */
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { readManifests } from '../../scripts/print-schema.ts';
 import { defaultEntityBindingsFile, defaultModelsDir } from '../../src/config.ts';
+import { readExampleSets } from '../../src/examples/example-set.ts';
 import { readEntityBindings } from '../../src/federation/entity-bindings.ts';
 import { countPredictions } from '../../src/graphql/prediction-cost.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
-import { taskFromManifest } from '../../src/graphql/task.ts';
-import { readManifest } from '../../src/inference/manifest.ts';
+import { buildTasks } from '../../src/graphql/tasks.ts';
 
-const task = taskFromManifest(await readManifest(`${defaultModelsDir}/request-latency/manifest.json`));
-const schema = buildSchema(task, await readEntityBindings(defaultEntityBindingsFile));
+const tasks = buildTasks(await readManifests(defaultModelsDir), await readExampleSets(defaultModelsDir));
+const schema = buildSchema(tasks, await readEntityBindings(defaultEntityBindingsFile));
 const count = (query: string, variables?: Record<string, unknown>, operationName?: string) =>
-  countPredictions({ schema, document: parse(query), variables, operationName, catalogSize: 3000 });
+  countPredictions({ schema, document: parse(query), variables, operationName });
 const input =
   '{ payloadKb: 1, concurrency: 1, cpuUtilization: 0, memoryUtilization: 0, cacheHitRatio: 0, dbQueries: 0, downstreamCalls: 0, hourOfDay: 0 }';
 

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.ts';
-import { rowKey } from '../../src/inference/index.ts';
-import { InferenceService } from '../../src/inference/inference-service.ts';
-import { ModelRegistry } from '../../src/inference/registry.ts';
+import { type EncodedRow, InferenceService, ModelRegistry, type OutputRow, rowKey } from '../../src/inference/index.ts';
 import { InferenceRecorder } from '../../src/inference-report/inference-report.ts';
 import { PredictionLoaders } from '../../src/loaders/prediction-loaders.ts';
 import { FakeModel } from './fake-model.ts';
 
-const row = (...values: number[]) => Float32Array.from(values);
+const row = (...values: number[]): EncodedRow => [Float32Array.from(values)];
+const first = (o: OutputRow) => Array.from(o[0] as Float32Array);
 const service = (...models: FakeModel[]) => InferenceService.create(new ModelRegistry(models), { defaultExecutor: 'main' });
 const unmergedService = (...models: FakeModel[]) =>
   InferenceService.create(new ModelRegistry(models), { defaultExecutor: 'main', scheduler: { mergeRequests: false } });
-const load = (loaders: PredictionLoaders, model: string, r: Float32Array, path = 'p') =>
+const load = (loaders: PredictionLoaders, model: string, r: EncodedRow, path = 'p') =>
   loaders.load(model, r, rowKey(r), { coordinate: 'Query.predict', path });
 
 describe('PredictionLoaders', () => {
@@ -20,7 +19,7 @@ describe('PredictionLoaders', () => {
     const b = new FakeModel('b');
     const loaders = new PredictionLoaders({ predictor: await service(a, b) });
     const results = await Promise.all([load(loaders, 'a', row(1, 2)), load(loaders, 'b', row(3, 4)), load(loaders, 'a', row(5, 6))]);
-    expect(results.map((r) => Array.from(r))).toEqual([
+    expect(results.map(first)).toEqual([
       [3, 6],
       [7, 14],
       [11, 22],
@@ -34,7 +33,7 @@ describe('PredictionLoaders', () => {
     const trace = new InferenceRecorder();
     const loaders = new PredictionLoaders({ predictor: await service(a), report: trace });
     const results = await Promise.all([1, 2, 3].map((i) => load(loaders, 'a', row(1, 1), `x${i}`)));
-    expect(results.every((r) => r[0] === 2)).toBe(true);
+    expect(results.every((r) => first(r)[0] === 2)).toBe(true);
     expect(a.batches).toEqual([[1]]);
     // A repeat after the run is a cache hit, reported against the batch that served it.
     await load(loaders, 'a', row(1, 1), 'late');
@@ -68,7 +67,7 @@ describe('PredictionLoaders', () => {
     expect(trace.report().totals).toMatchObject({ batches: 2, failedBatches: 1 });
     expect(a.batches).toEqual([[1]]); // a one-row run that failed: nothing to isolate
     const later = await load(loaders, 'a', row(7, 7));
-    expect(later[0]).toBe(14);
+    expect(first(later)[0]).toBe(14);
   });
 
   it('keeps loaders of different requests apart', async () => {

@@ -5,7 +5,7 @@ import { ModelRegistry } from '../../src/inference/registry.ts';
 import type { RunObservation } from '../../src/inference/scheduler/dynamic-batcher.ts';
 import { FakeModel } from './fake-model.ts';
 
-const row = (a: number, b: number) => Float32Array.from([a, b]);
+const row = (a: number, b: number) => [Float32Array.from([a, b])];
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -37,7 +37,7 @@ describe('InferenceService.onRun', () => {
       throw new Error('observer bug');
     });
     const result = await service.predict('m', [row(1, 2)], { requestId: 1 });
-    expect(Array.from(result.outputs[0] as Float32Array)).toEqual([3, 6]);
+    expect(Array.from((result.outputs[0] as Float32Array[])[0]!)).toEqual([3, 6]);
     expect(error).toHaveBeenCalledWith('predictql: a run listener failed on model "m"', expect.any(Error));
   });
 });

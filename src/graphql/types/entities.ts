@@ -7,21 +7,47 @@
  */
 import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
 import { withContext } from '../../errors.ts';
-import type { EntityBinding, FeatureFieldType, FeatureSource, KeyField } from '../../federation/entity-bindings.ts';
+import {
+  type EntityBinding,
+  type ExternalField,
+  externalFieldsOf,
+  type FeatureFieldType,
+  type FeatureSource,
+  type KeyField,
+} from '../../federation/entity-bindings.ts';
 import type { FeatureProblem } from '../../inference/index.ts';
 import type { Builder } from '../builder.ts';
 import type { PredictQLContext } from '../context.ts';
 import { type Prediction, predictFromFeatures } from '../predict.ts';
-import type { LatencyPredictionRef } from './latency-prediction.ts';
+import type { TaskApi } from '../tasks.ts';
+import type { TaskTypes } from './task-types.ts';
 
 /** What the gateway sends for an entity: `__typename`, the key fields and the required fields. */
 export type Representation = Readonly<Record<string, unknown>>;
 
-export function defineEntityTypes(builder: Builder, bindings: readonly EntityBinding[], LatencyPrediction: LatencyPredictionRef): void {
+/** The task (and its types) a bound model serves. */
+export type TaskOfModel = (model: string) => { task: TaskApi; types: TaskTypes };
+
+export function defineEntityTypes(builder: Builder, bindings: readonly EntityBinding[], taskOf: TaskOfModel): void {
+  const external = externalFieldsOf(bindings);
+  // The owner's object types on nested paths, with the fields predictql reads, all @external.
+  const objectRefs = new Map([...external.objects.keys()].map((type) => [type, builder.objectRef<Representation>(type)]));
+  for (const [type, fields] of external.objects) {
+    objectRefs.get(type)!.implement({
+      description: 'An object another subgraph owns, on the path to fields predictql reads (all @external here).',
+      fields: (t) =>
+        Object.fromEntries(
+          [...fields].map(([name, field]) => [
+            name,
+            t.field({ ...outputOf(field, objectRefs), directives: { external: {} }, resolve: (r) => r[name] as never }),
+          ]),
+        ),
+    });
+  }
+
   for (const [entity, ofEntity] of groupByEntity(bindings)) {
     const key = ofEntity[0]!.key;
-    const externals = new Map<string, FeatureFieldType>();
-    for (const binding of ofEntity) for (const source of binding.features) externals.set(source.field, source.type);
+    const externals = external.entities.get(entity) ?? new Map<string, ExternalField>();
 
     const ref = builder.externalRef(
       entity,
@@ -33,25 +59,20 @@ export function defineEntityTypes(builder: Builder, bindings: readonly EntityBin
       description:
         `An entity another subgraph owns; predictql adds ${ofEntity.map((b) => b.field).join(', ')} ` +
         `from the @external fields it requires.`,
-      externalFields: (t) =>
-        Object.fromEntries(
-          [...externals].map(([name, type]) => [
-            name,
-            t.field({ type: type.startsWith('Int') ? 'Int' : 'Float', nullable: !type.endsWith('!') }),
-          ]),
-        ),
+      externalFields: (t) => Object.fromEntries([...externals].map(([name, field]) => [name, t.field(outputOf(field, objectRefs))])),
       fields: (t) => ({
         ...Object.fromEntries(key.map((k) => [k.name, t.field({ type: scalarOf(k), resolve: (r) => r[k.name] as never })])),
         ...Object.fromEntries(
           ofEntity.map((binding) => [
             binding.field,
             t.field({
-              type: LatencyPrediction,
+              type: taskOf(binding.model).types.Prediction,
               nullable: true,
               tracing: true,
               description: binding.description ?? describe(binding),
-              requires: builder.selection<Representation>(binding.features.map((s) => s.field).join(' ') as never),
-              resolve: (representation, _args, context, info) => predictEntity(binding, representation, context, info),
+              requires: builder.selection<Representation>(requiresSelection(binding.features) as never),
+              resolve: (representation, _args, context, info) =>
+                predictEntity(binding, taskOf(binding.model).task, representation, context, info),
             }),
           ]),
         ),
@@ -60,16 +81,46 @@ export function defineEntityTypes(builder: Builder, bindings: readonly EntityBin
   }
 }
 
+// Private: the GraphQL type of an external field. Pothos cannot type a type chosen at run time, hence \`never\`.
+function outputOf(field: ExternalField, objectRefs: ReadonlyMap<string, unknown>): { type: never; nullable: never } {
+  if ('object' in field) return { type: objectRefs.get(field.object.type) as never, nullable: field.object.nullable as never };
+  if (field.scalar.startsWith('['))
+    return { type: ['Float'] as never, nullable: { list: !field.scalar.endsWith('!'), items: false } as never };
+  return { type: scalarOfField(field.scalar) as never, nullable: !field.scalar.endsWith('!') as never };
+}
+
+/** `@requires(fields:)` of a binding: "a b usage { openTickets seats }", paths grouped under their objects. */
+export function requiresSelection(features: readonly FeatureSource[]): string {
+  type Tree = Map<string, Tree>;
+  const root: Tree = new Map();
+  for (const { path } of features) {
+    let node = root;
+    for (const name of path) {
+      let next = node.get(name);
+      if (!next) {
+        next = new Map();
+        node.set(name, next);
+      }
+      node = next;
+    }
+  }
+  const print = (tree: Tree): string =>
+    [...tree].map(([name, children]) => (children.size === 0 ? name : `${name} { ${print(children)} }`)).join(' ');
+  return print(root);
+}
+
 /** The prediction of one representation, through the same path as every other prediction field. */
 export function predictEntity(
   binding: EntityBinding,
+  task: TaskApi,
   representation: Representation,
   context: PredictQLContext,
   info: GraphQLResolveInfo,
 ): Prediction | Promise<Prediction> {
-  const features = Object.fromEntries(binding.features.map((s) => [s.feature, representation[s.field]]));
+  const features: Record<string, unknown> = { ...binding.constants };
+  for (const s of binding.features) features[s.feature] = valueAt(representation, s.path);
   try {
-    return predictFromFeatures(context, binding.model, features, info);
+    return predictFromFeatures(context, task, binding.model, features, info);
   } catch (error) {
     throw withEntityFields(error as GraphQLError, binding, representation);
   }
@@ -89,6 +140,16 @@ function withEntityFields(error: GraphQLError, binding: EntityBinding, represent
   });
 }
 
+// Private: the value at a path of the representation; undefined when an object on the way is null.
+function valueAt(representation: Representation, path: readonly string[]): unknown {
+  let value: unknown = representation;
+  for (const name of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[name];
+  }
+  return value;
+}
+
 function groupByEntity(bindings: readonly EntityBinding[]): Map<string, EntityBinding[]> {
   const groups = new Map<string, EntityBinding[]>();
   for (const binding of bindings) {
@@ -103,8 +164,15 @@ function scalarOf(key: KeyField): 'ID' | 'String' | 'Int' {
   return key.type === 'ID!' ? 'ID' : key.type === 'String!' ? 'String' : 'Int';
 }
 
+function scalarOfField(type: FeatureFieldType): 'Float' | 'Int' | 'Boolean' | 'String' {
+  return type.replace(/!$/, '') as 'Float' | 'Int' | 'Boolean' | 'String';
+}
+
 function describe(binding: EntityBinding): string {
-  const mapping = binding.features.map((s) => (s.feature === s.field ? s.field : `${s.feature} ← ${s.field}`)).join(', ');
+  const mapping = [
+    ...binding.features.map((s) => (s.feature === s.field ? s.field : `${s.feature} ← ${s.field}`)),
+    ...Object.entries(binding.constants).map(([feature, value]) => `${feature} = ${JSON.stringify(value)}`),
+  ].join(', ');
   return (
     `Predicted by model "${binding.model}" from this ${binding.entity}'s fields (${mapping}); all ` +
     `such fields of one request share one model run. ` +

@@ -5,15 +5,19 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceSession } from 'onnxruntime-node';
-import { type BatchSpec, runBatch } from './run-batch.ts';
+import type { PackedBatch, PackedOutputs } from '../row-codec.ts';
+import { owned, runBatch, transferables } from './run-batch.ts';
 
-export interface WorkerSetup extends BatchSpec {
+export interface WorkerSetup {
+  modelFile: string;
   sessionOptions: InferenceSession.SessionOptions;
+  /** The outputs a run fetches (those some prediction field reads), in order. */
+  fetches: string[];
 }
 
 /** A batch to run, or `stop`: exit once the runs under way have returned (see WorkerExecutor.terminate). */
-export type WorkerRequest = { id: number; packed: Float32Array; rows: number } | { stop: true };
-export type WorkerResponse = { id: number; output: Float32Array } | { id: number; error: string } | { ready: true } | { fatal: string };
+export type WorkerRequest = { id: number; batch: PackedBatch } | { stop: true };
+export type WorkerResponse = { id: number; outputs: PackedOutputs } | { id: number; error: string } | { ready: true } | { fatal: string };
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
@@ -31,12 +35,13 @@ try {
     running++;
     // runBatch's errors (a malformed request included) fail this run alone: thrown here, they
     // would end the worker and every run it holds.
-    runBatch(session, setup, request.packed, request.rows)
+    runBatch(session, request.batch, setup.fetches)
       .then(
-        (data) => {
-          // The output may be a view on a larger native buffer; transfer only what is ours.
-          const output = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-          port.postMessage({ id: request.id, output } satisfies WorkerResponse, [output.buffer as ArrayBuffer]);
+        (result) => {
+          // An output may be a view on a larger native buffer; transfer only what is ours.
+          const outputs = { outputs: result.outputs.map((o) => ({ name: o.name, data: owned(o.data) })) };
+          const message: WorkerResponse = { id: request.id, outputs };
+          port.postMessage(message, transferables(outputs.outputs.map((o) => o.data)));
         },
         (error: unknown) => port.postMessage({ id: request.id, error: (error as Error).message } satisfies WorkerResponse),
       )

@@ -1,23 +1,29 @@
 /**
- * One loaded model: an onnxruntime session checked against its manifest and warmed up.
- * `run` takes a packed [rows, features] buffer and returns the packed [rows, outputs] buffer.
+ * One loaded model: an onnxruntime session whose inputs and outputs were checked against the
+ * manifest (model-layout.ts), with the row codec compiled from them, warmed up with rows that span
+ * every feature's range. `run` takes a packed batch and returns the outputs the fields read.
  */
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { ManifestError, type ModelManifest } from '../manifest.ts';
+import { resolveLayout, tensorSpecs } from '../model-layout.ts';
+import { type OutputRow, type PackedBatch, type PackedOutputs, RowCodec } from '../row-codec.ts';
 import { GPU_INSTALL_HINT, installedProviders } from './execution-providers.ts';
 import type { WorkerSetup } from './inference-worker.ts';
-import { type BatchSpec, runBatch } from './run-batch.ts';
+import { runBatch } from './run-batch.ts';
 import { type ExecutionProviderName, type SessionSettings, toOrtSessionOptions } from './session-options.ts';
 
 /** What the registry and the scheduler need of a model; unit tests may fake it. */
 export interface ModelRunner {
+  /** The manifest, its tensors completed from model.onnx. */
   readonly manifest: ModelManifest;
+  /** Encodes inputs, packs rows, unpacks outputs and reads prediction fields. */
+  readonly codec: RowCodec;
   readonly executionProvider: ExecutionProviderName;
   readonly warmedUp: boolean;
   /** Why earlier providers of the preference list could not be used (empty when the first one was). */
   readonly providerFailures?: readonly string[];
-  run(packed: Float32Array, rows: number): Promise<Float32Array>;
+  run(batch: PackedBatch): Promise<PackedOutputs>;
   /** How a worker thread can load the same model; absent for runners that cannot leave this thread. */
   workerSetup?(): WorkerSetup;
 }
@@ -28,18 +34,23 @@ export interface LoadModelOptions {
   warn?: (message: string) => void;
 }
 
+/** Rows of the warm-up run: spread over every feature's range (and every category). */
+const WARM_UP_ROWS = 8;
+
 export class ModelSession implements ModelRunner {
   readonly manifest: ModelManifest;
+  readonly codec: RowCodec;
   readonly executionProvider: ExecutionProviderName;
   readonly modelFile: string;
   readonly providerFailures: readonly string[];
   readonly #sessionOptions: InferenceSession.SessionOptions;
-  readonly #spec: BatchSpec;
+  readonly #fetches: string[];
   #session: InferenceSession;
   #warmedUp = false;
 
   private constructor(
     manifest: ModelManifest,
+    codec: RowCodec,
     modelFile: string,
     session: InferenceSession,
     provider: ExecutionProviderName,
@@ -47,25 +58,25 @@ export class ModelSession implements ModelRunner {
     providerFailures: readonly string[],
   ) {
     this.manifest = manifest;
+    this.codec = codec;
     this.providerFailures = providerFailures;
     this.#sessionOptions = sessionOptions;
     this.modelFile = modelFile;
     this.#session = session;
     this.executionProvider = provider;
-    this.#spec = {
-      modelFile,
-      inputName: manifest.input.name,
-      outputName: manifest.output.name,
-      width: manifest.features.length,
-      outWidth: manifest.outputs.length,
-    };
+    this.#fetches = codec.layout.outputs.map((t) => t.name);
   }
 
   static async load(folder: string, manifest: ModelManifest, options: LoadModelOptions): Promise<ModelSession> {
     const modelFile = join(folder, 'model.onnx');
     const { session, provider, sessionOptions, failures } = await createSession(modelFile, options);
-    checkSessionAgainstManifest(modelFile, session, manifest);
-    const model = new ModelSession(manifest, modelFile, session, provider, sessionOptions, failures);
+    const layout = resolveLayout(join(folder, 'manifest.json'), manifest, {
+      inputs: session.inputMetadata,
+      outputs: session.outputMetadata,
+    });
+    // The manifest as served: its tensors completed from the file (what `models { tensors }` shows).
+    const completed = { ...manifest, tensors: { inputs: tensorSpecs(layout.inputs), outputs: tensorSpecs(layout.outputs) } };
+    const model = new ModelSession(completed, new RowCodec(layout), modelFile, session, provider, sessionOptions, failures);
     await model.#warmUp();
     return model;
   }
@@ -74,12 +85,12 @@ export class ModelSession implements ModelRunner {
     return this.#warmedUp;
   }
 
-  run(packed: Float32Array, rows: number): Promise<Float32Array> {
-    return runBatch(this.#session, this.#spec, packed, rows);
+  run(batch: PackedBatch): Promise<PackedOutputs> {
+    return runBatch(this.#session, batch, this.#fetches);
   }
 
   workerSetup(): WorkerSetup {
-    return { ...this.#spec, sessionOptions: this.#sessionOptions };
+    return { modelFile: this.modelFile, sessionOptions: this.#sessionOptions, fetches: this.#fetches };
   }
 
   async release(): Promise<void> {
@@ -87,17 +98,27 @@ export class ModelSession implements ModelRunner {
   }
 
   // Private: the first run pays for allocator and kernel set-up; pay it before serving, and prove
-  // the model answers with finite numbers of the promised shape at both ends of every range.
+  // the model answers finite numbers of the promised shape over every feature's range.
   async #warmUp(): Promise<void> {
-    const { features, outputs } = this.manifest;
-    const rows = [features.map((f) => f.min), features.map((f) => f.max), features.map((f) => (f.min + f.max) / 2)];
-    const packed = Float32Array.from(rows.flat());
-    const out = await this.run(packed, rows.length);
-    if (out.length !== rows.length * outputs.length || !out.every(Number.isFinite)) {
-      throw new ManifestError(
-        this.modelFile,
-        `warm-up run returned ${out.length} values (expected ${rows.length * outputs.length} finite numbers)`,
-      );
+    const rows = Array.from({ length: WARM_UP_ROWS }, (_, i) => {
+      const encoded = this.codec.encode(this.codec.sampleValues(i, WARM_UP_ROWS));
+      if (!encoded.ok) throw new ManifestError(this.modelFile, `warm-up input ${i} is invalid: ${JSON.stringify(encoded.problems)}`);
+      return encoded.row;
+    });
+    let outputs: OutputRow[];
+    try {
+      outputs = this.codec.unpack(await this.run(this.codec.pack(rows)), rows.length);
+    } catch (error) {
+      throw new ManifestError(this.modelFile, `the warm-up run failed: ${(error as Error).message}`);
+    }
+    for (const { spec } of this.codec.layout.fields) {
+      const reader = this.codec.reader(spec.name)!;
+      for (const row of outputs) {
+        const values =
+          reader.kind === 'class' ? reader.probabilities(row) : reader.kind === 'vector' ? reader.read(row) : [reader.read(row)];
+        if (!values.every(Number.isFinite))
+          throw new ManifestError(this.modelFile, `the warm-up run gave "${spec.name}" a value that is not finite`);
+      }
     }
     this.#warmedUp = true;
   }
@@ -131,27 +152,4 @@ async function createSession(
     }
   }
   throw new ManifestError(modelFile, `no execution provider could load it (${failures.join('; ')})`);
-}
-
-function checkSessionAgainstManifest(modelFile: string, session: InferenceSession, manifest: ModelManifest): void {
-  const fail = (problem: string): never => {
-    throw new ManifestError(modelFile, `does not match its manifest ${join(dirname(modelFile), 'manifest.json')}: ${problem}`);
-  };
-  const check = (
-    kind: 'input' | 'output',
-    metadata: readonly InferenceSession.ValueMetadata[],
-    expectedName: string,
-    width: number,
-  ): void => {
-    if (metadata.length !== 1) fail(`expected one ${kind}, the model has ${metadata.length} (${metadata.map((m) => m.name).join(', ')})`);
-    const meta = metadata[0]!;
-    if (meta.name !== expectedName) fail(`${kind} is named "${meta.name}", the manifest says "${expectedName}"`);
-    if (!meta.isTensor || meta.type !== 'float32') fail(`${kind} "${meta.name}" must be a float32 tensor`);
-    const shape = meta.isTensor ? meta.shape : [];
-    if (shape.length !== 2 || typeof shape[0] !== 'string' || shape[1] !== width) {
-      fail(`${kind} "${meta.name}" has shape [${shape.join(', ')}], expected [batch, ${width}] with a dynamic batch axis`);
-    }
-  };
-  check('input', session.inputMetadata, manifest.input.name, manifest.features.length);
-  check('output', session.outputMetadata, manifest.output.name, manifest.outputs.length);
 }

@@ -1,29 +1,35 @@
 /**
  * The one way a packed batch goes through an onnxruntime session, on the JS thread
- * (ModelSession.run) and on a worker thread (inference-worker.ts) alike: build the input tensor,
- * run, and check that the output is the float32 [rows, outWidth] the manifest promised.
+ * (ModelSession.run) and on a worker thread (inference-worker.ts) alike: build the input
+ * tensors, run fetching only the outputs some prediction field reads, and hand their data back.
+ * The row codec checks the outputs' sizes when it unpacks them.
  */
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
+import type { NumericArray, PackedBatch, PackedOutputs } from '../row-codec.ts';
 
-/** Where a model's batch goes in and comes out: what both threads need to know of its manifest. */
-export interface BatchSpec {
-  /** For messages: the model file. */
-  modelFile: string;
-  inputName: string;
-  outputName: string;
-  /** Features per row. */
-  width: number;
-  /** Outputs per row. */
-  outWidth: number;
+export async function runBatch(session: InferenceSession, batch: PackedBatch, fetches: readonly string[]): Promise<PackedOutputs> {
+  const feeds: Record<string, Tensor> = {};
+  for (const input of batch.inputs) feeds[input.name] = new Tensor(input.dtype, input.data, [batch.rows, ...input.dims]);
+  const results = await session.run(feeds, [...fetches]);
+  return {
+    outputs: fetches.map((name) => {
+      const data = results[name]?.data;
+      if (data === undefined || typeof data === 'string' || Array.isArray(data))
+        throw new Error(`the run returned no numeric output "${name}"`);
+      return { name, data: data as NumericArray };
+    }),
+  };
 }
 
-export async function runBatch(session: InferenceSession, spec: BatchSpec, packed: Float32Array, rows: number): Promise<Float32Array> {
-  const feeds = { [spec.inputName]: new Tensor('float32', packed, [rows, spec.width]) };
-  const results = await session.run(feeds);
-  const data = results[spec.outputName]?.data;
-  if (!(data instanceof Float32Array)) throw new Error(`${spec.modelFile}: the run returned no float32 output "${spec.outputName}"`);
-  if (data.length !== rows * spec.outWidth) {
-    throw new Error(`${spec.modelFile}: output "${spec.outputName}" holds ${data.length} values, expected ${rows} × ${spec.outWidth}`);
-  }
-  return data;
+/** The buffers a batch or its outputs can hand to another thread without copying. */
+export function transferables(arrays: readonly unknown[]): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [];
+  for (const a of arrays)
+    if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && !buffers.includes(a.buffer)) buffers.push(a.buffer);
+  return buffers;
+}
+
+/** The array alone in its buffer (a view on a larger one is copied), so it can be transferred. */
+export function owned<T extends NumericArray>(data: T): T {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : (data.slice() as T);
 }

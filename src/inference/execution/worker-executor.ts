@@ -5,13 +5,15 @@
  * fails the same way, and its worker is retired.
  */
 import { Worker } from 'node:worker_threads';
+import type { EncodedRow, OutputRow, PackedOutputs, RowCodec } from '../row-codec.ts';
 import type { BatchExecutor } from './executor.ts';
 import type { WorkerRequest, WorkerResponse, WorkerSetup } from './inference-worker.ts';
+import { transferables } from './run-batch.ts';
 
 const workerUrl = new URL('./inference-worker.ts', import.meta.url);
 
 interface PendingRun {
-  resolve: (output: Float32Array) => void;
+  resolve: (outputs: PackedOutputs) => void;
   reject: (error: Error) => void;
   /** The worker the run was posted to: only its death fails the run. */
   worker: Worker;
@@ -28,6 +30,7 @@ export interface WorkerExecutorOptions {
 export class WorkerExecutor implements BatchExecutor {
   readonly kind = 'worker' as const;
   readonly #setup: WorkerSetup;
+  readonly #codec: RowCodec;
   readonly #workerUrl: URL;
   readonly #runTimeoutMs: number;
   #worker: Worker | undefined;
@@ -38,11 +41,12 @@ export class WorkerExecutor implements BatchExecutor {
   /** Workers started so far (1 + restarts). */
   starts = 0;
 
-  constructor(setup: WorkerSetup, { workerFile = workerUrl, runTimeoutMs }: WorkerExecutorOptions) {
+  constructor(setup: WorkerSetup, codec: RowCodec, { workerFile = workerUrl, runTimeoutMs }: WorkerExecutorOptions) {
     if (!Number.isFinite(runTimeoutMs) || runTimeoutMs < 0) {
       throw new TypeError(`runTimeoutMs must be a non-negative number of milliseconds, but got: ${runTimeoutMs}`);
     }
     this.#setup = setup;
+    this.#codec = codec;
     this.#workerUrl = workerFile;
     this.#runTimeoutMs = runTimeoutMs;
   }
@@ -52,17 +56,19 @@ export class WorkerExecutor implements BatchExecutor {
     await this.#getWorker();
   }
 
-  async run(packed: Float32Array, rows: number): Promise<Float32Array> {
+  async run(rows: readonly EncodedRow[]): Promise<OutputRow[]> {
     if (this.#closed) throw new Error('The worker executor is closed.');
     const worker = await this.#getWorker();
     const id = this.#nextId++;
-    return new Promise<Float32Array>((resolve, reject) => {
+    // Packed fresh here, so every input array owns its buffer and moves to the worker without a copy.
+    const batch = this.#codec.pack(rows);
+    const outputs = await new Promise<PackedOutputs>((resolve, reject) => {
       const timer = this.#runTimeoutMs > 0 ? setTimeout(() => this.#timeOut(worker), this.#runTimeoutMs) : undefined;
       this.#pending.set(id, { resolve, reject, worker, timer });
-      // A view on a larger buffer cannot be transferred alone; copy it first (rare: batches are packed fresh).
-      const owned = packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed : packed.slice();
-      worker.postMessage({ id, packed: owned, rows } satisfies WorkerRequest, [owned.buffer as ArrayBuffer]);
+      const request: WorkerRequest = { id, batch };
+      worker.postMessage(request, transferables(batch.inputs.map((input) => input.data)));
     });
+    return this.#codec.unpack(outputs, rows.length);
   }
 
   /**
@@ -137,12 +143,12 @@ export class WorkerExecutor implements BatchExecutor {
     });
   }
 
-  #settle(message: { id: number; output: Float32Array } | { id: number; error: string }): void {
+  #settle(message: { id: number; outputs: PackedOutputs } | { id: number; error: string }): void {
     const run = this.#pending.get(message.id);
     if (!run) return;
     this.#pending.delete(message.id);
     clearTimeout(run.timer);
-    if ('output' in message) run.resolve(message.output);
+    if ('outputs' in message) run.resolve(message.outputs);
     else run.reject(new Error(message.error));
   }
 

@@ -1,41 +1,33 @@
-/** Packs the slices of a batch into one tensor buffer and hands outputs back to their jobs. */
+/** Gathers the rows of a batch's slices, in order, and hands each slice its outputs back. */
+import type { EncodedRow, OutputRow } from '../row-codec.ts';
 import type { Slice } from './pending-queue.ts';
 
 export interface AssembledBatch {
   slices: Slice[];
-  rows: number;
-  packed: Float32Array;
+  /** The slices' rows, in slice order (references: the executor packs them). */
+  rows: EncodedRow[];
   /** Distinct requests among the slices' jobs. */
   requests: number;
 }
 
-export function assembleBatch(slices: Slice[], width: number): AssembledBatch {
-  let rows = 0;
-  for (const s of slices) rows += s.count;
-  const packed = new Float32Array(rows * width);
+export function assembleBatch(slices: Slice[]): AssembledBatch {
+  const rows: EncodedRow[] = [];
   const requestIds = new Set<unknown>();
-  let offset = 0;
   for (const { job, start, count } of slices) {
     requestIds.add(job.meta.requestId);
-    for (let i = start; i < start + count; i++) {
-      const row = job.rows[i]!;
-      if (row.length !== width) throw new RangeError(`Row must have ${width} values, but got: ${row.length}`);
-      packed.set(row, offset);
-      offset += width;
-    }
+    for (let i = start; i < start + count; i++) rows.push(job.rows[i]!);
   }
-  return { slices, rows, packed, requests: requestIds.size };
+  return { slices, rows, requests: requestIds.size };
 }
 
-/** Splits `output` ([rows, outWidth], in slice order) back into per-slice row views. */
-export function splitBatchOutput(output: Float32Array, batch: AssembledBatch, outWidth: number): Float32Array[][] {
-  if (output.length !== batch.rows * outWidth) {
-    throw new RangeError(`Output must hold ${batch.rows} × ${outWidth} values, but got: ${output.length}`);
-  }
+/** Splits the run's outputs (one per row, in slice order) back into per-slice arrays. */
+export function splitBatchOutput(outputs: readonly OutputRow[], batch: AssembledBatch): OutputRow[][] {
+  if (outputs.length !== batch.rows.length)
+    throw new RangeError(`The run gave ${outputs.length} output rows for ${batch.rows.length} rows`);
   let row = 0;
   return batch.slices.map(({ count }) => {
-    const rows = new Array<Float32Array>(count);
-    for (let i = 0; i < count; i++, row++) rows[i] = output.subarray(row * outWidth, (row + 1) * outWidth);
-    return rows;
+    const part = outputs.slice(row, row + count);
+    row += count;
+    return part;
   });
 }

@@ -9,6 +9,7 @@
  */
 
 import type { BatchExecutor } from '../execution/executor.ts';
+import type { EncodedRow, OutputRow } from '../row-codec.ts';
 import { type AssembledBatch, assembleBatch, splitBatchOutput } from './batch-assembly.ts';
 import { Job, type JobMeta, type JobResult, type RunRecord } from './job.ts';
 import { PendingQueue, type Slice } from './pending-queue.ts';
@@ -17,10 +18,6 @@ import { getValidSchedulerOptions, type SchedulerOptions } from './scheduler-opt
 
 export interface BatcherModel {
   name: string;
-  /** Features per row. */
-  width: number;
-  /** Outputs per row. */
-  outWidth: number;
   executionProvider: string;
 }
 
@@ -94,7 +91,7 @@ export class DynamicBatcher {
   }
 
   /** Queues `rows`; resolves once each has an output or its run's error. Refuses at once when full. */
-  submit(rows: readonly Float32Array[], meta: JobMeta): Promise<JobResult> {
+  submit(rows: readonly EncodedRow[], meta: JobMeta): Promise<JobResult> {
     if (this.#closing) return Promise.reject(this.#refusal('shutting-down', `Model "${this.model.name}" is shutting down.`, rows.length));
     if (rows.length === 0) return Promise.resolve({ outputs: [], runs: [], rowRun: new Int32Array(0) });
     const { maxQueueSize, queueTimeoutMs } = this.options;
@@ -196,29 +193,22 @@ export class DynamicBatcher {
   }
 
   async #runSlices(slices: Slice[], budget: { isolationRunsLeft: number }): Promise<void> {
-    let batch: AssembledBatch;
-    try {
-      batch = assembleBatch(slices, this.model.width);
-    } catch (error) {
-      // A row of the wrong width (a caller's bug): fail these rows, never leave them waiting.
-      const failure = new RunFailedError(this.model.name, 0, error);
-      for (const { job, start, count } of slices) job.complete(start, count, failure);
-      return;
-    }
+    const batch = assembleBatch(slices);
     const runId = DynamicBatcher.#nextRunId++;
     const startedAtMs = performance.now();
-    let output: Float32Array | undefined;
+    let outputs: OutputRow[] | undefined;
     let failure: unknown;
     try {
-      output = await this.#executor.run(batch.packed, batch.rows);
+      outputs = await this.#executor.run(batch.rows);
     } catch (error) {
+      // Whatever went wrong (packing a malformed row included) fails these rows; none is left waiting.
       failure = error;
     }
     const computeMs = performance.now() - startedAtMs;
-    let perSlice: Float32Array[][] | undefined;
-    if (output) {
+    let perSlice: OutputRow[][] | undefined;
+    if (outputs) {
       try {
-        perSlice = splitBatchOutput(output, batch, this.model.outWidth);
+        perSlice = splitBatchOutput(outputs, batch);
       } catch (error) {
         failure = error;
       }
@@ -234,7 +224,7 @@ export class DynamicBatcher {
       );
       return;
     }
-    if (this.options.isolateFailures && batch.rows > 1 && budget.isolationRunsLeft >= 2) {
+    if (this.options.isolateFailures && batch.rows.length > 1 && budget.isolationRunsLeft >= 2) {
       // One bad row must not fail its neighbours: re-run each half until the failing rows are alone.
       // The budget (enough to corner a few bad rows) stops a model that fails everything from
       // turning one failed run into thousands.
@@ -244,20 +234,20 @@ export class DynamicBatcher {
       await this.#runSlices(right, budget);
       return;
     }
-    const error = new RunFailedError(this.model.name, batch.rows, failure);
-    this.#counters.failedItems += batch.rows;
+    const error = new RunFailedError(this.model.name, batch.rows.length, failure);
+    this.#counters.failedItems += batch.rows.length;
     for (const { job, start, count } of batch.slices) job.complete(start, count, error);
   }
 
   #record(runId: number, batch: AssembledBatch, startedAtMs: number, computeMs: number, failed: boolean): void {
     const c = this.#counters;
     c.runs++;
-    c.items += batch.rows;
+    c.items += batch.rows.length;
     if (failed) c.failedRuns++;
     const common = {
       runId,
       model: this.model.name,
-      size: batch.rows,
+      size: batch.rows.length,
       requests: batch.requests,
       startedAtMs,
       computeMs,
@@ -306,7 +296,7 @@ function isolationBudget(slices: readonly Slice[]): number {
 
 // Private: split a batch's slices into two halves by rows (a slice may be cut in two).
 function halve(batch: AssembledBatch): [Slice[], Slice[]] {
-  let room = Math.ceil(batch.rows / 2);
+  let room = Math.ceil(batch.rows.length / 2);
   const left: Slice[] = [];
   const right: Slice[] = [];
   for (const slice of batch.slices) {

@@ -4,6 +4,8 @@
  * every row has an output or an error.
  */
 
+import type { EncodedRow, OutputRow } from '../row-codec.ts';
+
 export interface RunRecord {
   runId: number;
   model: string;
@@ -25,7 +27,7 @@ export interface RunRecord {
 
 export interface JobResult {
   /** One entry per submitted row: the output row, or the error of the run that held it. */
-  outputs: (Float32Array | Error)[];
+  outputs: (OutputRow | Error)[];
   /** Every run that held rows of this job, failed attempts included. */
   runs: RunRecord[];
   /** For each row, the index in `runs` of the run that gave its final answer. */
@@ -45,10 +47,10 @@ export interface JobMeta {
 }
 
 export class Job {
-  readonly rows: readonly Float32Array[];
+  readonly rows: readonly EncodedRow[];
   readonly meta: JobMeta;
   readonly enqueuedAtMs: number;
-  readonly outputs: (Float32Array | Error | undefined)[];
+  readonly outputs: (OutputRow | Error | undefined)[];
   readonly runs: RunRecord[] = [];
   readonly rowRun: Int32Array;
   /** Index of the first row not yet taken into a batch. */
@@ -60,7 +62,7 @@ export class Job {
   settled = false;
   timeout: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(rows: readonly Float32Array[], meta: JobMeta) {
+  constructor(rows: readonly EncodedRow[], meta: JobMeta) {
     this.rows = rows;
     this.meta = meta;
     this.enqueuedAtMs = meta.enqueuedAtMs ?? performance.now();
@@ -84,7 +86,7 @@ export class Job {
   }
 
   /** Records outputs (or one error) for rows [start, start + count). */
-  complete(start: number, count: number, outputs: Float32Array[] | Error): void {
+  complete(start: number, count: number, outputs: readonly OutputRow[] | Error): void {
     for (let i = 0; i < count; i++) {
       this.outputs[start + i] = outputs instanceof Error ? outputs : outputs[i]!;
     }
@@ -104,6 +106,6 @@ export class Job {
     if (this.settled) return;
     this.settled = true;
     if (this.timeout) clearTimeout(this.timeout);
-    this.#resolve({ outputs: this.outputs as (Float32Array | Error)[], runs: this.runs, rowRun: this.rowRun });
+    this.#resolve({ outputs: this.outputs as (OutputRow | Error)[], runs: this.runs, rowRun: this.rowRun });
   }
 }
