@@ -196,7 +196,7 @@ export function persistedQueryIdRequired(): GraphQLError {
   return requestRefused(
     'PERSISTED_QUERY_ID_REQUIRED',
     'This server runs trusted documents only (PREDICTQL_PERSISTED_OPERATIONS=trusted-only): send the sha256 hash of a ' +
-      'document of its manifest (extensions.persistedQuery.sha256Hash, or documentId), not a document.',
+      'document of its manifest (extensions.persistedQuery: { version: 1, sha256Hash }), not a document.',
   );
 }
 
