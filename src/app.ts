@@ -5,6 +5,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type BatchingMode, type Config, ConfigError, defaultEntityBindingsFile } from './config.ts';
+import { type CorsOrigins, defaultCorsOrigins } from './cors-policy.ts';
 import { checkExamples, readExampleSets } from './examples/example-set.ts';
 import { checkBindingConstants, checkBindingsAgainstModels, type EntityBinding, readEntityBindings } from './federation/entity-bindings.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
@@ -22,8 +23,10 @@ import {
 import { INFERENCE_REPORT_HEADER, type InferenceReportMode } from './inference-report/inference-report.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 import type { Predictor } from './loaders/prediction-loaders.ts';
+import { defaultPersistedOperationsMode, type PersistedOperationsMode, TrustedDocuments } from './persisted-documents.ts';
 import { useBatchLimit } from './plugins/use-batch-limit.ts';
 import { useBodySizeLimit } from './plugins/use-body-size-limit.ts';
+import { useCorsPolicy } from './plugins/use-cors-policy.ts';
 import { useCsrfHeader } from './plugins/use-csrf-header.ts';
 import { useErrorStatus } from './plugins/use-error-status.ts';
 import { useHealth } from './plugins/use-health.ts';
@@ -32,6 +35,7 @@ import { useMediaTypeCheck } from './plugins/use-media-type-check.ts';
 import { type MetricsOptions, useMetrics } from './plugins/use-metrics.ts';
 import { useOpenTelemetrySpans } from './plugins/use-opentelemetry-spans.ts';
 import { useOverloadStatus } from './plugins/use-overload-status.ts';
+import { usePersistedOperations } from './plugins/use-persisted-operations.ts';
 import { usePredictionCost } from './plugins/use-prediction-cost.ts';
 import { usePredictionLoaders } from './plugins/use-prediction-loaders.ts';
 import { useRootRedirect } from './plugins/use-root-redirect.ts';
@@ -49,6 +53,8 @@ export interface Services {
   batching: BatchingMode;
   /** Entities of a supergraph that get prediction fields (checked against the loaded models). */
   entityBindings: readonly EntityBinding[];
+  /** The trusted documents manifest (PREDICTQL_TRUSTED_DOCUMENTS), when one is configured. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export interface AppOptions {
@@ -74,6 +80,12 @@ export interface AppOptions {
   limits?: Partial<RequestLimits>;
   /** Answer introspection (`__schema`, `__type`). Default true: GraphiQL needs it. */
   introspection?: boolean;
+  /** Web origins whose pages may read answers (docs/security.md). Default: any, without credentials. */
+  cors?: CorsOrigins;
+  /** Persisted operations accepted: off, apq (default) or trusted-only (needs `trustedDocuments`). */
+  persistedOperations?: PersistedOperationsMode;
+  /** Trusted documents (their hashes resolve under apq; the only documents under trusted-only). */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export type PredictQLApp = YogaServerInstance<Record<string, unknown>, PredictQLContext>;
@@ -89,7 +101,7 @@ export interface LoadOverrides {
 /** Loads every model and the examples, and builds the tasks; throws (naming the file) if anything is broken. */
 export async function loadServices(
   config: Pick<Config, 'modelsDir' | 'defaultModels' | 'session'> &
-    Partial<Pick<Config, 'batching' | 'scheduler' | 'executors' | 'entityBindings' | 'runTimeoutMs'>> & {
+    Partial<Pick<Config, 'batching' | 'scheduler' | 'executors' | 'entityBindings' | 'runTimeoutMs' | 'trustedDocuments'>> & {
       /** Overrides `config.entityBindings` with a file that must exist. */
       entityBindingsFile?: string;
     },
@@ -131,6 +143,7 @@ export async function loadServices(
     checkBindingsAgainstModels(bindingsFile.file, entityBindings, (name) => registry.get(name)?.manifest, registry.names);
     checkBindingConstants(bindingsFile.file, entityBindings, (name) => registry.get(name)!.codec);
   }
+  const trustedDocuments = config.trustedDocuments ? await TrustedDocuments.read(config.trustedDocuments) : undefined;
   for (const name of Object.keys(config.executors?.perModel ?? {})) {
     if (!registry.get(name)) {
       throw new ConfigError(
@@ -146,13 +159,13 @@ export async function loadServices(
     runTimeoutMs: config.runTimeoutMs ?? defaultInferenceOptions.runTimeoutMs,
     workerFile: overrides.workerFile,
   });
-  return { registry, inference, tasks, batching, entityBindings };
+  return { registry, inference, tasks, batching, entityBindings, ...(trustedDocuments && { trustedDocuments }) };
 }
 
 /** The app options for loaded services: the usual way to build the app. */
 export function appOptions(services: Services, extra: Partial<AppOptions> = {}): AppOptions {
-  const { registry, tasks, inference, batching, entityBindings } = services;
-  return { registry, tasks, predictor: inference, batching, entityBindings, ...extra };
+  const { registry, tasks, inference, batching, entityBindings, trustedDocuments } = services;
+  return { registry, tasks, predictor: inference, batching, entityBindings, trustedDocuments, ...extra };
 }
 
 // Private: per-field and per-request baselines need a scheduler that does not merge requests.
@@ -191,13 +204,18 @@ export function createApp(options: AppOptions): PredictQLApp {
     },
     // GraphiQL's scripts and styles come with the page (no CDN): it works offline and behind firewalls.
     renderGraphiQL: renderOfflineGraphiQL,
+    // useCorsPolicy answers CORS (yoga's own would allow any origin with credentials).
+    cors: false,
     plugins: [
       useErrorStatus(),
+      useCorsPolicy(options.cors ?? defaultCorsOrigins),
       useRootRedirect('/graphql'),
       useBodySizeLimit(limits.maxBodyBytes),
       useMediaTypeCheck(),
       useCsrfHeader(),
       useBatchLimit(limits.maxBatchOperations),
+      // Before the limits: a persisted operation is held to them once its document is known.
+      usePersistedOperations({ mode: options.persistedOperations ?? defaultPersistedOperationsMode, trusted: options.trustedDocuments }),
       useTokenLimit(limits.maxTokens),
       ...useValidationLimits({ limits, introspection: options.introspection ?? true }),
       useHealth({ lifecycle, models: () => registry.list() }),

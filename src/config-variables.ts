@@ -4,8 +4,10 @@
  * is generated from this table (`npm run docs`) and drift-checked by `npm test`. Defaults are
  * read from the module that owns each setting, so the text cannot disagree with the code.
  */
+import { defaultCorsOrigins } from './cors-policy.ts';
 import { defaultInferenceOptions, defaultSchedulerOptions, defaultSessionSettings } from './inference/index.ts';
 import { defaultInferenceReportMode } from './inference-report/inference-report.ts';
+import { apqStoreLimits, defaultPersistedOperationsMode } from './persisted-documents.ts';
 import { defaultRequestLimits } from './request-limits.ts';
 
 /** Defaults of the server's own settings (the others come from the modules they configure). */
@@ -132,6 +134,25 @@ export const configVariables = {
       'Most predictions one operation may compute (prediction fields × list sizes, counted before ' +
       'execution); more is 400 PREDICTION_LIMIT_EXCEEDED (1-16777216).',
     default: String(limits.maxPredictionsPerOperation),
+  },
+  // Clients (docs/api.md, docs/security.md): CORS and persisted operations.
+  PREDICTQL_CORS_ORIGINS: {
+    help:
+      'Web origins whose pages may read answers (CORS): * (any origin, without credentials) or a comma-separated list ' +
+      'like "https://app.example.com,http://localhost:5173" (only those, with credentials).',
+    default: defaultCorsOrigins === '*' ? '*' : defaultCorsOrigins.join(','),
+  },
+  PREDICTQL_PERSISTED_OPERATIONS: {
+    help:
+      'off (documents only), apq (documents, automatic persisted queries and trusted documents) or trusted-only ' +
+      `(only the hashes of PREDICTQL_TRUSTED_DOCUMENTS). APQ keeps at most ${apqStoreLimits.maxBytes / 1024 / 1024} MiB of documents.`,
+    default: defaultPersistedOperationsMode,
+  },
+  PREDICTQL_TRUSTED_DOCUMENTS: {
+    help:
+      'Trusted documents manifest: JSON of sha256 hash -> document, as GraphQL Code Generator writes it ' +
+      '(persisted-documents.json, hashAlgorithm sha256). Required by trusted-only; with apq its hashes resolve too.',
+    default: 'unset (none)',
   },
   PREDICTQL_INTROSPECTION: {
     help:

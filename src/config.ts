@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, defaultHost, defaultPort, defaultShutdownTimeoutMs, flagName, parseCommandLine } from './config-variables.ts';
+import { type CorsOrigins, defaultCorsOrigins, isOrigin } from './cors-policy.ts';
 import {
   defaultInferenceOptions,
   defaultSchedulerOptions,
@@ -18,6 +19,7 @@ import {
   type SessionSettings,
 } from './inference/index.ts';
 import { defaultInferenceReportMode, type InferenceReportMode } from './inference-report/inference-report.ts';
+import { defaultPersistedOperationsMode, type PersistedOperationsMode, persistedOperationsModes } from './persisted-documents.ts';
 import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
 
 export {
@@ -66,6 +68,12 @@ export interface Config {
   limits: RequestLimits;
   /** Answer `__schema`/`__type` (GraphiQL needs it); off also hides "Did you mean" suggestions. */
   introspection: boolean;
+  /** Web origins whose pages may read answers: `*` (without credentials) or a list (with). */
+  cors: CorsOrigins;
+  /** What persisted operations are accepted: off, apq, trusted-only. */
+  persistedOperations: PersistedOperationsMode;
+  /** The trusted documents manifest file, if any (required by trusted-only). */
+  trustedDocuments?: string;
 }
 
 /** OpenTelemetry tracing, from the standard OTEL_* variables: off unless an exporter is asked for. */
@@ -123,6 +131,7 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
     openTelemetry: getOpenTelemetry(env),
     limits: getLimits(env, label),
     introspection: getChoice(env, 'PREDICTQL_INTROSPECTION', ['on', 'off'] as const, 'on', label) === 'on',
+    ...getClientSettings(env, label),
   };
 }
 
@@ -135,6 +144,40 @@ function getNames(env: NodeJS.ProcessEnv, name: string, label: Label): string[] 
     throw new ConfigError(`${label(name)} must be a comma-separated list of distinct model names, but got: ${JSON.stringify(raw)}`);
   }
   return names;
+}
+
+// Clients: CORS and persisted operations.
+function getClientSettings(env: NodeJS.ProcessEnv, label: Label): Pick<Config, 'cors' | 'persistedOperations' | 'trustedDocuments'> {
+  const persistedOperations = getChoice(
+    env,
+    'PREDICTQL_PERSISTED_OPERATIONS',
+    persistedOperationsModes,
+    defaultPersistedOperationsMode,
+    label,
+  );
+  const trustedDocuments = env.PREDICTQL_TRUSTED_DOCUMENTS || undefined;
+  if (persistedOperations === 'trusted-only' && !trustedDocuments) {
+    throw new ConfigError(
+      `${label('PREDICTQL_PERSISTED_OPERATIONS')}=trusted-only needs ${label('PREDICTQL_TRUSTED_DOCUMENTS')}, the manifest of ` +
+        `trusted documents (a persisted-documents.json), but got: nothing`,
+    );
+  }
+  return { cors: getCorsOrigins(env, label), persistedOperations, ...(trustedDocuments ? { trustedDocuments } : {}) };
+}
+
+function getCorsOrigins(env: NodeJS.ProcessEnv, label: Label): CorsOrigins {
+  const raw = env.PREDICTQL_CORS_ORIGINS;
+  if (raw === undefined || raw.trim() === '') return defaultCorsOrigins;
+  if (raw.trim() === '*') return '*';
+  const origins = raw.split(',').map((s) => s.trim());
+  const bad = origins.filter((o) => !isOrigin(o));
+  if (bad.length > 0) {
+    throw new ConfigError(
+      `${label('PREDICTQL_CORS_ORIGINS')} must be * or a comma-separated list of origins as browsers send them ` +
+        `(scheme://host[:port], lowercase, no path or trailing slash, e.g. https://app.example.com), but got: ${JSON.stringify(raw)}`,
+    );
+  }
+  return [...new Set(origins)];
 }
 
 function getOpenTelemetry(env: NodeJS.ProcessEnv): OpenTelemetryConfig {

@@ -24,7 +24,7 @@ export const errorCatalog = {
   BAD_USER_INPUT: {
     when:
       'An input value is outside what the model accepts (range, NaN, a bad argument such as `first`): ' +
-      'on that field, 200. A variable that does not fit its type refuses the request: 400.',
+      'on that field, 200. A variable that does not fit its type refuses the request: 400 (200 for `Accept: application/json`).',
     statuses: [200, 400],
   },
   MODEL_NOT_FOUND: {
@@ -67,13 +67,29 @@ export const errorCatalog = {
   },
   INTROSPECTION_DISABLED: { when: '`__schema`/`__type` asked while PREDICTQL_INTROSPECTION=off.', statuses: [400] },
   CSRF_HEADER_REQUIRED: {
-    when: 'A GET, or a POST a browser could send cross-site without a preflight, lacks the CSRF header.',
+    when: 'A POST of a form, multipart or plain-text body (what a page on another site could send without a preflight) lacks the CSRF header.',
     statuses: [403],
   },
   UNSUPPORTED_MEDIA_TYPE: { when: 'A POST whose Content-Type is none of JSON, GraphQL, form or multipart.', statuses: [415] },
   REQUEST_ENTITY_TOO_LARGE: {
-    when: 'The body is larger than PREDICTQL_MAX_BODY_BYTES (Content-Length, or counted while streaming).',
+    when: 'The body is larger than PREDICTQL_MAX_BODY_BYTES (Content-Length, or counted while streaming); the message names the limit to raise.',
     statuses: [413],
+  },
+
+  // Persisted operations (src/plugins/use-persisted-operations.ts): Apollo's standard codes.
+  PERSISTED_QUERY_NOT_FOUND: {
+    when:
+      'The sha256 hash names no trusted document and no document registered by APQ: an APQ client resends the ' +
+      'request with the document (refused under PREDICTQL_PERSISTED_OPERATIONS=trusted-only).',
+    statuses: [404],
+  },
+  PERSISTED_QUERY_NOT_SUPPORTED: {
+    when: 'A request names a document by its hash while PREDICTQL_PERSISTED_OPERATIONS=off: send the document itself.',
+    statuses: [400],
+  },
+  PERSISTED_QUERY_ID_REQUIRED: {
+    when: 'A request sends a document while PREDICTQL_PERSISTED_OPERATIONS=trusted-only: send the hash of a trusted document instead.',
+    statuses: [400],
   },
   SERVER_STARTING: {
     when: 'The server is listening but its models are still loading (GET /ready says the same): retry shortly.',
@@ -83,8 +99,8 @@ export const errorCatalog = {
   // Codes graphql-yoga and graphql-js give (listed because clients see them; kept as they are).
   BAD_REQUEST: {
     when:
-      'Malformed request: invalid JSON, no query, wrong parameter types, an empty batch, a bad Content-Length ' +
-      '(400); a mutation over GET or another method (405); an operation type the schema lacks (400).',
+      'Malformed request: invalid JSON, no query, wrong parameter types, an empty batch, a bad Content-Length, ' +
+      'a document that does not match its APQ hash (400); a mutation over GET or another method (405); an operation type the schema lacks (400, or 200 for `Accept: application/json`).',
     statuses: [400, 405],
   },
   GRAPHQL_PARSE_FAILED: { when: 'The query is not GraphQL (200 for `Accept: application/json`).', statuses: [400] },
@@ -122,6 +138,9 @@ export const requestErrorStatus = {
   CSRF_HEADER_REQUIRED: 403,
   UNSUPPORTED_MEDIA_TYPE: 415,
   REQUEST_ENTITY_TOO_LARGE: 413,
+  PERSISTED_QUERY_NOT_FOUND: 404,
+  PERSISTED_QUERY_NOT_SUPPORTED: 400,
+  PERSISTED_QUERY_ID_REQUIRED: 400,
 } as const satisfies Partial<Record<ErrorCode, number>>;
 
 /** The status of an operation that got nothing but OVERLOADED errors (and of the start-up answer). */
@@ -143,8 +162,49 @@ export function badRequest(message: string, status = 400): GraphQLError {
   return createGraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST, http: { status } } });
 }
 
-export function bodyTooLarge(maxBytes: number): GraphQLError {
-  return requestRefused('REQUEST_ENTITY_TOO_LARGE', `Request body too large: the limit is ${maxBytes} bytes (PREDICTQL_MAX_BODY_BYTES).`);
+/** `bytes`: the body's size when known (Content-Length), else undefined (counted past the limit). */
+export function bodyTooLarge(maxBytes: number, bytes?: number): GraphQLError {
+  const size = bytes === undefined ? 'larger than that' : `${bytes} bytes`;
+  return requestRefused(
+    'REQUEST_ENTITY_TOO_LARGE',
+    `Request body too large: the server's body limit is ${maxBytes} bytes and this body is ${size}. Send less per request ` +
+      `(e.g. fewer inputs), or raise the limit on the server: PREDICTQL_MAX_BODY_BYTES (--max-body-bytes).`,
+    { limit: maxBytes },
+  );
+}
+
+/** An over-limit HTTP batch: one error per operation, so a batching client (Apollo's BatchHttpLink) reports it for each. */
+export function batchTooLarge(maxOperations: number, operations: number): GraphQLError {
+  return requestRefused(
+    'BATCH_LIMIT_EXCEEDED',
+    maxOperations === 0
+      ? 'Batched requests (a JSON array of operations) are turned off on this server: send one operation per request, or ' +
+          'turn them on with PREDICTQL_MAX_BATCH_OPERATIONS (--max-batch-operations).'
+      : `A batch may hold at most ${maxOperations} operations and this one has ${operations}: send smaller batches (e.g. ` +
+          `BatchHttpLink's batchMax: ${maxOperations}), or raise the limit on the server: PREDICTQL_MAX_BATCH_OPERATIONS (--max-batch-operations).`,
+    { limit: maxOperations },
+  );
+}
+
+export function persistedQueryNotFound(hash: string): GraphQLError {
+  // Apollo's clients match the message as well as the code.
+  return requestRefused('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound', { hash });
+}
+
+export function persistedQueryNotSupported(): GraphQLError {
+  return requestRefused('PERSISTED_QUERY_NOT_SUPPORTED', 'PersistedQueryNotSupported');
+}
+
+export function persistedQueryIdRequired(): GraphQLError {
+  return requestRefused(
+    'PERSISTED_QUERY_ID_REQUIRED',
+    'This server runs trusted documents only (PREDICTQL_PERSISTED_OPERATIONS=trusted-only): send the sha256 hash of a ' +
+      'document of its manifest (extensions.persistedQuery: { version: 1, sha256Hash }), not a document.',
+  );
+}
+
+export function persistedQueryMismatch(hash: string): GraphQLError {
+  return badRequest(`The document's sha256 hash is not the one sent (extensions.persistedQuery.sha256Hash ${JSON.stringify(hash)}).`);
 }
 
 export function badFeatureInput(model: string, problems: readonly FeatureProblem[]): GraphQLError {
@@ -192,9 +252,12 @@ export function serverStartingBody(): { errors: { message: string; extensions: {
   };
 }
 
-/** The same error with a code (and a status) added: for errors graphql-js raises without one. */
-export function withCode(error: GraphQLError, code: ErrorCode, status: number): GraphQLError {
-  return rebuilt(error, error.message, { ...error.extensions, code, http: { status } });
+/**
+ * The same error with a code (and a status) added: for errors graphql-js raises without one.
+ * `spec`: the status yields to the GraphQL-over-HTTP spec's 200 for `Accept: application/json`.
+ */
+export function withCode(error: GraphQLError, code: ErrorCode, status: number, spec = false): GraphQLError {
+  return rebuilt(error, error.message, { ...error.extensions, code, http: { status, ...(spec && { spec }) } });
 }
 
 /** The same error answered with `status` (and response headers): e.g. 503 + Retry-After. */

@@ -24,7 +24,7 @@ export interface RequestLimits {
 }
 
 export const defaultRequestLimits: RequestLimits = {
-  maxBodyBytes: 1_048_576,
+  maxBodyBytes: 4_194_304,
   maxTokens: 50_000,
   maxDepth: 20,
   maxAliases: 2_000,

@@ -84,6 +84,8 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
         metrics: config.metrics,
         limits: config.limits,
         introspection: config.introspection,
+        cors: config.cors,
+        persistedOperations: config.persistedOperations,
         lifecycle,
         logError: (message, error) => log.error(message, error),
       }),

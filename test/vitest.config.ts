@@ -15,7 +15,13 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/federation/**/*.test.ts', 'test/hostile/**/*.test.ts'],
+    include: [
+      'test/unit/**/*.test.ts',
+      'test/integration/**/*.test.ts',
+      'test/clients/**/*.test.ts',
+      'test/federation/**/*.test.ts',
+      'test/hostile/**/*.test.ts',
+    ],
     // Integration files load real onnxruntime sessions (~0.2 s each); 2 workers match CI's 2 cores.
     pool: 'forks',
     // A focused test (.only) fails the run instead of silently skipping the rest.

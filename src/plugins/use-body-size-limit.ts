@@ -21,7 +21,7 @@ export function useBodySizeLimit(maxBytes: number): Plugin {
         if (!CONTENT_LENGTH.test(contentLength)) {
           throw badRequest(`Content-Length must be a non-negative integer, but got: ${JSON.stringify(contentLength)}.`);
         }
-        if (Number(contentLength) > maxBytes) throw bodyTooLarge(maxBytes);
+        if (Number(contentLength) > maxBytes) throw bodyTooLarge(maxBytes, Number(contentLength));
         return;
       }
       if (!requestParser || !request.body) return;

@@ -3,8 +3,9 @@
  * client's Accept header, and so do yoga's BAD_REQUEST and REQUEST_ENTITY_TOO_LARGE (yoga marks
  * some as GraphQL-over-HTTP "spec" errors, answered 200 to `Accept: application/json`); parse and
  * validation errors of graphql-js keep the spec's statuses. Errors graphql-js raises before
- * execution without a code get one: BAD_USER_INPUT for variables that do not fit their types,
- * BAD_REQUEST for an operation type the schema lacks (e.g. a mutation). Both 400.
+ * execution without a code get one: BAD_USER_INPUT for variables that do not fit their types
+ * (400, or 200 for `Accept: application/json`, as the spec recommends for any GraphQL request
+ * error), BAD_REQUEST for an operation type the schema lacks (e.g. a mutation; 400).
  */
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -44,7 +45,14 @@ function codeRequestErrors({
   setResult: (result: ExecutionResult) => void;
 }): void {
   if (Symbol.asyncIterator in result || !result.errors?.some(isUncodedRequestError)) return;
-  setResult({ ...result, errors: result.errors.map((e) => (isUncodedRequestError(e) ? withCode(e, codeOf(e), 400) : e)) });
+  setResult({
+    ...result,
+    errors: result.errors.map((e) => {
+      if (!isUncodedRequestError(e)) return e;
+      const code = codeOf(e);
+      return withCode(e, code, 400, code === ErrorCode.BAD_USER_INPUT);
+    }),
+  });
 }
 
 // Private: graphql-js words every variable coercion error 'Variable "$name" ...' (v16); the rest

@@ -36,7 +36,7 @@ export interface Outcome {
 
 export async function send(url: string, c: HostileCase): Promise<Outcome> {
   const method = c.method ?? 'POST';
-  // A GET carries no content-type, as a browser's (a preflighted content-type would excuse it from CSRF checks).
+  // A GET carries no content-type, as a browser's and urql's.
   const headers: Record<string, string> =
     method === 'GET' ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' };
   for (const [key, value] of Object.entries(c.headers ?? {})) {

@@ -10,6 +10,7 @@ import { type ErrorCode, errorCatalog } from '../../src/errors.ts';
 import { HttpServer } from '../../src/http-server.ts';
 import { InferenceService, ModelRegistry } from '../../src/inference/index.ts';
 import { ServerLifecycle } from '../../src/lifecycle.ts';
+import { TrustedDocuments } from '../../src/persisted-documents.ts';
 import { GBDT, inputLiteral, MLP, sampleInputs } from '../support/models.ts';
 import { BrokenGetterRunner, FailingRunner } from '../support/runners.ts';
 
@@ -76,9 +77,19 @@ const cases: Record<ErrorCode, () => Promise<Answer>> = {
     post(app({ limits: { maxPredictionsPerOperation: 1 } }), { query: `{ sampleRequests(first: 2) { predictedLatency { p50Ms } } }` }),
   BATCH_LIMIT_EXCEEDED: () => post(app({ limits: { maxBatchOperations: 1 } }), [{ query: '{ __typename }' }, { query: '{ __typename }' }]),
   INTROSPECTION_DISABLED: () => post(app({ introspection: false }), { query: '{ __schema { queryType { name } } }' }),
-  CSRF_HEADER_REQUIRED: () => answer(app(), { path: '/graphql?query=%7B__typename%7D', headers: { accept: GRAPHQL_RESPONSE } }),
+  CSRF_HEADER_REQUIRED: () =>
+    answer(app(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: GRAPHQL_RESPONSE },
+      body: 'query=%7B__typename%7D',
+    }),
   UNSUPPORTED_MEDIA_TYPE: () => post(app(), '<query/>', { 'content-type': 'application/xml' }),
   REQUEST_ENTITY_TOO_LARGE: () => post(app({ limits: { maxBodyBytes: 1024 } }), { query: `{ __typename }${' '.repeat(2000)}` }),
+  PERSISTED_QUERY_NOT_FOUND: () => post(app(), { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }),
+  PERSISTED_QUERY_NOT_SUPPORTED: () =>
+    post(app({ persistedOperations: 'off' }), { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }),
+  PERSISTED_QUERY_ID_REQUIRED: () =>
+    post(app({ persistedOperations: 'trusted-only', trustedDocuments: new TrustedDocuments(new Map()) }), { query: '{ __typename }' }),
   SERVER_STARTING: async () => {
     // Before the app exists (models loading), main.ts's HTTP server answers alone.
     const http = new HttpServer(new ServerLifecycle('starting'));

@@ -1,6 +1,7 @@
 /**
- * Over a real HTTP port (node:http in process, port 0): the issue's example query is one run, and
- * a browser GET gets GraphiQL preset with the trace header.
+ * Over a real HTTP port (node:http in process, port 0): the issue's example query is one run, a
+ * GET query needs no custom header (a GET mutation is refused), a form POST needs the CSRF header,
+ * and a browser GET gets GraphiQL preset with the trace header.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -77,17 +78,37 @@ describe('over HTTP', () => {
     expect(totals).toMatchObject({ batches: 1, items: 202, loads: 202, failedBatches: 0 });
   });
 
-  it('answers a GET query too, given the CSRF header (no trace without the trace header)', async () => {
+  it('answers a GET query with no custom header, as urql sends it (no trace without the trace header)', async () => {
     const url = `${endpoint}?query=${encodeURIComponent('{ models { name } }')}`;
-    // Without it, any web page could make a visitor's browser send the GET: CSRF prevention refuses it.
-    const bare = await fetch(url, { headers: { accept: 'application/json' } });
-    expect(bare.status).toBe(403);
-    expect(((await bare.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('CSRF_HEADER_REQUIRED');
-    const response = await fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
+    const response = await fetch(url, { headers: { accept: 'application/graphql-response+json, application/json' } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { data: { models: { name: string }[] }; extensions?: unknown };
     expect(body.data.models.map((m) => m.name).sort()).toEqual([...ALL_MODELS].sort());
     expect(body.extensions).toBeUndefined();
+  });
+
+  it('never runs a mutation over GET (405), with or without the CSRF header', async () => {
+    const url = `${endpoint}?query=${encodeURIComponent('mutation { __typename }')}`;
+    for (const headers of [{}, { 'x-graphql-yoga-csrf': '1' }] as Record<string, string>[]) {
+      const response = await fetch(url, { headers: { accept: 'application/json', ...headers } });
+      expect(response.status).toBe(405);
+      const body = (await response.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
+      expect(body.data).toBeUndefined();
+      expect(body.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    }
+  });
+
+  it('still asks a form or multipart POST (what a cross-site page can send without a preflight) for the CSRF header', async () => {
+    const form = { method: 'POST', body: 'query=%7B__typename%7D' };
+    const bare = await fetch(endpoint, { ...form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(bare.status).toBe(403);
+    expect(((await bare.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('CSRF_HEADER_REQUIRED');
+    const withHeader = await fetch(endpoint, {
+      ...form,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-graphql-yoga-csrf': '1', accept: 'application/json' },
+    });
+    expect(withHeader.status).toBe(200);
+    expect(await withHeader.json()).toEqual({ data: { __typename: 'Query' } });
   });
 
   it('serves GraphiQL to a browser, with the trace header and the default query preset', async () => {

@@ -27,4 +27,43 @@ describe('readConfig', () => {
   it('reads a provider preference list', () => {
     expect(readConfig({ PREDICTQL_EXECUTION_PROVIDERS: 'cuda, cpu' }).session.executionProviders).toEqual(['cuda', 'cpu']);
   });
+
+  it('reads the CORS origins: * by default, or a list of exact origins', () => {
+    expect(readConfig({}).cors).toBe('*');
+    expect(readConfig({ PREDICTQL_CORS_ORIGINS: '*' }).cors).toBe('*');
+    expect(readConfig({ PREDICTQL_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).cors).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    for (const bad of [
+      'https://app.example.com/',
+      'app.example.com',
+      'https://App.example.com',
+      'https://a.example/path',
+      'ftp://a.example',
+      '*,https://a.example',
+    ]) {
+      expect(() => readConfig({ PREDICTQL_CORS_ORIGINS: bad })).toThrow(
+        `PREDICTQL_CORS_ORIGINS must be * or a comma-separated list of origins as browsers send them (scheme://host[:port], ` +
+          `lowercase, no path or trailing slash, e.g. https://app.example.com), but got: ${JSON.stringify(bad)}`,
+      );
+    }
+  });
+
+  it('reads the persisted operations mode: apq by default; trusted-only needs a manifest', () => {
+    expect(readConfig({}).persistedOperations).toBe('apq');
+    expect(readConfig({}).trustedDocuments).toBeUndefined();
+    expect(readConfig({ PREDICTQL_PERSISTED_OPERATIONS: 'off' }).persistedOperations).toBe('off');
+    expect(readConfig({}, ['--persisted-operations', 'trusted-only', '--trusted-documents', 'm.json'])).toMatchObject({
+      persistedOperations: 'trusted-only',
+      trustedDocuments: 'm.json',
+    });
+    expect(() => readConfig({ PREDICTQL_PERSISTED_OPERATIONS: 'trusted' })).toThrow(
+      'PREDICTQL_PERSISTED_OPERATIONS must be one of off, apq, trusted-only, but got: "trusted"',
+    );
+    expect(() => readConfig({}, ['--persisted-operations', 'trusted-only'])).toThrow(
+      '--persisted-operations (PREDICTQL_PERSISTED_OPERATIONS)=trusted-only needs PREDICTQL_TRUSTED_DOCUMENTS, the manifest of ' +
+        'trusted documents (a persisted-documents.json), but got: nothing',
+    );
+  });
 });
