@@ -10,7 +10,7 @@ import { reportOf } from '../panel/report.ts';
 import { servedBy } from '../panel/response-paths.ts';
 import { timelineOf } from '../panel/timeline-geometry.ts';
 import { plural, verdictOf } from '../panel/verdict.ts';
-import { useLastResponse } from './last-response.ts';
+import { type LastResponse, useLastResponse } from './last-response.ts';
 import { useResultCursorPath, useResultHighlights, useResultHover, useResultText } from './result-highlights.ts';
 import { type FieldKey, RunCard } from './run-card.tsx';
 import { Timeline } from './timeline.tsx';
@@ -21,8 +21,10 @@ const NO_PATHS: readonly string[] = [];
 export function BatchesPanel() {
   const last = useLastResponse();
   const schema = useGraphiQL((s) => s.schema);
-  const [picked, setPicked] = useState<FieldKey>();
+  // A picked field belongs to the response it was picked in: a new response starts unpicked.
+  const [pick, setPick] = useState<{ response: LastResponse; field: FieldKey }>();
   const [hovered, setHovered] = useState<FieldKey>();
+  const picked = pick && pick.response === last ? pick.field : undefined;
   const text = useResultText();
   const cursorPath = useResultCursorPath(text);
 
@@ -90,7 +92,9 @@ export function BatchesPanel() {
           picked={picked}
           marked={batch.runId === markedRunId}
           onHover={setHovered}
-          onPick={(field) => setPicked(picked?.runId === field.runId && picked.coordinate === field.coordinate ? undefined : field)}
+          onPick={(field) =>
+            setPick(picked?.runId === field.runId && picked.coordinate === field.coordinate ? undefined : { response: last, field })
+          }
         />
       ))}
       {active ? <HighlightedPaths field={active} paths={highlighted} found={found.length} /> : null}
