@@ -210,6 +210,12 @@ describe('GraphiQL in Chromium', () => {
     await expect.poll(() => panel.getByTestId('batches-cursor').innerText()).toBe(`heavy ← run #${gbdt.runId} request-latency-gbdt`);
     expect(await panel.locator(`.predictql-timeline-row[data-run-id="${gbdt.runId}"]`).getAttribute('class')).toContain('predictql-marked');
     await screenshot(page, 'graphiql-two-models-result-click');
+
+    // Hovering a prediction in the result says the same in a tooltip.
+    await page.locator('.graphiql-response .view-line', { hasText: '"quiet"' }).getByText('quiet').hover();
+    await expect
+      .poll(() => page.locator('.graphiql-response .monaco-hover').filter({ visible: true }).innerText(), { timeout: 10_000 })
+      .toContain(`quiet ← run #${mlp.runId} request-latency (main, cpu)`);
     await page.close();
   });
 
