@@ -8,7 +8,7 @@ import { type BatchingMode, type Config, ConfigError, defaultEntityBindingsFile 
 import { type CorsOrigins, defaultCorsOrigins } from './cors-policy.ts';
 import { checkExamples, readExampleSets } from './examples/example-set.ts';
 import { checkBindingConstants, checkBindingsAgainstModels, type EntityBinding, readEntityBindings } from './federation/entity-bindings.ts';
-import { renderOfflineGraphiQL } from './graphiql.ts';
+import { renderGraphiQLPage } from './graphiql/page.ts';
 import type { PredictQLContext } from './graphql/context.ts';
 import { defaultQuery } from './graphql/default-query.ts';
 import { buildSchema } from './graphql/schema.ts';
@@ -29,6 +29,7 @@ import { useBodySizeLimit } from './plugins/use-body-size-limit.ts';
 import { useCorsPolicy } from './plugins/use-cors-policy.ts';
 import { useCsrfHeader } from './plugins/use-csrf-header.ts';
 import { useErrorStatus } from './plugins/use-error-status.ts';
+import { useGraphiQLAssets } from './plugins/use-graphiql-assets.ts';
 import { useHealth } from './plugins/use-health.ts';
 import { useInferenceReport } from './plugins/use-inference-report.ts';
 import { useMediaTypeCheck } from './plugins/use-media-type-check.ts';
@@ -199,17 +200,20 @@ export function createApp(options: AppOptions): PredictQLApp {
     graphiql: {
       title: 'predictql',
       defaultQuery: defaultQuery(tasks),
-      // A person exploring should see the batches that served their query.
+      // A person exploring should see the batches that served their query (the Batches panel also
+      // sends the header while it is open, whatever this says).
       headers: JSON.stringify({ [INFERENCE_REPORT_HEADER]: '1' }, null, 2),
     },
-    // GraphiQL's scripts and styles come with the page (no CDN): it works offline and behind firewalls.
-    renderGraphiQL: renderOfflineGraphiQL,
+    // GraphiQL with the Batches panel, its scripts and styles from this server (no CDN): it works
+    // offline and behind firewalls. useGraphiQLAssets serves the bundle.
+    renderGraphiQL: renderGraphiQLPage,
     // useCorsPolicy answers CORS (yoga's own would allow any origin with credentials).
     cors: false,
     plugins: [
       useErrorStatus(),
       useCorsPolicy(options.cors ?? defaultCorsOrigins),
       useRootRedirect('/graphql'),
+      useGraphiQLAssets(),
       useBodySizeLimit(limits.maxBodyBytes),
       useMediaTypeCheck(),
       useCsrfHeader(),
