@@ -6,6 +6,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type BatchingMode, type Config, ConfigError, defaultEntityBindingsFile } from './config.ts';
 import { type CorsOrigins, defaultCorsOrigins } from './cors-policy.ts';
+import { maskErrorKeepingLocations } from './errors.ts';
 import { checkExamples, readExampleSets } from './examples/example-set.ts';
 import { checkBindingConstants, checkBindingsAgainstModels, type EntityBinding, readEntityBindings } from './federation/entity-bindings.ts';
 import { renderGraphiQLPage } from './graphiql/page.ts';
@@ -13,6 +14,7 @@ import type { PredictQLContext } from './graphql/context.ts';
 import { defaultQuery } from './graphql/default-query.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { buildTasks, type TaskApi } from './graphql/tasks.ts';
+import { defaultGraphQLEngine, type GraphQLEngine } from './graphql-engine.ts';
 import {
   assertSomeProviderInstalled,
   defaultInferenceOptions,
@@ -26,6 +28,7 @@ import type { Predictor } from './loaders/prediction-loaders.ts';
 import { defaultPersistedOperationsMode, type PersistedOperationsMode, TrustedDocuments } from './persisted-documents.ts';
 import { useBatchLimit } from './plugins/use-batch-limit.ts';
 import { useBodySizeLimit } from './plugins/use-body-size-limit.ts';
+import { useCompiledExecution } from './plugins/use-compiled-execution.ts';
 import { useCorsPolicy } from './plugins/use-cors-policy.ts';
 import { useCsrfHeader } from './plugins/use-csrf-header.ts';
 import { useErrorStatus } from './plugins/use-error-status.ts';
@@ -81,6 +84,8 @@ export interface AppOptions {
   limits?: Partial<RequestLimits>;
   /** Answer introspection (`__schema`, `__type`). Default true: GraphiQL needs it. */
   introspection?: boolean;
+  /** How operations execute: compiled by graphql-jit (default), or interpreted by graphql-js. */
+  engine?: GraphQLEngine;
   /** Web origins whose pages may read answers (docs/security.md). Default: any, without credentials. */
   cors?: CorsOrigins;
   /** Persisted operations accepted: off, apq (default) or trusted-only (needs `trustedDocuments`). */
@@ -191,8 +196,9 @@ export function createApp(options: AppOptions): PredictQLApp {
     maxRequestBodySize: false,
     // Arrays of operations; useBatchLimit refuses (413) more than the limit, or any when it is 0.
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
-    // maskedErrors: yoga's default. Unexpected errors reach clients as "Unexpected error." with
-    // the cause logged; NODE_ENV=development would add the cause to the response: never in production.
+    // Yoga's masking: unexpected errors reach clients as "Unexpected error." with the cause logged;
+    // NODE_ENV=development would add the cause to the response: never in production.
+    maskedErrors: { maskError: maskErrorKeepingLocations },
     // /health and /ready are useHealth's (JSON, readiness); yoga's built-in empty 200 answers any
     // URL ending in its endpoint, so it is moved out of the way.
     healthCheckEndpoint: '/health/yoga',
@@ -210,6 +216,15 @@ export function createApp(options: AppOptions): PredictQLApp {
     // useCorsPolicy answers CORS (yoga's own would allow any origin with credentials).
     cors: false,
     plugins: [
+      // First: its result fixes (graphql-js's variable errors, error positions) come before the
+      // plugins that read errors (statuses, metrics, spans).
+      ...((options.engine ?? defaultGraphQLEngine) === 'jit'
+        ? [
+            useCompiledExecution({
+              onFallback: (reason) => logError?.(`graphql-jit cannot compile an operation, graphql-js runs it: ${reason}`, undefined),
+            }).plugin,
+          ]
+        : []),
       useErrorStatus(),
       useCorsPolicy(options.cors ?? defaultCorsOrigins),
       useRootRedirect('/graphql'),

@@ -154,6 +154,12 @@ export const configVariables = {
       '(persisted-documents.json, hashAlgorithm sha256). Required by trusted-only; with apq its hashes resolve too.',
     default: 'unset (none)',
   },
+  PREDICTQL_GRAPHQL_ENGINE: {
+    help:
+      'jit (operations compiled once by graphql-jit; one it cannot compile runs on graphql-js, logged) or ' +
+      'graphql-js (the reference interpreter, several times slower on large responses).',
+    default: 'jit',
+  },
   PREDICTQL_INTROSPECTION: {
     help:
       'on or off: answer __schema/__type queries (GraphiQL needs them); off also hides "Did you mean" ' +

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, defaultHost, defaultPort, defaultShutdownTimeoutMs, flagName, parseCommandLine } from './config-variables.ts';
 import { type CorsOrigins, defaultCorsOrigins, isOrigin } from './cors-policy.ts';
+import { defaultGraphQLEngine, type GraphQLEngine, graphQLEngines } from './graphql-engine.ts';
 import {
   defaultInferenceOptions,
   defaultSchedulerOptions,
@@ -68,6 +69,8 @@ export interface Config {
   limits: RequestLimits;
   /** Answer `__schema`/`__type` (GraphiQL needs it); off also hides "Did you mean" suggestions. */
   introspection: boolean;
+  /** How operations execute (use-compiled-execution.ts). */
+  engine: GraphQLEngine;
   /** Web origins whose pages may read answers: `*` (without credentials) or a list (with). */
   cors: CorsOrigins;
   /** What persisted operations are accepted: off, apq, trusted-only. */
@@ -131,6 +134,7 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
     openTelemetry: getOpenTelemetry(env),
     limits: getLimits(env, label),
     introspection: getChoice(env, 'PREDICTQL_INTROSPECTION', ['on', 'off'] as const, 'on', label) === 'on',
+    engine: getChoice(env, 'PREDICTQL_GRAPHQL_ENGINE', graphQLEngines, defaultGraphQLEngine, label),
     ...getClientSettings(env, label),
   };
 }

@@ -4,8 +4,8 @@
  * of the API; messages may be improved, codes may not change. docs/errors.md is generated from
  * `errorCatalog` (`npm run docs`), and a test provokes every code through the real server.
  */
-import type { GraphQLError } from 'graphql';
-import { createGraphQLError } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { createGraphQLError, maskError } from 'graphql-yoga';
 import type { FeatureProblem } from './inference/index.ts';
 
 /** What a code means and the HTTP statuses of a response that carries it. */
@@ -286,4 +286,18 @@ function formatValue(value: unknown): string {
   return typeof value === 'string' || Array.isArray(value) || (typeof value === 'object' && value !== null)
     ? JSON.stringify(value)
     : String(value);
+}
+
+/**
+ * Yoga's error masking, keeping the error's `locations`. Yoga rebuilds a masked error from its
+ * AST nodes or source positions; graphql-jit's errors carry only `locations` (no nodes), so
+ * without this a masked error under the compiled engine would lose where in the query it happened.
+ */
+export function maskErrorKeepingLocations(error: unknown, message: string, isDev?: boolean): Error {
+  const masked = maskError(error, message, isDev);
+  const locations = (error as Partial<GraphQLError>)?.locations;
+  if (masked instanceof GraphQLError && !masked.locations && locations) {
+    Object.defineProperty(masked, 'locations', { value: locations, enumerable: true });
+  }
+  return masked;
 }

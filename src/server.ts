@@ -84,6 +84,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
         metrics: config.metrics,
         limits: config.limits,
         introspection: config.introspection,
+        engine: config.engine,
         cors: config.cors,
         persistedOperations: config.persistedOperations,
         lifecycle,
