@@ -30,6 +30,8 @@ export interface PredictionLoadersOptions {
   traceContext?: unknown;
 }
 
+function noop(): void {}
+
 export class PredictionLoaders {
   readonly #options: PredictionLoadersOptions;
   readonly #loaders = new Map<string, ModelLoader>();
@@ -67,47 +69,109 @@ export class PredictionLoaders {
   }
 }
 
-// Private: one model's loader, with the side tables that let a job know its rows and its sites.
+// Private: what the loader knows of one row of this request: its encoding, then its answer.
+interface RowEntry {
+  row: EncodedRow;
+  output?: OutputRow;
+  error?: Error;
+  /** Settles when the primed job holding this row has answered it. */
+  primed?: Promise<void>;
+}
+
+// Private: one model's loader. One map entry per distinct row: a row costs one lookup per use,
+// whichever way (a field's load, a list's prime, an item's peek) it is asked for.
 class ModelLoader {
   readonly #model: string;
   readonly #requestId: unknown;
   readonly #options: PredictionLoadersOptions;
   readonly #loader: DataLoader<string, OutputRow>;
-  readonly #rows = new Map<string, EncodedRow>();
+  readonly #entries = new Map<string, RowEntry>();
   readonly #sitesByKey = new Map<string, PredictionSite[]>();
   readonly #batchByKey = new Map<string, TracedBatch>();
-  /** Answers of finished runs, for synchronous `peek`. */
-  readonly #resolved = new Map<string, OutputRow>();
   #firstLoadAtMs: number | undefined;
 
   constructor(model: string, requestId: unknown, options: PredictionLoadersOptions) {
     this.#model = model;
     this.#requestId = requestId;
     this.#options = options;
-    this.#loader = new DataLoader((keys) => this.#runJob(keys), {
-      batch: options.batch !== false,
-      // The cache is per request (this object lives in the request's context), so it is safe.
-      cache: true,
-    });
+    this.#loader = new DataLoader(
+      (keys) => {
+        const enqueuedAtMs = this.#firstLoadAtMs ?? performance.now();
+        this.#firstLoadAtMs = undefined;
+        return this.#runJob(
+          keys,
+          keys.map((key) => this.#entries.get(key)!),
+          enqueuedAtMs,
+        );
+      },
+      {
+        batch: options.batch !== false,
+        // The cache is per request (this object lives in the request's context), so it is safe.
+        cache: true,
+      },
+    );
   }
 
   load(row: EncodedRow, key: string, site?: PredictionSite): Promise<OutputRow> {
-    if (!this.#rows.has(key)) this.#rows.set(key, row);
-    this.#firstLoadAtMs ??= performance.now();
     if (site && this.#options.report) this.#noteSite(key, site);
+    const entry = this.#entries.get(key);
+    if (entry?.output) return Promise.resolve(entry.output);
+    if (entry?.error) return Promise.reject(entry.error);
+    // A row of a primed job still running: its answer comes with the job, not through the DataLoader.
+    if (entry?.primed) return entry.primed.then(() => this.load(row, key));
+    if (!entry) this.#entries.set(key, { row });
+    this.#firstLoadAtMs ??= performance.now();
     return this.#loader.load(key);
   }
 
+  /**
+   * One job for the rows of a list, without DataLoader's promise per row: the list resolver waits
+   * for the job, then its items' fields `peek` their answers synchronously (graphql/prime-predictions.ts).
+   * Rows this request already asked for are left to whatever is answering them. Never rejects.
+   */
   prime(rows: readonly EncodedRow[], keys: readonly string[]): Promise<unknown> {
-    this.#firstLoadAtMs ??= performance.now();
-    for (let i = 0; i < keys.length; i++) if (!this.#rows.has(keys[i]!)) this.#rows.set(keys[i]!, rows[i]!);
-    return this.#loader.loadMany(keys);
+    if (this.#options.batch === false) {
+      // The per-field baseline: one job per row, as the DataLoader without batching makes them.
+      for (let i = 0; i < keys.length; i++) if (!this.#entries.has(keys[i]!)) this.#entries.set(keys[i]!, { row: rows[i]! });
+      this.#firstLoadAtMs ??= performance.now();
+      return this.#loader.loadMany(keys);
+    }
+    let settle!: () => void;
+    const primed = new Promise<void>((resolve) => (settle = resolve));
+    const newKeys: string[] = [];
+    const newEntries: RowEntry[] = [];
+    const others = new Set<Promise<unknown>>();
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const entry = this.#entries.get(key);
+      if (!entry) {
+        const created: RowEntry = { row: rows[i]!, primed };
+        this.#entries.set(key, created);
+        newKeys.push(key);
+        newEntries.push(created);
+      } else if (entry.output || entry.error || entry.primed === primed) {
+        // Answered already, or a repeat within this page.
+      } else if (entry.primed) {
+        others.add(entry.primed);
+      } else {
+        // Asked for by a field of this request: its DataLoader batch answers it.
+        others.add(this.#loader.load(key).then(noop, noop));
+      }
+    }
+    if (newKeys.length > 0) {
+      void this.#runJob(newKeys, newEntries, performance.now()).then(() => {
+        for (const entry of newEntries) entry.primed = undefined;
+        settle();
+      });
+      others.add(primed);
+    }
+    return others.size === 0 ? Promise.resolve() : Promise.all(others);
   }
 
   peek(key: string, site?: PredictionSite): OutputRow | undefined {
-    const values = this.#resolved.get(key);
-    if (values && site && this.#options.report) this.#noteSite(key, site);
-    return values;
+    const output = this.#entries.get(key)?.output;
+    if (output && site && this.#options.report) this.#noteSite(key, site);
+    return output;
   }
 
   #noteSite(key: string, site: PredictionSite): void {
@@ -122,37 +186,38 @@ class ModelLoader {
     else this.#sitesByKey.set(key, [site]);
   }
 
-  async #runJob(keys: readonly string[]): Promise<(OutputRow | Error)[]> {
+  /** Runs one job and files each row's answer (or error) in its entry; the values are DataLoader's. */
+  async #runJob(keys: readonly string[], entries: readonly RowEntry[], enqueuedAtMs: number): Promise<(OutputRow | Error)[]> {
     const { predictor, report } = this.#options;
-    const rows = keys.map((key) => this.#rows.get(key)!);
-    const enqueuedAtMs = this.#firstLoadAtMs ?? performance.now();
-    this.#firstLoadAtMs = undefined;
-    let result: JobResult;
+    const rows = entries.map((entry) => entry.row);
+    let values: (OutputRow | Error)[];
     try {
-      result = await predictor.predict(this.#model, rows, {
+      const result = await predictor.predict(this.#model, rows, {
         requestId: this.#requestId,
         enqueuedAtMs,
         traceContext: this.#options.traceContext,
       });
+      if (report) this.#reportJob(keys, result, report);
+      values = this.#toValues(result);
     } catch (error) {
       // The whole job was refused before running: overload, shutdown, or an unknown model.
       if (report) {
         report.recordRefused(keys.length);
         for (const key of keys) this.#sitesByKey.delete(key);
       }
+      let refusal: GraphQLError;
       if (error instanceof OverloadedError) {
-        const refusal = overloaded(this.#model, error.message, error.retryAfterMs);
-        return keys.map(() => refusal);
+        refusal = overloaded(this.#model, error.message, error.retryAfterMs);
+      } else {
+        this.#options.logError?.(`Model "${this.#model}" refused a job of ${keys.length} item(s)`, error);
+        refusal = inferenceFailed(this.#model, keys.length);
       }
-      this.#options.logError?.(`Model "${this.#model}" refused a job of ${keys.length} item(s)`, error);
-      const failure = inferenceFailed(this.#model, keys.length);
-      return keys.map(() => failure);
+      values = keys.map(() => refusal);
     }
-    if (report) this.#reportJob(keys, result, report);
-    const values = this.#toValues(result);
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < entries.length; i++) {
       const value = values[i]!;
-      if (!(value instanceof Error)) this.#resolved.set(keys[i]!, value);
+      if (value instanceof Error) entries[i]!.error = value;
+      else entries[i]!.output = value;
     }
     return values;
   }

@@ -22,6 +22,9 @@
  *   aliasB    N aliased predictLatency fields with distinct inline inputs, default app
  *   aliasN    the same document on the naive server
  *   aliasF    the same document on the per-field app
+ *   listJs, shapeJs, batchedJs, aliasBJs
+ *             list, shape, batched and aliasB on an app whose engine is graphql-js (the
+ *             interpreter) instead of the default graphql-jit: what compiled execution saves
  * Every case is warmed up first. Measurement runs in rounds; each round visits every case once in a
  * fresh random order (so drift and GC pauses fall on all cases alike) and times `reps` consecutive
  * calls, each one individually, `reps` being chosen so a visit lasts about 1 ms. Median and p90 are
@@ -43,7 +46,22 @@ import { naiveServer } from './naive-server.ts';
 
 const MODEL = 'request-latency';
 const SIZES = [1, 10, 100, 1000] as const;
-const CASES = ['raw', 'ort', 'list', 'shape', 'batched', 'naive', 'perField', 'aliasB', 'aliasN', 'aliasF'] as const;
+const CASES = [
+  'raw',
+  'ort',
+  'list',
+  'shape',
+  'batched',
+  'naive',
+  'perField',
+  'aliasB',
+  'aliasN',
+  'aliasF',
+  'listJs',
+  'shapeJs',
+  'batchedJs',
+  'aliasBJs',
+] as const;
 type CaseName = (typeof CASES)[number];
 
 const CASE_LABELS: Record<CaseName, string> = {
@@ -57,9 +75,13 @@ const CASE_LABELS: Record<CaseName, string> = {
   aliasB: '(e) N aliases, batched',
   aliasN: '(e) N aliases, naive server',
   aliasF: "(e') N aliases, per-field",
+  listJs: '(b) list, graphql-js',
+  shapeJs: "(b') list + same-shape, graphql-js",
+  batchedJs: '(c) list + prediction, graphql-js',
+  aliasBJs: '(e) N aliases, batched, graphql-js',
 };
 
-const GOALS = { overheadMax: 1.25, speedupMin: 5, atN: 1000 } as const;
+const GOALS = { overheadMax: 1.25, speedupMin: 5, atN: 1000, pathUsMax: 0.3 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments and output streams
@@ -92,9 +114,11 @@ const { registry } = services;
 const examples = services.tasks.find((t) => t.models.includes(MODEL))?.examples?.examples ?? fail(`no examples for ${MODEL}`);
 const quietLog = () => {};
 const perFieldInference = InferenceService.inThread(registry, { scheduler: { mergeRequests: false } });
-const apps: Record<'batched' | 'perField', PredictQLApp> = {
+const apps: Record<'batched' | 'batchedJs' | 'perField', PredictQLApp> = {
   // The default app, as main.ts builds it (batching as configured, default cross-request).
-  batched: createApp(appOptions(services, { inferenceReport: config.inferenceReport, logError: quietLog })),
+  batched: createApp(appOptions(services, { inferenceReport: config.inferenceReport, engine: config.engine, logError: quietLog })),
+  // The same on graphql-js, the interpreter.
+  batchedJs: createApp(appOptions(services, { inferenceReport: config.inferenceReport, engine: 'graphql-js', logError: quietLog })),
   // An in-thread service that does not merge requests: what per-field needs.
   perField: createApp({
     registry,
@@ -238,6 +262,31 @@ function makeCases(): Case[] {
       () => graphql(apps.batched, bodies.alias),
       async () => {
         checkAliases(`aliasB N=${n}`, await counted(() => graphql(apps.batched, bodies.alias), 1, n), n);
+      },
+    );
+    for (const [name, body, predicted] of [
+      ['listJs', bodies.list, false],
+      ['shapeJs', bodies.shape, false],
+      ['batchedJs', bodies.predicted, true],
+    ] as const) {
+      add(
+        name,
+        () => graphql(apps.batchedJs, body),
+        async () => {
+          checkList(
+            `${name} N=${n}`,
+            await counted(() => graphql(apps.batchedJs, body), predicted ? 1 : 0, predicted ? n : 0),
+            n,
+            predicted,
+          );
+        },
+      );
+    }
+    add(
+      'aliasBJs',
+      () => graphql(apps.batchedJs, bodies.alias),
+      async () => {
+        checkAliases(`aliasBJs N=${n}`, await counted(() => graphql(apps.batchedJs, bodies.alias), 1, n), n);
       },
     );
     add(
@@ -407,6 +456,18 @@ const aliasSpeedup = ratio(
   (n, k) => stat('aliasN', n)[k],
   (n, k) => stat('aliasB', n)[k],
 );
+const overheadJs = ratio(
+  (n, k) => stat('batchedJs', n)[k],
+  (n, k) => stat('listJs', n)[k] + stat('raw', n)[k],
+);
+const engineRatio = (compiled: CaseName, interpreted: CaseName) =>
+  ratio(
+    (n, k) => stat(interpreted, n)[k],
+    (n, k) => stat(compiled, n)[k],
+  );
+/** What a prediction field costs beyond a plain field of the same shape, per field, in µs. */
+const pathCostUs = (batched: CaseName, shape: CaseName) =>
+  SIZES.map((n) => ({ n, median: ((stat(batched, n).medianMs - stat(shape, n).medianMs) * 1000) / n }));
 const speedupVsPerField = ratio(
   (n, k) => stat('perField', n)[k],
   (n, k) => stat('batched', n)[k],
@@ -416,6 +477,12 @@ const overheadAtGoal = overhead.find((r) => r.n === GOALS.atN)!.median;
 const speedupAtGoal = speedup.find((r) => r.n === GOALS.atN)!.median;
 const goals = {
   overhead: { n: GOALS.atN, goal: `<= ${GOALS.overheadMax}`, measured: overheadAtGoal, pass: overheadAtGoal <= GOALS.overheadMax },
+  pathCost: {
+    n: GOALS.atN,
+    goal: `<= ${GOALS.pathUsMax} us per prediction field: (T(c) - T(b')) / N`,
+    measured: pathCostUs('batched', 'shape').find((r) => r.n === GOALS.atN)!.median,
+    pass: pathCostUs('batched', 'shape').find((r) => r.n === GOALS.atN)!.median <= GOALS.pathUsMax,
+  },
   speedup: {
     n: GOALS.atN,
     goal: `>= ${GOALS.speedupMin}x vs the naive server`,
@@ -442,6 +509,7 @@ const environment = {
   intraOpThreads: config.session.intraOpThreads,
   batching: services.batching,
   executor: services.inference.decisions.get(MODEL)?.executor ?? 'unknown',
+  engine: config.engine,
 };
 
 const ms = (v: number) => (v < 10 ? v.toFixed(3) : v < 100 ? v.toFixed(2) : v.toFixed(1)).padStart(8);
@@ -451,7 +519,7 @@ say('predictql bench');
 say(
   `node ${environment.node}, onnxruntime-node ${environment.onnxruntimeNode}, ${environment.cpu}, ${environment.cores} cores, ${environment.platform}, intra-op threads ${environment.intraOpThreads}`,
 );
-say(`default app: batching ${environment.batching}, ${MODEL} runs on the ${environment.executor} thread`);
+say(`default app: engine ${environment.engine}, batching ${environment.batching}, ${MODEL} runs on the ${environment.executor} thread`);
 say(
   `model ${MODEL}; ${rounds} interleaved rounds in ${(measureMs / 1000).toFixed(1)} s; total ${((performance.now() - started) / 1000).toFixed(1)} s after loading`,
 );
@@ -490,12 +558,21 @@ ratioLine(
     (n, k) => stat('list', n)[k] + stat('raw', n)[k],
   ),
 );
+ratioLine('  (graphql-js) T(c) / (T(b) + T(a))', overheadJs);
+ratioLine('engine    graphql-js / jit, (b) list', engineRatio('list', 'listJs'));
+ratioLine('          graphql-js / jit, (c) batched', engineRatio('batched', 'batchedJs'));
+ratioLine('          graphql-js / jit, (e) aliases', engineRatio('aliasB', 'aliasBJs'));
+const usLine = (label: string, rs: { n: number; median: number }[]) =>
+  say(label.padEnd(36) + rs.map((r) => `${r.median.toFixed(2)} us`.padStart(20)).join(''));
+usLine("path      (T(c) - T(b')) / N, jit", pathCostUs('batched', 'shape'));
+usLine("          (T(c) - T(b')) / N, graphql-js", pathCostUs('batchedJs', 'shapeJs'));
 ratioLine('speedup   T(d) / T(c), vs naive', speedup);
 ratioLine("  (info) T(d') / T(c), vs per-field", speedupVsPerField);
 ratioLine('aliases   T(naive) / T(batched)', aliasSpeedup);
 say();
 say('goals (from the issue), at N = 1000, median-based:');
 say(`  overhead <= ${GOALS.overheadMax}:  ${goals.overhead.measured.toFixed(2)}   ${goals.overhead.pass ? 'PASS' : 'MISS'}`);
+say(`  path     <= ${GOALS.pathUsMax} us/field:  ${goals.pathCost.measured.toFixed(2)}   ${goals.pathCost.pass ? 'PASS' : 'MISS'}`);
 say(`  speedup  >= ${GOALS.speedupMin}x vs naive:   ${goals.speedup.measured.toFixed(2)}x  ${goals.speedup.pass ? 'PASS' : 'MISS'}`);
 
 if (asJson) {
@@ -509,7 +586,7 @@ if (asJson) {
         measureSeconds: measureMs / 1000,
         unit: 'ms',
         results,
-        ratios: { overhead, overheadVsShape, speedup, aliasSpeedup },
+        ratios: { overhead, overheadJs, overheadVsShape, speedup, aliasSpeedup },
         goals,
       },
       null,

@@ -1,6 +1,6 @@
 /**
  * The compiled engine (graphql-jit, the default) answers exactly as graphql-js does: the same
- * bytes for every shape the API has (aliases, lists with bad items first, inside and last,
+ * bytes (compiled serializer included) for every shape the API has (aliases, lists with bad items first, inside and last,
  * example pages with fragments and directives, variable errors, unknown models, federation,
  * introspection), with the same batching. An operation graphql-jit cannot compile runs on
  * graphql-js, counted and logged once.
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appOptions, createApp, type PredictQLApp, type Services } from '../../src/app.ts';
 import { useCompiledExecution } from '../../src/plugins/use-compiled-execution.ts';
 import { loadRealApp } from '../support/app.ts';
+import { TRACE } from '../support/graphql.ts';
 import { examplesOf, GBDT, MLP, sampleInputs } from '../support/models.ts';
 import type { Probes } from '../support/probe.ts';
 
@@ -28,7 +29,7 @@ afterAll(() => services.inference.close());
 async function raw(app: PredictQLApp, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: string }> {
   const response = await app.fetch('http://yoga/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(variables?.traced ? TRACE : {}) },
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, body: await response.text() };
@@ -93,12 +94,26 @@ const cases: [string, string, Record<string, unknown>?][] = [
 ];
 
 describe('graphql-jit and graphql-js', () => {
+  it('answer a traced request with the same data, and the report appended to the compiled serializer', async () => {
+    const query = 'query ($traced: Boolean!) { sampleRequests(first: 30) @include(if: $traced) { id predictedLatency { p50Ms } } }';
+    for (let i = 0; i < 2; i++) {
+      const a = JSON.parse((await raw(jit, query, { traced: true })).body);
+      const b = JSON.parse((await raw(js, query, { traced: true })).body);
+      expect(a.data).toEqual(b.data);
+      expect(a.extensions.inference.batches).toHaveLength(1);
+      expect(a.extensions.inference.batches[0]).toMatchObject({ model: MLP, items: 30 });
+    }
+  });
+
   it.each(cases)('answer %s with the same bytes and the same runs', async (_label, query, variables) => {
-    const a = await probes.counted(() => raw(jit, query, variables));
-    const b = await probes.counted(() => raw(js, query, variables));
-    expect(a.result.status).toBe(b.result.status);
-    expect(JSON.parse(a.result.body)).toEqual(JSON.parse(b.result.body));
-    expect(a.runs).toEqual(b.runs);
+    // Twice: from its second execution an operation also has a compiled serializer.
+    for (let i = 0; i < 2; i++) {
+      const a = await probes.counted(() => raw(jit, query, variables));
+      const b = await probes.counted(() => raw(js, query, variables));
+      expect(a.result.status).toBe(b.result.status);
+      expect(a.result.body).toBe(b.result.body);
+      expect(a.runs).toEqual(b.runs);
+    }
   });
 });
 
