@@ -108,6 +108,46 @@ export class RowCodec {
     return out;
   }
 
+  /**
+   * Views of each row of a packed batch, as `encode` gives rows (pack's inverse, without copying):
+   * a job packed in a GraphQL thread becomes rows for the batcher again in the owner thread.
+   */
+  rowsOf(batch: PackedBatch): EncodedRow[] {
+    const { inputs } = this.layout;
+    if (batch.inputs.length !== inputs.length) throw new Error(`the batch holds ${batch.inputs.length} inputs, expected ${inputs.length}`);
+    const tensors = inputs.map((t, i) => {
+      const data = batch.inputs[i]!.data;
+      if (data.length !== batch.rows * t.width)
+        throw new Error(`input "${t.name}" holds ${data.length} values, expected ${batch.rows} × ${t.width}`);
+      return { data, width: t.width };
+    });
+    const rows = new Array<EncodedRow>(batch.rows);
+    for (let r = 0; r < batch.rows; r++) {
+      rows[r] = tensors.map(({ data, width }) =>
+        Array.isArray(data) ? data.slice(r * width, (r + 1) * width) : data.subarray(r * width, (r + 1) * width),
+      );
+    }
+    return rows;
+  }
+
+  /**
+   * One array per fetched output holding `rows` in order (unpack's inverse, copying): a job's
+   * answers leave the owner thread in buffers of their own, never in the run's shared ones. A row
+   * left undefined (its run failed) is zeros.
+   */
+  packOutputs(rows: readonly (OutputRow | undefined)[]): NumericArray[] {
+    return this.layout.outputs.map((t, i) => {
+      const data = allocate(t.dtype, rows.length * t.width) as NumericArray & {
+        set(source: ArrayLike<number | bigint>, offset: number): void;
+      };
+      for (let r = 0; r < rows.length; r++) {
+        const part = rows[r]?.[i];
+        if (part) data.set(part as ArrayLike<number>, r * t.width);
+      }
+      return data;
+    });
+  }
+
   reader(field: string): FieldReader | undefined {
     return this.#readers.get(field);
   }
