@@ -40,7 +40,7 @@ export interface RunningServer {
   ready: Promise<void>;
 }
 
-const consoleLog: ServerLog = {
+export const consoleLog: ServerLog = {
   info: (message) => console.log(`predictql: ${message}`),
   error: (message, error) => (error === undefined ? console.error(`predictql: ${message}`) : console.error(`predictql: ${message}`, error)),
 };

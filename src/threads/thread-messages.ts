@@ -4,6 +4,7 @@
  * and a MessagePort of its own for predictions (remote-predictor.ts ↔ prediction-bridge.ts).
  * Everything here survives structured clone; typed arrays are transferred, never shared.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config.ts';
 import type { ModelViewData, NumericArray, RunRecord, TensorData } from '../inference/index.ts';
 import type { SpanContextData } from '../opentelemetry/batch-spans.ts';
