@@ -31,7 +31,7 @@ const log = (message: string, error?: unknown) =>
 const metrics = new Registry();
 let yoga: PredictQLApp | undefined;
 let nextScrape = 1;
-const scrapes = new Map<number, (parts: MetricsJson[]) => void>();
+const scrapes = new Map<number, (answer: { owner: string; threads: MetricsJson[] }) => void>();
 const post = (message: ThreadMessage) => owner.postMessage(message);
 
 owner.on('message', (message: OwnerMessage) => {
@@ -70,7 +70,7 @@ async function handle(message: OwnerMessage): Promise<void> {
       post({ type: 'collected-metrics', id: message.id, metrics: await metrics.getMetricsAsJSON() });
       return;
     case 'metrics':
-      scrapes.get(message.id)?.(message.parts as MetricsJson[]);
+      scrapes.get(message.id)?.({ owner: message.owner, threads: message.threads as MetricsJson[] });
       scrapes.delete(message.id);
       return;
   }
@@ -101,7 +101,7 @@ async function buildApp(registry: ModelRegistry<ModelView>): Promise<PredictQLAp
 // Private: a scrape landed here; the owner collects every thread's metrics and its own, this thread adds them up.
 function scrapeWholeServer(): Promise<string> {
   const id = nextScrape++;
-  const parts = new Promise<MetricsJson[]>((resolve) => scrapes.set(id, resolve));
+  const answer = new Promise<{ owner: string; threads: MetricsJson[] }>((resolve) => scrapes.set(id, resolve));
   post({ type: 'scrape', id });
-  return parts.then(aggregateMetrics);
+  return answer.then(({ owner, threads }) => aggregateMetrics(owner, threads));
 }

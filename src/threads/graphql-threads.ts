@@ -124,8 +124,8 @@ export class GraphQLThreads {
 
   #receive(thread: Thread, message: ThreadMessage): void {
     if (message.type === 'scrape') {
-      void this.#gatherMetrics().then((parts) =>
-        thread.worker.postMessage({ type: 'metrics', id: message.id, parts } satisfies OwnerMessage),
+      void this.#gatherMetrics().then(({ owner, threads }) =>
+        thread.worker.postMessage({ type: 'metrics', id: message.id, owner, threads } satisfies OwnerMessage),
       );
       return;
     }
@@ -195,8 +195,8 @@ export class GraphQLThreads {
   }
 
   // Private: the owner's metrics and every serving thread's (a thread that exits meanwhile adds none).
-  async #gatherMetrics(): Promise<MetricsJson[]> {
-    const own = this.#served?.metrics ? [await this.#served.metrics.getMetricsAsJSON()] : [];
+  async #gatherMetrics(): Promise<{ owner: string; threads: MetricsJson[] }> {
+    const owner = (await this.#served?.metrics?.metrics()) ?? '';
     const threads = [...this.#threads.values()].filter((t) => t.serving);
     const collected = await Promise.all(
       threads.map((t) => {
@@ -206,6 +206,6 @@ export class GraphQLThreads {
         return metrics;
       }),
     );
-    return [...own, ...collected];
+    return { owner, threads: collected };
   }
 }

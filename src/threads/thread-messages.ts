@@ -65,7 +65,8 @@ export type OwnerMessage =
   | { type: 'close' }
   | { type: 'close-connections' }
   | { type: 'collect-metrics'; id: number }
-  | { type: 'metrics'; id: number; parts: unknown[][] };
+  /** The answer to a scrape: the owner's metrics as text, every serving thread's as JSON. */
+  | { type: 'metrics'; id: number; owner: string; threads: unknown[][] };
 
 /** GraphQL thread → owner, on the worker port. */
 export type ThreadMessage =
