@@ -55,6 +55,6 @@ export {
   type TensorData,
 } from './row-codec.ts';
 export type { BatcherCounters, RunObservation } from './scheduler/dynamic-batcher.ts';
-export type { JobMeta, JobResult, RunRecord } from './scheduler/job.ts';
+export type { JobMeta, JobResult, PackedJobResult, RunRecord } from './scheduler/job.ts';
 export { OverloadedError, RunFailedError } from './scheduler/scheduler-errors.ts';
 export { defaultSchedulerOptions, type SchedulerOptions } from './scheduler/scheduler-options.ts';

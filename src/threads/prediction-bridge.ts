@@ -6,7 +6,7 @@
  * are never transferred. Times travel on the process-wide clock (monotonic-clock.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { type InferenceService, type JobResult, OverloadedError, type RowCodec, transferables } from '../inference/index.ts';
+import { type InferenceService, OverloadedError, type PackedJobResult, transferables } from '../inference/index.ts';
 import { fromProcessMs, toProcessMs } from './monotonic-clock.ts';
 import type { PredictMessage, PredictReply } from './thread-messages.ts';
 
@@ -21,46 +21,57 @@ export function servePredictions(port: MessagePort, service: InferenceService): 
   });
 }
 
-// Private: one job through the service, as the in-process loaders' jobs go.
+// Private: one job through the service, packed as it came: the batcher copies it into batches and
+// its answers out of them one block per tensor, never row by row.
 async function predict(service: InferenceService, message: PredictMessage): Promise<PredictReply> {
   const codec = service.registry.get(message.model)?.codec;
   if (!codec) return { id: message.id, ok: false, refusal: { message: `No model named "${message.model}".` } };
-  let result: JobResult;
+  let result: PackedJobResult;
   try {
-    const rows = codec.rowsOf({ rows: message.rows, inputs: message.inputs.map((data, i) => ({ ...inputShape(codec, i), data })) });
-    result = await service.predict(message.model, rows, {
-      requestId: message.requestId,
-      enqueuedAtMs: fromProcessMs(message.enqueuedAtMs),
-      ...(message.trace ? { traceContext: message.trace } : {}),
-    });
+    const inputs = codec.layout.inputs.map((t, i) => ({
+      name: t.name,
+      dtype: t.dtype,
+      dims: t.rank === 1 ? [] : [t.width],
+      data: message.inputs[i]!,
+    }));
+    if (
+      message.inputs.length !== inputs.length ||
+      inputs.some((input, i) => input.data.length !== message.rows * codec.layout.inputs[i]!.width)
+    ) {
+      throw new Error(`a job of ${message.rows} row(s) does not match the inputs of model "${message.model}"`);
+    }
+    result = await service.predictPacked(
+      message.model,
+      { rows: message.rows, inputs },
+      {
+        requestId: message.requestId,
+        enqueuedAtMs: fromProcessMs(message.enqueuedAtMs),
+        ...(message.trace ? { traceContext: message.trace } : {}),
+      },
+    );
   } catch (error) {
     const overload = error instanceof OverloadedError ? { reason: error.reason, retryAfterMs: error.retryAfterMs } : undefined;
     return { id: message.id, ok: false, refusal: { message: (error as Error).message, ...(overload ? { overload } : {}) } };
   }
-  return reply(message.id, codec, result);
-}
-
-function inputShape(codec: RowCodec, i: number) {
-  const t = codec.layout.inputs[i]!;
-  return { name: t.name, dtype: t.dtype, dims: t.rank === 1 ? [] : [t.width] };
-}
-
-function reply(id: number, codec: RowCodec, result: JobResult): PredictReply {
-  let failures: { messages: string[]; rowFailure: Int32Array } | undefined;
-  // A failed run's rows share one Error: one message per failed run, as the loader logs them.
-  const failureIndex = new Map<Error, number>();
-  const answered = result.outputs.map((output, row) => {
-    if (!(output instanceof Error)) return output;
-    failures ??= { messages: [], rowFailure: new Int32Array(result.outputs.length).fill(-1) };
-    let index = failureIndex.get(output);
-    if (index === undefined) {
-      index = failures.messages.push(output.message) - 1;
-      failureIndex.set(output, index);
-    }
-    failures.rowFailure[row] = index;
-    return undefined;
-  });
   const runs = result.runs.map((run) => ({ ...run, startedAtMs: toProcessMs(run.startedAtMs) }));
-  // rowRun is the job's own array (job.ts): transferring it takes nothing from another job.
-  return { id, ok: true, outputs: codec.packOutputs(answered), runs, rowRun: result.rowRun, ...(failures ? { failures } : {}) };
+  // outputs and rowRun are the job's own arrays (job.ts): transferring them takes nothing from another job.
+  return { id: message.id, ok: true, outputs: result.outputs, runs, rowRun: result.rowRun, ...failuresOf(result.failures) };
+}
+
+// Private: one message per failed run (its rows share one Error), and per row its index there.
+function failuresOf(failures: readonly (Error | undefined)[] | undefined): { failures?: { messages: string[]; rowFailure: Int32Array } } {
+  if (!failures) return {};
+  const messages: string[] = [];
+  const index = new Map<Error, number>();
+  const rowFailure = new Int32Array(failures.length).fill(-1);
+  failures.forEach((error, row) => {
+    if (!error) return;
+    let i = index.get(error);
+    if (i === undefined) {
+      i = messages.push(error.message) - 1;
+      index.set(error, i);
+    }
+    rowFailure[row] = i;
+  });
+  return { failures: { messages, rowFailure } };
 }

@@ -99,7 +99,11 @@ export class RemotePredictor implements Predictor {
     let outputs: (OutputRow | Error)[];
     try {
       const names = job.model.codec.layout.outputs.map((t) => t.name);
-      outputs = job.model.codec.unpack({ outputs: reply.outputs.map((data, i) => ({ name: names[i]!, data })) }, job.rows);
+      // No output arrays: every run of the job failed, and every row gets its error below.
+      outputs =
+        reply.outputs.length === 0 && reply.failures
+          ? new Array(job.rows)
+          : job.model.codec.unpack({ outputs: reply.outputs.map((data, i) => ({ name: names[i]!, data })) }, job.rows);
     } catch (error) {
       job.reject(error as Error);
       return;
