@@ -98,7 +98,8 @@ export const configVariables = {
   PREDICTQL_GRAPHQL_THREADS: {
     help:
       `Threads that execute GraphQL and serve HTTP on the port (1-${maxGraphQLThreads}, or auto: one per core, ` +
-      'os.availableParallelism()). The main thread runs the models for all of them, so batches merge across threads. ' +
+      'os.availableParallelism(), on Linux; 1 where the threads cannot share a port). The main thread runs the models ' +
+      'for all of them, so batches merge across threads. ' +
       '1 serves everything on the main thread (no GraphQL threads). See docs/threads.md.',
     default: defaultGraphQLThreads,
   },

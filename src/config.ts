@@ -219,6 +219,9 @@ function getOpenTelemetry(env: NodeJS.ProcessEnv): OpenTelemetryConfig {
   return { exporters: disabled === 'true' ? [] : (names as OpenTelemetryConfig['exporters']) };
 }
 
+/** Where Node's listen({ reusePort }) works (its docs: Linux 3.9+, FreeBSD 12.0+, …). */
+const reusePortPlatforms: readonly string[] = ['linux', 'freebsd', 'sunos', 'aix'];
+
 type Label = (name: string) => string;
 const plain: Label = (name) => name;
 
@@ -243,11 +246,12 @@ function getLimits(env: NodeJS.ProcessEnv, label: Label): RequestLimits {
   };
 }
 
-// An integer, or auto: one thread per core this process may use (a container's CPU limit included).
+// An integer, or auto: one thread per core this process may use (a container's CPU limit included),
+// where the threads can share the port (SO_REUSEPORT for Node's listen); elsewhere one.
 function getGraphQLThreads(env: NodeJS.ProcessEnv, label: Label): number {
   const raw = env.PREDICTQL_GRAPHQL_THREADS;
   const value = raw === undefined || raw.trim() === '' ? defaultGraphQLThreads : raw.trim();
-  if (value === 'auto') return Math.min(availableParallelism(), maxGraphQLThreads);
+  if (value === 'auto') return reusePortPlatforms.includes(process.platform) ? Math.min(availableParallelism(), maxGraphQLThreads) : 1;
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > maxGraphQLThreads) {
     throw new ConfigError(
       `${label('PREDICTQL_GRAPHQL_THREADS')} must be auto or an integer within [1, ${maxGraphQLThreads}], but got: ${JSON.stringify(raw)}`,

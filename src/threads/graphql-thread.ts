@@ -67,7 +67,15 @@ async function handle(message: OwnerMessage): Promise<void> {
       http.closeAllConnections();
       return;
     case 'collect-metrics':
-      post({ type: 'collected-metrics', id: message.id, metrics: await metrics.getMetricsAsJSON() });
+      // The scrape waits for every thread: a failure here answers nothing rather than never.
+      post({
+        type: 'collected-metrics',
+        id: message.id,
+        metrics: await metrics.getMetricsAsJSON().catch((error: unknown) => {
+          log('its metrics could not be collected for a scrape (the scrape goes on without them)', error);
+          return [];
+        }),
+      });
       return;
     case 'metrics':
       scrapes.get(message.id)?.({ owner: message.owner, threads: message.threads as MetricsJson[] });

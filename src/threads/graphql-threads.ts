@@ -134,6 +134,11 @@ export class GraphQLThreads {
       thread.collections.delete(message.id);
       return;
     }
+    if (message.type === 'failed' && thread.waiters.length === 0) {
+      // Not the answer to a step of its life (a drain, a close-connections): still worth a line.
+      this.#options.log.error(`GraphQL thread ${thread.index} failed: ${message.message}`);
+      return;
+    }
     const waiters = thread.waiters;
     thread.waiters = [];
     for (const waiter of waiters) {
