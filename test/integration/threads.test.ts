@@ -5,7 +5,7 @@
  * owner's runs; a drain with requests in flight on both threads answers them all; operation spans
  * of both threads link to the one batch span. With one thread, no GraphQL thread exists.
  */
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRealApp, type RealApp } from '../support/app.ts';
 import { connectionPerThread, type PinnedConnection } from '../support/connections.ts';
@@ -196,6 +196,26 @@ describe('two GraphQL threads: draining and tracing', () => {
     for (const operation of ['query OnThreadOne', 'query OnThreadTwo']) expect(links).toContain(`spanId: '${spanId(operation)}'`);
     for (const connection of pinned.values()) connection.close();
     expect((await server.stop()).code).toBe(0);
+  });
+
+  it.each([
+    ['a plain listener', false],
+    // Another predictql with threads: without the claim, SO_REUSEPORT would let both share the port silently.
+    ['a listener that shares ports (reusePort)', true],
+  ])('refuses to start on a port held by %s, exiting 1 with the reason, serving nothing', async (_holder, reusePort) => {
+    const holder = createServer();
+    const port = await new Promise<number>((resolve) =>
+      holder.listen({ port: 0, host: '127.0.0.1', reusePort }, () => resolve((holder.address() as { port: number }).port)),
+    );
+    try {
+      const server = startServerProcess({ PORT: String(port), HOST: '127.0.0.1', PREDICTQL_GRAPHQL_THREADS: '2' });
+      const exited = await exitWithin(server, 30_000);
+      expect(exited.code).toBe(1);
+      expect(exited.stderr).toContain(`predictql: cannot start: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
+      expect(exited.stdout).not.toContain('listening');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it('with PREDICTQL_GRAPHQL_THREADS=1 serves on the main thread alone: no response names a GraphQL thread', async () => {
