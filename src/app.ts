@@ -189,6 +189,17 @@ export async function loadGraphQLParts(
   return { tasks, entityBindings, trustedDocuments };
 }
 
+/**
+ * The app options a server takes from its configuration, the same on the main thread (server.ts)
+ * and in every GraphQL thread (threads/graphql-thread.ts): a setting added here reaches both.
+ */
+export function configuredAppOptions(
+  config: Pick<Config, 'inferenceReport' | 'limits' | 'introspection' | 'cors' | 'persistedOperations'>,
+): Pick<AppOptions, 'inferenceReport' | 'limits' | 'introspection' | 'cors' | 'persistedOperations'> {
+  const { inferenceReport, limits, introspection, cors, persistedOperations } = config;
+  return { inferenceReport, limits, introspection, cors, persistedOperations };
+}
+
 /** The app options for loaded services: the usual way to build the app. */
 export function appOptions(services: Services, extra: Partial<AppOptions> = {}): AppOptions {
   const { registry, tasks, inference, batching, entityBindings, trustedDocuments } = services;

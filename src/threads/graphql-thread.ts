@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
-import { createApp, loadGraphQLParts, type PredictQLApp } from '../app.ts';
+import { configuredAppOptions, createApp, loadGraphQLParts, type PredictQLApp } from '../app.ts';
 import { HttpServer } from '../http-server.ts';
 import { ModelRegistry, type ModelView, modelViewOf } from '../inference/index.ts';
 import { ServerLifecycle } from '../lifecycle.ts';
@@ -88,19 +88,15 @@ async function handle(message: OwnerMessage): Promise<void> {
 async function buildApp(registry: ModelRegistry<ModelView>): Promise<PredictQLApp> {
   const { tasks, entityBindings, trustedDocuments } = await loadGraphQLParts(config, registry);
   return createApp({
+    ...configuredAppOptions(config),
     registry,
     tasks,
     entityBindings,
     trustedDocuments,
     predictor: new RemotePredictor(predictions, registry, index),
     batching: config.batching,
-    inferenceReport: config.inferenceReport,
     // Process metrics come from the owner, once: here only this thread's operations and HTTP.
     metrics: config.metrics && { registry: metrics, processMetrics: false, gather: scrapeWholeServer },
-    limits: config.limits,
-    introspection: config.introspection,
-    cors: config.cors,
-    persistedOperations: config.persistedOperations,
     lifecycle,
     logError: log,
   });
