@@ -20,7 +20,9 @@ import {
   defaultInferenceOptions,
   InferenceService,
   ModelRegistry,
+  type ModelView,
   providerFallbackWarning,
+  runnersOf,
 } from './inference/index.ts';
 import { INFERENCE_REPORT_HEADER, type InferenceReportMode } from './inference-report/inference-report.ts';
 import { ServerLifecycle } from './lifecycle.ts';
@@ -62,7 +64,8 @@ export interface Services {
 }
 
 export interface AppOptions {
-  registry: ModelRegistry;
+  /** The models; views without a session (a GraphQL thread's) need a `predictor` that runs them elsewhere. */
+  registry: ModelRegistry<ModelView>;
   tasks: readonly TaskApi[];
   /** Runs the loaders' jobs. Default: `inference` if it batches as `batching` asks, else an in-thread service that does. */
   predictor?: Predictor;
@@ -123,33 +126,8 @@ export async function loadServices(
     config.session.executionProviders,
   );
   if (fallback) warn(fallback);
-  const exampleSets = await readExampleSets(config.modelsDir);
-  const tasks = buildTasks(
-    registry.list().map((m) => m.manifest),
-    exampleSets,
-    config.defaultModels,
-  );
-  for (const task of tasks) {
-    if (task.examples)
-      checkExamples(
-        task.examples,
-        task.models.map((name) => registry.get(name)!),
-      );
-  }
   // Checked before the inference service starts its workers, so a bad file leaves nothing running.
-  const bindingsFile =
-    config.entityBindingsFile !== undefined
-      ? { file: config.entityBindingsFile, explicit: true }
-      : 'entityBindings' in config
-        ? config.entityBindings
-        : { file: defaultEntityBindingsFile, explicit: false };
-  let entityBindings: EntityBinding[] = [];
-  if (bindingsFile) {
-    entityBindings = await readEntityBindings(bindingsFile.file, { explicit: bindingsFile.explicit });
-    checkBindingsAgainstModels(bindingsFile.file, entityBindings, (name) => registry.get(name)?.manifest, registry.names);
-    checkBindingConstants(bindingsFile.file, entityBindings, (name) => registry.get(name)!.codec);
-  }
-  const trustedDocuments = config.trustedDocuments ? await TrustedDocuments.read(config.trustedDocuments) : undefined;
+  const { tasks, entityBindings, trustedDocuments } = await loadGraphQLParts(config, registry);
   for (const name of Object.keys(config.executors?.perModel ?? {})) {
     if (!registry.get(name)) {
       throw new ConfigError(
@@ -168,6 +146,65 @@ export async function loadServices(
   return { registry, inference, tasks, batching, entityBindings, ...(trustedDocuments && { trustedDocuments }) };
 }
 
+/** What the schema is built from besides the models. */
+export interface GraphQLParts {
+  tasks: readonly TaskApi[];
+  entityBindings: EntityBinding[];
+  trustedDocuments: TrustedDocuments | undefined;
+}
+
+/**
+ * The tasks (with their examples), the entity bindings and the trusted documents, read and checked
+ * against `registry`: by loadServices, and again by each GraphQL thread from the same files (their
+ * classes do not cross threads; the owner checked them first, so a thread finds them as it did).
+ */
+export async function loadGraphQLParts(
+  config: Pick<Config, 'modelsDir' | 'defaultModels'> &
+    Partial<Pick<Config, 'entityBindings' | 'trustedDocuments'>> & {
+      entityBindingsFile?: string;
+    },
+  registry: ModelRegistry<ModelView>,
+): Promise<GraphQLParts> {
+  const exampleSets = await readExampleSets(config.modelsDir);
+  const tasks = buildTasks(
+    registry.list().map((m) => m.manifest),
+    exampleSets,
+    config.defaultModels,
+  );
+  for (const task of tasks) {
+    if (task.examples)
+      checkExamples(
+        task.examples,
+        task.models.map((name) => registry.get(name)!),
+      );
+  }
+  const bindingsFile =
+    config.entityBindingsFile !== undefined
+      ? { file: config.entityBindingsFile, explicit: true }
+      : 'entityBindings' in config
+        ? config.entityBindings
+        : { file: defaultEntityBindingsFile, explicit: false };
+  let entityBindings: EntityBinding[] = [];
+  if (bindingsFile) {
+    entityBindings = await readEntityBindings(bindingsFile.file, { explicit: bindingsFile.explicit });
+    checkBindingsAgainstModels(bindingsFile.file, entityBindings, (name) => registry.get(name)?.manifest, registry.names);
+    checkBindingConstants(bindingsFile.file, entityBindings, (name) => registry.get(name)!.codec);
+  }
+  const trustedDocuments = config.trustedDocuments ? await TrustedDocuments.read(config.trustedDocuments) : undefined;
+  return { tasks, entityBindings, trustedDocuments };
+}
+
+/**
+ * The app options a server takes from its configuration, the same on the main thread (server.ts)
+ * and in every GraphQL thread (threads/graphql-thread.ts): a setting added here reaches both.
+ */
+export function configuredAppOptions(
+  config: Pick<Config, 'inferenceReport' | 'limits' | 'introspection' | 'engine' | 'cors' | 'persistedOperations'>,
+): Pick<AppOptions, 'inferenceReport' | 'limits' | 'introspection' | 'engine' | 'cors' | 'persistedOperations'> {
+  const { inferenceReport, limits, introspection, engine, cors, persistedOperations } = config;
+  return { inferenceReport, limits, introspection, engine, cors, persistedOperations };
+}
+
 /** The app options for loaded services: the usual way to build the app. */
 export function appOptions(services: Services, extra: Partial<AppOptions> = {}): AppOptions {
   const { registry, tasks, inference, batching, entityBindings, trustedDocuments } = services;
@@ -175,10 +212,10 @@ export function appOptions(services: Services, extra: Partial<AppOptions> = {}):
 }
 
 // Private: per-field and per-request baselines need a scheduler that does not merge requests.
-function predictorFor(batching: BatchingMode, registry: ModelRegistry, inference: InferenceService | undefined): Predictor {
+function predictorFor(batching: BatchingMode, registry: ModelRegistry<ModelView>, inference: InferenceService | undefined): Predictor {
   const merge = batching === 'cross-request';
   if (inference && inference.mergesRequests === merge) return inference;
-  return InferenceService.inThread(registry, { scheduler: { mergeRequests: merge } });
+  return InferenceService.inThread(runnersOf(registry), { scheduler: { mergeRequests: merge } });
 }
 
 export function createApp(options: AppOptions): PredictQLApp {

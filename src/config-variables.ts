@@ -14,6 +14,9 @@ import { defaultRequestLimits } from './request-limits.ts';
 export const defaultPort = 4000;
 export const defaultHost = '0.0.0.0';
 export const defaultShutdownTimeoutMs = 10_000;
+/** GraphQL threads: one per core the process may use (os.availableParallelism()), at most maxGraphQLThreads. */
+export const defaultGraphQLThreads = 'auto';
+export const maxGraphQLThreads = 256;
 
 /** One setting: what it does (its contract and range), and its default as text (from the module that owns it). */
 export interface VariableDoc {
@@ -91,6 +94,14 @@ export const configVariables = {
       `is refused). auto: worker when a ${defaultInferenceOptions.autoProbeRows}-row run takes > ` +
       `${defaultInferenceOptions.autoWorkerThresholdMs} ms.`,
     default: defaultInferenceOptions.defaultExecutor,
+  },
+  PREDICTQL_GRAPHQL_THREADS: {
+    help:
+      `Threads that execute GraphQL and serve HTTP on the port (1-${maxGraphQLThreads}, or auto: one per core, ` +
+      'os.availableParallelism(), on Linux; 1 where the threads cannot share a port). The main thread runs the models ' +
+      'for all of them, so batches merge across threads. ' +
+      '1 serves everything on the main thread (no GraphQL threads). See docs/threads.md.',
+    default: defaultGraphQLThreads,
   },
   PREDICTQL_SHUTDOWN_TIMEOUT_MS: {
     help: 'On SIGTERM/SIGINT, the most time to finish in-flight requests and batches; past it the server exits 1 (100-600000 ms).',

@@ -4,9 +4,19 @@
  * value is checked at start; a bad one stops the server with a message that states the contract
  * and echoes what was given. `--help` lists every variable (helpText).
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, defaultHost, defaultPort, defaultShutdownTimeoutMs, flagName, parseCommandLine } from './config-variables.ts';
+import {
+  ConfigError,
+  defaultGraphQLThreads,
+  defaultHost,
+  defaultPort,
+  defaultShutdownTimeoutMs,
+  flagName,
+  maxGraphQLThreads,
+  parseCommandLine,
+} from './config-variables.ts';
 import { type CorsOrigins, defaultCorsOrigins, isOrigin } from './cors-policy.ts';
 import { defaultGraphQLEngine, type GraphQLEngine, graphQLEngines } from './graphql-engine.ts';
 import {
@@ -59,6 +69,8 @@ export interface Config {
   executors: { default: ExecutorChoice; perModel: Record<string, ExecutorChoice> };
   /** Worker executors: fail a run (and replace the worker) after this long; 0 = never. */
   runTimeoutMs: number;
+  /** Threads that execute GraphQL (`auto` resolved); 1 = everything on the main thread, as before threads existed. */
+  graphqlThreads: number;
   /** On SIGTERM/SIGINT: the most time to finish in-flight work before exiting 1. */
   shutdownTimeoutMs: number;
   /** Serve GET /metrics. */
@@ -129,6 +141,7 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
     },
     executors: getExecutors(env, label),
     runTimeoutMs: getInteger(env, 'PREDICTQL_RUN_TIMEOUT_MS', defaultInferenceOptions.runTimeoutMs, 0, 600_000, label),
+    graphqlThreads: getGraphQLThreads(env, label),
     shutdownTimeoutMs: getInteger(env, 'PREDICTQL_SHUTDOWN_TIMEOUT_MS', defaultShutdownTimeoutMs, 100, 600_000, label),
     metrics: getChoice(env, 'PREDICTQL_METRICS', ['on', 'off'] as const, 'on', label) === 'on',
     openTelemetry: getOpenTelemetry(env),
@@ -210,6 +223,9 @@ function getOpenTelemetry(env: NodeJS.ProcessEnv): OpenTelemetryConfig {
   return { exporters: disabled === 'true' ? [] : (names as OpenTelemetryConfig['exporters']) };
 }
 
+/** Where Node's listen({ reusePort }) works (its docs: Linux 3.9+, FreeBSD 12.0+, …). */
+const reusePortPlatforms: readonly string[] = ['linux', 'freebsd', 'sunos', 'aix'];
+
 type Label = (name: string) => string;
 const plain: Label = (name) => name;
 
@@ -232,6 +248,20 @@ function getLimits(env: NodeJS.ProcessEnv, label: Label): RequestLimits {
       label,
     ),
   };
+}
+
+// An integer, or auto: one thread per core this process may use (a container's CPU limit included),
+// where the threads can share the port (SO_REUSEPORT for Node's listen); elsewhere one.
+function getGraphQLThreads(env: NodeJS.ProcessEnv, label: Label): number {
+  const raw = env.PREDICTQL_GRAPHQL_THREADS;
+  const value = raw === undefined || raw.trim() === '' ? defaultGraphQLThreads : raw.trim();
+  if (value === 'auto') return reusePortPlatforms.includes(process.platform) ? Math.min(availableParallelism(), maxGraphQLThreads) : 1;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > maxGraphQLThreads) {
+    throw new ConfigError(
+      `${label('PREDICTQL_GRAPHQL_THREADS')} must be auto or an integer within [1, ${maxGraphQLThreads}], but got: ${JSON.stringify(raw)}`,
+    );
+  }
+  return Number(value);
 }
 
 function getExecutors(env: NodeJS.ProcessEnv, label: Label): Config['executors'] {

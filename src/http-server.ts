@@ -2,21 +2,34 @@
  * The node:http server around the app, for `main.ts`: it listens before the models are loaded
  * (so `/health` answers and `/ready` says 503 during a slow start), serves the app once it is
  * built, and closes gracefully: stop accepting, let in-flight requests finish, close idle
- * keep-alive connections.
+ * keep-alive connections. In a GraphQL thread (src/threads/), each thread's server listens on the
+ * same port (`reusePort`: the kernel spreads connections) and names the thread in every response.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { serverStartingBody, UNAVAILABLE_STATUS } from './errors.ts';
 import type { ServerLifecycle } from './lifecycle.ts';
 
+/** The response header naming the GraphQL thread that answered (absent with one thread: no GraphQL threads). */
+export const THREAD_HEADER = 'x-predictql-thread';
+
+export interface HttpServerOptions {
+  /** The GraphQL thread serving here, sent in THREAD_HEADER. */
+  thread?: string;
+  /** Told each time the number of requests in flight changes (the owner reads it at shutdown). */
+  onInFlight?: (requests: number) => void;
+}
+
 export class HttpServer {
   readonly server: Server;
   readonly #lifecycle: ServerLifecycle;
+  readonly #options: HttpServerOptions;
   #app: RequestListener | undefined;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(lifecycle: ServerLifecycle) {
+  constructor(lifecycle: ServerLifecycle, options: HttpServerOptions = {}) {
     this.#lifecycle = lifecycle;
+    this.#options = options;
     this.server = createServer((req, res) => this.#handle(req, res));
   }
 
@@ -25,11 +38,14 @@ export class HttpServer {
     return this.#inFlight;
   }
 
-  /** Resolves with the bound port; rejects (EADDRINUSE, EACCES) like any start-up problem. */
-  listen(port: number, host: string): Promise<number> {
+  /**
+   * Resolves with the bound port; rejects (EADDRINUSE, EACCES) like any start-up problem.
+   * `reusePort`: share the port with the other GraphQL threads' servers (Linux SO_REUSEPORT).
+   */
+  listen(port: number, host: string, { reusePort = false } = {}): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      this.server.listen({ port, host, reusePort }, () => {
         this.server.off('error', reject);
         const address = this.server.address();
         resolve(typeof address === 'object' && address ? address.port : port);
@@ -62,9 +78,13 @@ export class HttpServer {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     this.#inFlight++;
+    this.#options.onInFlight?.(this.#inFlight);
     res.once('close', () => {
-      if (--this.#inFlight === 0) this.#notifyIdle();
+      this.#inFlight--;
+      this.#options.onInFlight?.(this.#inFlight);
+      if (this.#inFlight === 0) this.#notifyIdle();
     });
+    if (this.#options.thread !== undefined) res.setHeader(THREAD_HEADER, this.#options.thread);
     if (this.#lifecycle.draining) res.setHeader('connection', 'close');
     if (this.#app) {
       this.#app(req, res);

@@ -10,7 +10,7 @@
  * stop, spans are flushed, and it exits 0, or 1 if that took longer than
  * PREDICTQL_SHUTDOWN_TIMEOUT_MS. A second signal exits 1 at once.
  */
-import { appOptions, createApp, loadServices, type Services } from './app.ts';
+import { appOptions, configuredAppOptions, createApp, loadServices, type Services } from './app.ts';
 import type { Config } from './config.ts';
 import { HttpServer } from './http-server.ts';
 import { ServerLifecycle } from './lifecycle.ts';
@@ -40,7 +40,7 @@ export interface RunningServer {
   ready: Promise<void>;
 }
 
-const consoleLog: ServerLog = {
+export const consoleLog: ServerLog = {
   info: (message) => console.log(`predictql: ${message}`),
   error: (message, error) => (error === undefined ? console.error(`predictql: ${message}`) : console.error(`predictql: ${message}`, error)),
 };
@@ -80,13 +80,8 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     services = loaded;
     const yoga = createApp(
       appOptions(loaded, {
-        inferenceReport: config.inferenceReport,
+        ...configuredAppOptions(config),
         metrics: config.metrics,
-        limits: config.limits,
-        introspection: config.introspection,
-        engine: config.engine,
-        cors: config.cors,
-        persistedOperations: config.persistedOperations,
         lifecycle,
         logError: (message, error) => log.error(message, error),
       }),

@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import examplesSchema from '../../schema/examples.schema.json' with { type: 'json' };
-import type { EncodedRow, ModelRunner } from '../inference/index.ts';
+import type { EncodedRow, ModelView } from '../inference/index.ts';
 
 export interface ExampleNames {
   list?: string;
@@ -31,7 +31,7 @@ export class Example {
   }
 
   /** The example as `model` reads it (checked at start for every model of the task). */
-  rowFor(model: ModelRunner): { row: EncodedRow; key: string } {
+  rowFor(model: ModelView): { row: EncodedRow; key: string } {
     let encoded = this.#rows.get(model.manifest.name);
     if (!encoded) {
       const result = model.codec.encode(this.features);
@@ -98,7 +98,7 @@ export async function readExampleSet(file: string): Promise<ExampleSet> {
 }
 
 /** Throws unless every example fits every model of its task. */
-export function checkExamples(set: ExampleSet, models: readonly ModelRunner[]): void {
+export function checkExamples(set: ExampleSet, models: readonly ModelView[]): void {
   for (const model of models) {
     const names = new Set(model.manifest.features.map((f) => f.name));
     set.examples.forEach((example, i) => {

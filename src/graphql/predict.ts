@@ -5,7 +5,7 @@
  */
 import type { GraphQLResolveInfo } from 'graphql';
 import { badFeatureInput, modelNotFound } from '../errors.ts';
-import type { EncodedRow, ModelRunner, OutputRow } from '../inference/index.ts';
+import type { EncodedRow, ModelView, OutputRow } from '../inference/index.ts';
 import type { PredictionSite } from '../inference-report/inference-report.ts';
 import type { PredictQLContext } from './context.ts';
 import type { TaskApi } from './tasks.ts';
@@ -13,11 +13,11 @@ import type { TaskApi } from './tasks.ts';
 /** A model's outputs for one input, as the prediction types read them. */
 export interface Prediction {
   output: OutputRow;
-  model: ModelRunner;
+  model: ModelView;
 }
 
 /** The model `name` (or the task's default) if it serves `task`; else MODEL_NOT_FOUND. */
-export function resolveModel(context: PredictQLContext, task: TaskApi, name: string | null | undefined): ModelRunner {
+export function resolveModel(context: PredictQLContext, task: TaskApi, name: string | null | undefined): ModelView {
   const modelName = name ?? task.defaultModel;
   const model = context.registry.get(modelName);
   if (!model || model.manifest.task !== task.name) throw modelNotFound(modelName, task.name, task.models);
@@ -45,7 +45,7 @@ export function predictFromFeatures(
  */
 export function predictRow(
   context: PredictQLContext,
-  model: ModelRunner,
+  model: ModelView,
   row: EncodedRow,
   key: string,
   info: GraphQLResolveInfo,

@@ -11,6 +11,7 @@
 
 export { assertSomeProviderInstalled, providerFallbackWarning } from './execution/execution-providers.ts';
 export type { ModelRunner } from './execution/model-session.ts';
+export { transferables } from './execution/run-batch.ts';
 export {
   defaultSessionSettings,
   type ExecutionProviderName,
@@ -38,19 +39,22 @@ export {
   type TensorSpec,
 } from './manifest.ts';
 export { type LayoutTensor, type ModelLayout, type OnnxValueInfo, resolveLayout, tensorSpecs } from './model-layout.ts';
-export { ModelRegistry, type RegistryLoadOptions } from './registry.ts';
+export { type ModelView, type ModelViewData, modelViewData, modelViewOf } from './model-view.ts';
+export { ModelRegistry, type RegistryLoadOptions, runnersOf } from './registry.ts';
 export {
   type EncodedRow,
   type EncodeResult,
   type FeatureProblem,
   type FieldReader,
+  type NumericArray,
   type OutputRow,
   type PackedBatch,
   type PackedOutputs,
   RowCodec,
   rowKey,
+  type TensorData,
 } from './row-codec.ts';
 export type { BatcherCounters, RunObservation } from './scheduler/dynamic-batcher.ts';
-export type { JobMeta, JobResult, RunRecord } from './scheduler/job.ts';
+export type { JobMeta, JobResult, PackedJobResult, RunRecord } from './scheduler/job.ts';
 export { OverloadedError, RunFailedError } from './scheduler/scheduler-errors.ts';
 export { defaultSchedulerOptions, type SchedulerOptions } from './scheduler/scheduler-options.ts';

@@ -7,9 +7,9 @@ import { type BatchExecutor, InThreadExecutor } from './execution/executor.ts';
 import type { ModelRunner } from './execution/model-session.ts';
 import { WorkerExecutor, type WorkerExecutorOptions } from './execution/worker-executor.ts';
 import type { ModelRegistry } from './registry.ts';
-import type { EncodedRow } from './row-codec.ts';
+import type { EncodedRow, PackedBatch } from './row-codec.ts';
 import { type BatcherCounters, DynamicBatcher, type RunObservation } from './scheduler/dynamic-batcher.ts';
-import type { JobMeta, JobResult } from './scheduler/job.ts';
+import type { JobMeta, JobResult, PackedJobResult } from './scheduler/job.ts';
 import type { SchedulerOptions } from './scheduler/scheduler-options.ts';
 
 /** `auto` measures the model at start and picks `worker` when a large batch would block the event loop. */
@@ -121,6 +121,14 @@ export class InferenceService {
     return this.batcher(model).submit(rows, meta);
   }
 
+  /**
+   * Queues a job packed elsewhere (a GraphQL thread's); it joins batches with one copy per tensor,
+   * and its answer comes back packed, in arrays of its own.
+   */
+  predictPacked(model: string, rows: PackedBatch, meta: JobMeta): Promise<PackedJobResult> {
+    return this.batcher(model).submit(rows, meta);
+  }
+
   batcher(model: string): DynamicBatcher {
     const batcher = this.#batchers.get(model);
     if (!batcher) throw new Error(`No model named "${model}".`);
@@ -170,11 +178,12 @@ async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
     if (!result.ok) throw new Error(`${model.manifest.name}: a probe input is invalid: ${JSON.stringify(result.problems)}`);
     return result.row;
   });
-  await executor.run(encoded);
+  const parts = [{ rows: encoded, start: 0, count: rows }];
+  await executor.run(parts);
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
-    await executor.run(encoded);
+    await executor.run(parts);
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);

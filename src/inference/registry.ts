@@ -9,16 +9,21 @@ import { join } from 'node:path';
 import { type ModelRunner, ModelSession } from './execution/model-session.ts';
 import { defaultSessionSettings, type SessionSettings } from './execution/session-options.ts';
 import { ManifestError, readManifest } from './manifest.ts';
+import type { ModelView } from './model-view.ts';
 
 export interface RegistryLoadOptions {
   settings?: SessionSettings;
   warn?: (message: string) => void;
 }
 
-export class ModelRegistry {
-  readonly #models = new Map<string, ModelRunner>();
+/**
+ * Models by name: runners (with a session) where the models run, views (src/inference/model-view.ts)
+ * in a GraphQL thread, which only encodes inputs and reads outputs.
+ */
+export class ModelRegistry<M extends ModelView = ModelRunner> {
+  readonly #models = new Map<string, M>();
 
-  constructor(models: Iterable<ModelRunner>) {
+  constructor(models: Iterable<M>) {
     for (const model of models) {
       const { name } = model.manifest;
       if (this.#models.has(name)) throw new Error(`Two models are named "${name}"; model names must be unique.`);
@@ -26,7 +31,7 @@ export class ModelRegistry {
     }
   }
 
-  static async load(modelsDir: string, options: RegistryLoadOptions = {}): Promise<ModelRegistry> {
+  static async load(modelsDir: string, options: RegistryLoadOptions = {}): Promise<ModelRegistry<ModelRunner>> {
     const settings = options.settings ?? defaultSessionSettings;
     const folders = await listModelFolders(modelsDir);
     if (folders.length === 0) throw new ManifestError(modelsDir, 'holds no model folder (expected <name>/manifest.json + model.onnx)');
@@ -48,13 +53,28 @@ export class ModelRegistry {
     return [...this.#models.keys()];
   }
 
-  list(): ModelRunner[] {
+  list(): M[] {
     return [...this.#models.values()];
   }
 
-  get(name: string): ModelRunner | undefined {
+  get(name: string): M | undefined {
     return this.#models.get(name);
   }
+}
+
+/**
+ * The registry as runners, for a service that runs its models on this thread; throws a TypeError
+ * naming the first model that is a view without a session (a GraphQL thread's).
+ */
+export function runnersOf(registry: ModelRegistry<ModelView>): ModelRegistry<ModelRunner> {
+  for (const model of registry.list()) {
+    if (typeof (model as Partial<ModelRunner>).run !== 'function') {
+      throw new TypeError(
+        `a model that runs on this thread must have a session, but got a view without one: ${JSON.stringify(model.manifest.name)}`,
+      );
+    }
+  }
+  return registry as ModelRegistry<ModelRunner>;
 }
 
 // Private: every directory is a model folder and must load; files beside them (examples files,

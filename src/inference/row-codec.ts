@@ -7,6 +7,7 @@
  */
 import type { Dtype, FeatureSpec } from './manifest.ts';
 import type { FeatureSlot, LayoutTensor, ModelLayout, OutputSlot } from './model-layout.ts';
+import { BatchOutputs, packParts, type RowsPart } from './packed-rows.ts';
 
 export type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 export type TensorData = NumericArray | string[];
@@ -77,35 +78,30 @@ export class RowCodec {
     return problems ? { ok: false, problems } : { ok: true, row: parts, key: rowKey(parts) };
   }
 
-  /** One tensor per input, holding `rows` in order. */
+  /** One tensor per input, holding `rows` in order (each array owns its buffer: it can be transferred). */
   pack(rows: readonly EncodedRow[]): PackedBatch {
-    const inputs = this.layout.inputs.map((t, i): PackedTensor => {
-      const data = allocate(t.dtype, rows.length * t.width);
-      if (Array.isArray(data)) {
-        for (let r = 0; r < rows.length; r++) {
-          const part = rows[r]![i] as string[];
-          for (let c = 0; c < t.width; c++) data[r * t.width + c] = part[c]!;
-        }
-      } else {
-        const typed = data as NumericArray & { set(source: ArrayLike<number | bigint>, offset: number): void };
-        for (let r = 0; r < rows.length; r++) typed.set(rows[r]![i] as ArrayLike<number>, r * t.width);
-      }
-      return { name: t.name, dtype: t.dtype, dims: t.rank === 1 ? [] : [t.width], data };
-    });
-    return { rows: rows.length, inputs };
+    return this.packParts([{ rows, start: 0, count: rows.length }]);
   }
 
-  /** Views of each row's outputs; throws if a tensor does not hold `rows` × its width values. */
-  unpack(packed: PackedOutputs, rows: number): OutputRow[] {
+  /** One tensor per input, holding the parts' rows in order: a batch of parts of jobs, one copy per packed part. */
+  packParts(parts: readonly RowsPart[]): PackedBatch {
+    return packParts(this.layout.inputs, parts, (t, length) => allocate(t.dtype, length));
+  }
+
+  /** The run's outputs, checked; throws if a tensor is missing or does not hold `rows` × its width values. */
+  outputs(packed: PackedOutputs, rows: number): BatchOutputs {
     const tensors = this.layout.outputs.map((t, i) => {
       const data = packed.outputs[i]?.data;
       if (!data || packed.outputs[i]!.name !== t.name) throw new Error(`the run returned no output "${t.name}"`);
       if (data.length !== rows * t.width) throw new Error(`output "${t.name}" holds ${data.length} values, expected ${rows} × ${t.width}`);
-      return { data, width: t.width };
+      return data;
     });
-    const out = new Array<OutputRow>(rows);
-    for (let r = 0; r < rows; r++) out[r] = tensors.map(({ data, width }) => data.subarray(r * width, (r + 1) * width));
-    return out;
+    return new BatchOutputs(tensors, rows);
+  }
+
+  /** Views of each row's outputs; throws as `outputs` does. */
+  unpack(packed: PackedOutputs, rows: number): OutputRow[] {
+    return this.outputs(packed, rows).views(0, rows);
   }
 
   reader(field: string): FieldReader | undefined {

@@ -7,9 +7,21 @@
  * that operation is also its parent, so the batch shows inside the request's trace.
  *
  * The scheduler knows nothing of OpenTelemetry: each request's loaders pass an OperationSpanRef as
- * the jobs' opaque `traceContext`, and the run observation hands the distinct ones back.
+ * the jobs' opaque `traceContext`, and the run observation hands the distinct ones back. A job from
+ * a GraphQL thread (src/threads/) carries its operation's SpanContextData instead: plain data that
+ * crosses threads; its batch span is made in the owner thread, by the owner's tracer.
  */
-import { type Link, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  createTraceState,
+  type Link,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import type { InferenceService, RunObservation } from '../inference/index.ts';
 
 export const BATCH_SPAN_NAME = 'predictql.batch';
@@ -24,28 +36,53 @@ export class OperationSpanRef {
   }
 }
 
-const installed = new WeakSet<InferenceService>();
-
-/** Makes a span for every run of `service` that served a traced operation (once per service). */
-export function installBatchSpans(service: InferenceService): void {
-  if (installed.has(service)) return;
-  installed.add(service);
-  service.onRun(recordBatchSpan);
+/** An operation span's identity as plain data (W3C trace context), for a job that crosses threads. */
+export interface SpanContextData {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+  traceState?: string;
 }
 
-export function recordBatchSpan(run: RunObservation): void {
-  const operations: Span[] = [];
+/** The operation span of a job's `traceContext` as plain data, when it is being recorded (else undefined). */
+export function spanContextData(traceContext: unknown): SpanContextData | undefined {
+  if (!(traceContext instanceof OperationSpanRef) || !traceContext.span?.isRecording()) return undefined;
+  const { traceId, spanId, traceFlags, traceState } = traceContext.span.spanContext();
+  return { traceId, spanId, traceFlags, ...(traceState ? { traceState: traceState.serialize() } : {}) };
+}
+
+const installed = new WeakSet<InferenceService>();
+
+/**
+ * Makes a span for every run of `service` that served a traced operation (once per service).
+ * `tracer` makes the spans of jobs that came from GraphQL threads (their contexts are data).
+ */
+export function installBatchSpans(service: InferenceService, tracer?: Tracer): void {
+  if (installed.has(service)) return;
+  installed.add(service);
+  service.onRun((run) => recordBatchSpan(run, tracer));
+}
+
+export function recordBatchSpan(run: RunObservation, remoteTracer?: Tracer): void {
+  const operations: SpanContext[] = [];
   let tracer: Tracer | undefined;
   for (const ref of run.traceContexts) {
-    if (!(ref instanceof OperationSpanRef) || !ref.span?.isRecording()) continue;
-    operations.push(ref.span);
-    tracer ??= ref.tracer;
+    if (ref instanceof OperationSpanRef) {
+      if (!ref.span?.isRecording()) continue;
+      operations.push(ref.span.spanContext());
+      tracer ??= ref.tracer;
+    } else if (remoteTracer && isSpanContextData(ref)) {
+      // Sent only for a recording span: the GraphQL thread sampled it in.
+      const { traceId, spanId, traceFlags, traceState } = ref;
+      operations.push({ traceId, spanId, traceFlags, isRemote: true, ...(traceState ? { traceState: createTraceState(traceState) } : {}) });
+      tracer ??= remoteTracer;
+    }
   }
   // No operation is traced (tracing off, or sampled out): no span, no cost.
   if (!tracer) return;
   const startTime = performance.timeOrigin + run.startedAtMs;
-  const links: Link[] = operations.map((span) => ({ context: span.spanContext() }));
-  const parent = operations.length === 1 ? trace.setSpan(ROOT_CONTEXT, operations[0]!) : undefined;
+  const links: Link[] = operations.map((context) => ({ context }));
+  const parent = operations.length === 1 ? trace.setSpanContext(ROOT_CONTEXT, operations[0]!) : undefined;
   const span = tracer.startSpan(
     BATCH_SPAN_NAME,
     {
@@ -69,6 +106,11 @@ export function recordBatchSpan(run: RunObservation): void {
   );
   if (run.failed) span.setStatus({ code: SpanStatusCode.ERROR, message: `the run of ${run.size} row(s) failed` });
   span.end(startTime + run.computeMs);
+}
+
+function isSpanContextData(value: unknown): value is SpanContextData {
+  const data = value as Partial<SpanContextData> | null;
+  return typeof data?.traceId === 'string' && typeof data.spanId === 'string' && typeof data.traceFlags === 'number';
 }
 
 // Private: a run may hold thousands of jobs; no spread into Math.max.

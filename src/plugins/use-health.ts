@@ -7,18 +7,18 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import type { PredictQLContext } from '../graphql/context.ts';
-import type { ModelRunner } from '../inference/index.ts';
+import type { ModelView } from '../inference/index.ts';
 import type { ServerLifecycle } from '../lifecycle.ts';
 
 export interface HealthOptions {
   lifecycle: ServerLifecycle;
-  models: () => readonly ModelRunner[];
+  models: () => readonly ModelView[];
   livePath?: string;
   readyPath?: string;
 }
 
 /** Why the server should get no traffic, or undefined when it is ready. */
-export function notReadyReason(lifecycle: ServerLifecycle, models: readonly ModelRunner[]): string | undefined {
+export function notReadyReason(lifecycle: ServerLifecycle, models: readonly ModelView[]): string | undefined {
   if (lifecycle.state === 'draining') return 'shutting down';
   if (lifecycle.state === 'starting') return 'loading models';
   const cold = models.filter((m) => !m.warmedUp);

@@ -2,7 +2,8 @@
  * `GET /metrics` in the Prometheus text format: model runs (inference-metrics.ts), GraphQL
  * operations (@graphql-yoga/plugin-prometheus, renamed to Prometheus conventions) and the
  * process (prom-client's default Node.js metrics). Each app has its own registry, never
- * prom-client's global one, so several apps (tests) never collide.
+ * prom-client's global one, so several apps (tests) never collide. In a GraphQL thread the scrape
+ * answers for the whole server: `gather` collects every thread's registry and the owner's.
  */
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
@@ -20,6 +21,8 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /** Operation counts, durations and errors, from @graphql-yoga/plugin-prometheus. Default true. */
   graphqlMetrics?: boolean;
+  /** What a scrape answers. Default: this registry's text. A GraphQL thread's: the whole server's (src/threads/). */
+  gather?: (registry: Registry) => Promise<string>;
 }
 
 export function useMetrics({
@@ -28,6 +31,7 @@ export function useMetrics({
   endpoint = '/metrics',
   processMetrics = true,
   graphqlMetrics = true,
+  gather = (own) => own.metrics(),
 }: MetricsOptions = {}): Plugin {
   if (inference) InferenceMetrics.for(inference).registerIn(registry);
   if (processMetrics) collectDefaultMetrics({ register: registry });
@@ -37,7 +41,7 @@ export function useMetrics({
     },
     onRequest({ request, url, fetchAPI, endResponse }) {
       if (url.pathname !== endpoint || request.method !== 'GET') return;
-      return registry.metrics().then((text) => {
+      return gather(registry).then((text) => {
         endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': registry.contentType } }));
       });
     },

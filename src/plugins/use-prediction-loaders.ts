@@ -4,11 +4,11 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import type { PredictQLContext } from '../graphql/context.ts';
-import type { ModelRegistry } from '../inference/index.ts';
+import type { ModelRegistry, ModelView } from '../inference/index.ts';
 import { PredictionLoaders, type Predictor } from '../loaders/prediction-loaders.ts';
 
 export interface PredictionLoadersPluginOptions {
-  registry: ModelRegistry;
+  registry: ModelRegistry<ModelView>;
   predictor: Predictor;
   /** false: one run per field (benchmark baseline only). */
   batch?: boolean;

@@ -1,20 +1,49 @@
 /**
  * The server under load for `npm run bench:load`: the real app on a loopback port, configured by
  * the usual environment variables, reporting over IPC what only the server can see: runs and
- * items (mean batch size), event-loop delay and peak RSS.
+ * items (mean batch size), event-loop delay (of this, the main thread) and peak RSS. With
+ * PREDICTQL_GRAPHQL_THREADS > 1 it is the threaded server (src/threads/): GraphQL threads serve
+ * the port and this thread runs the models; else the app is served on this thread, as with one.
  */
+
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { appOptions, createApp, loadServices } from '../../src/app.ts';
+import { appOptions, createApp, loadServices, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
+import { runThreadedServer } from '../../src/threads/threaded-server.ts';
 
-const config = readConfig(process.env);
-const services = await loadServices(config, () => {});
-const yoga = createApp(appOptions(services, { inferenceReport: 'off' }));
-const server = createServer(yoga);
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const address = server.address();
-const port = typeof address === 'object' && address ? address.port : 0;
+const config = readConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1' });
+const signals = new EventEmitter();
+const { services, port, close } = config.graphqlThreads > 1 ? await serveThreaded() : await serveHere();
+
+async function serveHere(): Promise<{ services: Services; port: number; close: () => void }> {
+  const services = await loadServices(config, () => {});
+  const server = createServer(createApp(appOptions(services, { inferenceReport: 'off' })));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const close = () => {
+    server.close();
+    void services.inference.close().then(() => process.exit(0));
+  };
+  return { services, port: typeof address === 'object' && address ? address.port : 0, close };
+}
+
+async function serveThreaded(): Promise<{ services: Services; port: number; close: () => void }> {
+  let loaded: Services | undefined;
+  const running = await runThreadedServer({
+    config: { ...config, inferenceReport: 'off' },
+    load: async (c, warn) => {
+      loaded = await loadServices(c, warn);
+      return loaded;
+    },
+    signals,
+    exit: (code) => process.exit(code),
+    log: { info: () => {}, error: (message, error) => console.error(`load server: ${message}`, error ?? '') },
+  });
+  await running.ready;
+  return { services: loaded!, port: running.port, close: () => signals.emit('SIGTERM') };
+}
 
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let peakRssBytes = 0;
@@ -60,8 +89,7 @@ process.on('message', (message: { cmd: string }) => {
     process.send!({ cmd: 'gc-stats', rssMb: memory.rss / 2 ** 20, heapUsedMb: memory.heapUsed / 2 ** 20, collected: 'gc' in globalThis });
   } else if (message.cmd === 'exit') {
     clearInterval(sampler);
-    server.close();
-    void services.inference.close().then(() => process.exit(0));
+    close();
   }
 });
 

@@ -4,8 +4,12 @@
  * heavier model on the JS thread vs a worker. Prints req/s, predictions/s, latency, mean batch
  * size, event-loop delay and peak RSS, and the ratios the scheduler is judged by.
  *
+ * Then 1 GraphQL thread vs 2 (PREDICTQL_GRAPHQL_THREADS), side by side, with the ratio. The sections
+ * before it run with one thread, as the server did before threads existed.
+ *
  * Flags: --duration S (per measurement, default 2), --repeats N (per case and mode, default 3; the
- * median is reported), --quick (1 s, once, fewer cases).
+ * median is reported), --quick (1 s, once, fewer cases), --threads-only (the threads section alone),
+ * --nice-driver (the load generator at nice 19, so that the server's threads get the cores first).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +38,8 @@ const quick = args.includes('--quick');
 const durationS = Number(args[args.indexOf('--duration') + 1]) || (quick ? 1 : 2);
 const repeats = Number(args[args.indexOf('--repeats') + 1]) || (quick ? 1 : 3);
 const connectionsList = quick ? [1, 64] : [1, 16, 64];
+const threadsOnly = args.includes('--threads-only');
+const niceDriver = args.includes('--nice-driver');
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 const samples = (
@@ -94,7 +100,7 @@ async function stopAll(servers: Server[]): Promise<void> {
 
 async function measure(server: Server, shape: Shape, connections: number, bodiesFile: string): Promise<Row> {
   await ask(server.child, 'reset');
-  const load = await drive(server.port, connections, durationS, bodiesFile);
+  const load = await drive(server.port, connections, durationS, bodiesFile, { niceDriver });
   const stats = await ask<ServerStats>(server.child, 'stats');
   return {
     ...load,
@@ -161,78 +167,126 @@ function printTable(rows: Row[]): void {
 
 const dir = mkdtempSync(join(tmpdir(), 'predictql-load-'));
 console.log(
-  `# predictql bench:load — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${durationS} s per measurement, median of ${repeats} interleaved repeats`,
+  `# predictql bench:load — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${durationS} s per measurement, median of ${repeats} interleaved repeats${niceDriver ? ', load generator at nice 19' : ''}`,
 );
-const mlpShapes = shapes('request-latency');
-const cases = mlpShapes.flatMap((shape) => connectionsList.map((connections) => ({ shape, connections })));
-const modeServers = await startAll(
-  (['per-field', 'per-request', 'cross-request'] as Mode[]).map((mode) => ({ label: mode, env: { PREDICTQL_BATCHING: mode } })),
-);
-const unsorted = await runInterleaved(modeServers, cases, dir);
-await stopAll(modeServers);
-const modeOrder = ['per-field', 'per-request', 'cross-request'];
-const rows = unsorted.sort((a, b) => modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode));
-console.log('\n## request-latency (MLP), by batching mode\n');
-printTable(rows);
-
-const find = (mode: string, shape: string, connections: number) =>
-  rows.find((r) => r.mode === mode && r.shape === shape && r.connections === connections)!;
-const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
-const one64 = {
-  cross: find('cross-request', '1 prediction', 64),
-  per: find('per-request', '1 prediction', 64),
-  field: find('per-field', '1 prediction', 64),
-};
-const one1 = { cross: find('cross-request', '1 prediction', 1), per: find('per-request', '1 prediction', 1) };
-console.log('\n## Ratios (same run)\n');
 const errorsOf = (r: Row) => r.non2xx + r.errors + r.timeouts + r.graphqlErrors;
 // A goal is met only by a run without a single error: a fast wrong answer is no answer.
 const goal = (ok: boolean, ...measured: Row[]) => {
   const errors = measured.reduce((n, r) => n + errorsOf(r), 0);
   return errors > 0 ? `FAIL (${errors} errors)` : ok ? 'PASS' : 'MISS';
 };
-const meanBatch64 = one64.cross.meanBatch;
-const throughput64 = ratio(one64.cross.reqPerSec, one64.per.reqPerSec);
-const p50At1 = ratio(one1.cross.latencyP50Ms, one1.per.latencyP50Ms);
-console.log(
-  `- 64 conns × 1 prediction: mean batch ${fmt(meanBatch64)} (goal ≥ 8: ${goal(meanBatch64 >= 8, one64.cross)}); throughput cross/per-request ${fmt(throughput64, 2)}x (goal ≥ 1.5x: ${goal(throughput64 >= 1.5, one64.cross, one64.per)})`,
-);
-console.log(
-  `- 1 conn × 1 prediction: p50 cross/per-request ${fmt(p50At1, 2)}x (goal ≤ 1.1x: ${goal(p50At1 <= 1.1, one1.cross, one1.per)})`,
-);
-for (const shape of mlpShapes) {
-  const cross = find('cross-request', shape.name, 64);
-  const field = find('per-field', shape.name, 64);
-  const per = find('per-request', shape.name, 64);
-  const vsField = ratio(cross.predictionsPerSec, field.predictionsPerSec);
-  const line = `- 64 conns × ${shape.name}: predictions/s cross/per-field ${fmt(vsField, 1)}x, cross/per-request ${fmt(ratio(cross.predictionsPerSec, per.predictionsPerSec), 2)}x`;
-  console.log(shape.name === '10 aliased' ? `${line} (goal ≥ 20x vs per-field: ${goal(vsField >= 20, cross, field)})` : line);
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+const oneThread = { PREDICTQL_GRAPHQL_THREADS: '1' };
+const allRows: Row[] = [];
+if (!threadsOnly) allRows.push(...(await batchingModes()), ...(await heavyModel()));
+allRows.push(...(await graphqlThreads()));
+console.log(`- errors across all cases: ${allRows.reduce((n, r) => n + errorsOf(r), 0)}`);
+
+async function batchingModes(): Promise<Row[]> {
+  const mlpShapes = shapes('request-latency');
+  const cases = mlpShapes.flatMap((shape) => connectionsList.map((connections) => ({ shape, connections })));
+  const modeServers = await startAll(
+    (['per-field', 'per-request', 'cross-request'] as Mode[]).map((mode) => ({
+      label: mode,
+      env: { ...oneThread, PREDICTQL_BATCHING: mode },
+    })),
+  );
+  const unsorted = await runInterleaved(modeServers, cases, dir);
+  await stopAll(modeServers);
+  const modeOrder = ['per-field', 'per-request', 'cross-request'];
+  const rows = unsorted.sort((a, b) => modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode));
+  console.log('\n## request-latency (MLP), by batching mode\n');
+  printTable(rows);
+
+  const find = (mode: string, shape: string, connections: number) =>
+    rows.find((r) => r.mode === mode && r.shape === shape && r.connections === connections)!;
+  const one64 = {
+    cross: find('cross-request', '1 prediction', 64),
+    per: find('per-request', '1 prediction', 64),
+    field: find('per-field', '1 prediction', 64),
+  };
+  const one1 = { cross: find('cross-request', '1 prediction', 1), per: find('per-request', '1 prediction', 1) };
+  console.log('\n## Ratios (same run)\n');
+  const meanBatch64 = one64.cross.meanBatch;
+  const throughput64 = ratio(one64.cross.reqPerSec, one64.per.reqPerSec);
+  const p50At1 = ratio(one1.cross.latencyP50Ms, one1.per.latencyP50Ms);
+  console.log(
+    `- 64 conns × 1 prediction: mean batch ${fmt(meanBatch64)} (goal ≥ 8: ${goal(meanBatch64 >= 8, one64.cross)}); throughput cross/per-request ${fmt(throughput64, 2)}x (goal ≥ 1.5x: ${goal(throughput64 >= 1.5, one64.cross, one64.per)})`,
+  );
+  console.log(
+    `- 1 conn × 1 prediction: p50 cross/per-request ${fmt(p50At1, 2)}x (goal ≤ 1.1x: ${goal(p50At1 <= 1.1, one1.cross, one1.per)})`,
+  );
+  for (const shape of mlpShapes) {
+    const cross = find('cross-request', shape.name, 64);
+    const field = find('per-field', shape.name, 64);
+    const per = find('per-request', shape.name, 64);
+    const vsField = ratio(cross.predictionsPerSec, field.predictionsPerSec);
+    const line = `- 64 conns × ${shape.name}: predictions/s cross/per-field ${fmt(vsField, 1)}x, cross/per-request ${fmt(ratio(cross.predictionsPerSec, per.predictionsPerSec), 2)}x`;
+    console.log(shape.name === '10 aliased' ? `${line} (goal ≥ 20x vs per-field: ${goal(vsField >= 20, cross, field)})` : line);
+  }
+  return rows;
 }
 
-// The heavier model: where running on the JS thread costs every other request its latency.
-const heavyShapes = shapes('request-latency-gbdt');
-const heavyServers = await startAll(
-  ['main', 'worker'].map((executor) => ({ label: `gbdt on ${executor}`, env: { PREDICTQL_EXECUTOR: `request-latency-gbdt=${executor}` } })),
-);
-const heavyRows = (
-  await runInterleaved(
-    heavyServers,
-    heavyShapes.map((shape) => ({ shape, connections: 64 })),
-    dir,
-  )
-).sort((a, b) => a.mode.localeCompare(b.mode));
-await stopAll(heavyServers);
-console.log('\n## request-latency-gbdt (heavier model), 64 conns, cross-request: JS thread vs worker\n');
-printTable(heavyRows);
-console.log('');
-for (const shape of heavyShapes) {
-  const onMain = heavyRows.find((r) => r.mode === 'gbdt on main' && r.shape === shape.name)!;
-  const onWorker = heavyRows.find((r) => r.mode === 'gbdt on worker' && r.shape === shape.name)!;
-  console.log(
-    `- ${shape.name}: event-loop p99 main ${fmt(onMain.eventLoopP99Ms, 2)} ms vs worker ${fmt(onWorker.eventLoopP99Ms, 2)} ms` +
-      ` (goal ≤ 5 ms: ${goal(onWorker.eventLoopP99Ms <= 5, onWorker)}); predictions/s worker/main ${fmt(ratio(onWorker.predictionsPerSec, onMain.predictionsPerSec), 2)}x;` +
-      ` p99 latency worker/main ${fmt(ratio(onWorker.latencyP99Ms, onMain.latencyP99Ms), 2)}x`,
+async function heavyModel(): Promise<Row[]> {
+  // The heavier model: where running on the JS thread costs every other request its latency.
+  const heavyShapes = shapes('request-latency-gbdt');
+  const heavyServers = await startAll(
+    ['main', 'worker'].map((executor) => ({
+      label: `gbdt on ${executor}`,
+      env: { ...oneThread, PREDICTQL_EXECUTOR: `request-latency-gbdt=${executor}` },
+    })),
   );
+  const heavyRows = (
+    await runInterleaved(
+      heavyServers,
+      heavyShapes.map((shape) => ({ shape, connections: 64 })),
+      dir,
+    )
+  ).sort((a, b) => a.mode.localeCompare(b.mode));
+  await stopAll(heavyServers);
+  console.log('\n## request-latency-gbdt (heavier model), 64 conns, cross-request: JS thread vs worker\n');
+  printTable(heavyRows);
+  console.log('');
+  for (const shape of heavyShapes) {
+    const onMain = heavyRows.find((r) => r.mode === 'gbdt on main' && r.shape === shape.name)!;
+    const onWorker = heavyRows.find((r) => r.mode === 'gbdt on worker' && r.shape === shape.name)!;
+    console.log(
+      `- ${shape.name}: event-loop p99 main ${fmt(onMain.eventLoopP99Ms, 2)} ms vs worker ${fmt(onWorker.eventLoopP99Ms, 2)} ms` +
+        ` (goal ≤ 5 ms: ${goal(onWorker.eventLoopP99Ms <= 5, onWorker)}); predictions/s worker/main ${fmt(ratio(onWorker.predictionsPerSec, onMain.predictionsPerSec), 2)}x;` +
+        ` p99 latency worker/main ${fmt(ratio(onWorker.latencyP99Ms, onMain.latencyP99Ms), 2)}x`,
+    );
+  }
+  return heavyRows;
 }
-const totalErrors = [...rows, ...heavyRows].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts + r.graphqlErrors, 0);
-console.log(`- errors across all cases: ${totalErrors}`);
+
+/**
+ * 1 GraphQL thread vs 2: the same shapes and connections, interleaved; the ratio 2/1 of
+ * predictions/s and of p99 latency per case. On a machine with as many cores as threads, the load
+ * generator competes with them for the cores (see --nice-driver).
+ */
+async function graphqlThreads(): Promise<Row[]> {
+  const servers = await startAll(
+    [1, 2].map((n) => ({ label: `${n} thread${n > 1 ? 's' : ''}`, env: { PREDICTQL_GRAPHQL_THREADS: String(n) } })),
+  );
+  const threadCases = shapes('request-latency').flatMap((shape) =>
+    (quick ? [64] : [16, 64]).map((connections) => ({ shape, connections })),
+  );
+  const rows = (await runInterleaved(servers, threadCases, dir)).sort((a, b) => a.mode.localeCompare(b.mode));
+  await stopAll(servers);
+  console.log("\n## GraphQL threads: 1 vs 2 (request-latency, cross-request; loop p99 is the main thread's)\n");
+  printTable(rows);
+  console.log(
+    '\n| shape | conns | predictions/s 1 thread | predictions/s 2 threads | 2/1 | p99 ms 1 thread | p99 ms 2 threads | 2/1 | errors |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const { shape, connections } of threadCases) {
+    const [one, two] = ['1 thread', '2 threads'].map(
+      (mode) => rows.find((r) => r.mode === mode && r.shape === shape.name && r.connections === connections)!,
+    );
+    const errors = errorsOf(one!) + errorsOf(two!);
+    console.log(
+      `| ${shape.name} | ${connections} | ${fmt(one!.predictionsPerSec, 0)} | ${fmt(two!.predictionsPerSec, 0)} | ${fmt(ratio(two!.predictionsPerSec, one!.predictionsPerSec), 2)}x | ${fmt(one!.latencyP99Ms, 2)} | ${fmt(two!.latencyP99Ms, 2)} | ${fmt(ratio(two!.latencyP99Ms, one!.latencyP99Ms), 2)}x | ${errors > 0 ? `FAIL (${errors})` : '0'} |`,
+    );
+  }
+  return rows;
+}

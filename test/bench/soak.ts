@@ -101,7 +101,9 @@ function mergeSegments(parts: DriverResult[]): DriverResult {
 const dir = mkdtempSync(join(tmpdir(), 'predictql-soak-'));
 const bodiesFile = join(dir, 'mixed.json');
 writeFileSync(bodiesFile, JSON.stringify(mixedBodies()));
-const { child, port } = await startLoadServer({}, ['--expose-gc']);
+// One GraphQL thread unless asked otherwise: the memory verdict reads RSS after a full GC, and a GC
+// of the main thread does not collect the GraphQL threads' heaps.
+const { child, port } = await startLoadServer({ PREDICTQL_GRAPHQL_THREADS: process.env.PREDICTQL_GRAPHQL_THREADS ?? '1' }, ['--expose-gc']);
 try {
   // The warm-up's errors count like any other: a server that fails while warming up is not healthy.
   const warmup = warmupS > 0 ? await drive(port, connections, warmupS, bodiesFile) : undefined;

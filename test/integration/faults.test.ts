@@ -69,7 +69,7 @@ describe('a worker killed while it holds a run', () => {
       const runner = services.registry.get(GBDT)!;
       const inputs = sampleInputs(200);
       inputs[0] = { ...inputs[0]!, payloadKb: HOLD_MARKER };
-      const rows = inputs.map((input) => toRow(runner, input));
+      const rows = [{ rows: inputs.map((input) => toRow(runner, input)), start: 0, count: inputs.length }];
       const p50 = runner.codec.reader('p50Ms')!;
       const read = (row: OutputRow) => (p50.kind === 'value' ? p50.read(row) : Number.NaN);
       const gbdt = probes.probe(GBDT);
@@ -79,7 +79,7 @@ describe('a worker killed while it holds a run', () => {
       gbdt.kill();
       await expect(inFlight).rejects.toThrow('the inference worker stopped (exit code 70)');
       expect(executor.starts).toBe(1);
-      const output = await executor.run(rows);
+      const output = (await executor.run(rows)).views(0, inputs.length);
       expect(executor.starts).toBe(2);
       const want = await solo([inputs[0]!, inputs[199]!]);
       expect(sameUpToBatching(read(output[0]!), want[0]!.p50Ms)).toBe(true);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config.ts';
 
@@ -22,6 +23,22 @@ describe('readConfig', () => {
     ],
   ])('refuses %j with a message that states the contract', (env, message) => {
     expect(() => readConfig(env)).toThrow(message);
+  });
+
+  it('reads the GraphQL threads: auto (one per core, on Linux) by default, an integer, or the flag', () => {
+    const auto = process.platform === 'linux' ? Math.min(availableParallelism(), 256) : 1;
+    expect(readConfig({}).graphqlThreads).toBe(auto);
+    expect(readConfig({ PREDICTQL_GRAPHQL_THREADS: 'auto' }).graphqlThreads).toBe(auto);
+    expect(readConfig({ PREDICTQL_GRAPHQL_THREADS: '1' }).graphqlThreads).toBe(1);
+    expect(readConfig({}, ['--graphql-threads', '16']).graphqlThreads).toBe(16);
+    for (const bad of ['0', '257', '2.5', '-1', 'many']) {
+      expect(() => readConfig({ PREDICTQL_GRAPHQL_THREADS: bad })).toThrow(
+        `PREDICTQL_GRAPHQL_THREADS must be auto or an integer within [1, 256], but got: ${JSON.stringify(bad)}`,
+      );
+    }
+    expect(() => readConfig({}, ['--graphql-threads=0'])).toThrow(
+      '--graphql-threads (PREDICTQL_GRAPHQL_THREADS) must be auto or an integer within [1, 256], but got: "0"',
+    );
   });
 
   it('reads a provider preference list', () => {

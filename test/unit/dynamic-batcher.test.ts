@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { BatchExecutor } from '../../src/inference/execution/executor.ts';
 import type { EncodedRow, OutputRow } from '../../src/inference/index.ts';
+import { BatchOutputs, isPacked, type RowsPart } from '../../src/inference/packed-rows.ts';
 import { DynamicBatcher } from '../../src/inference/scheduler/dynamic-batcher.ts';
 import { OverloadedError, RunFailedError } from '../../src/inference/scheduler/scheduler-errors.ts';
 import { getValidSchedulerOptions, type SchedulerOptions } from '../../src/inference/scheduler/scheduler-options.ts';
@@ -13,14 +14,19 @@ class FakeExecutor implements BatchExecutor {
   gate: Promise<void> | undefined;
   failAll = false;
 
-  async run(rows: readonly EncodedRow[]): Promise<OutputRow[]> {
+  async run(parts: readonly RowsPart[]): Promise<BatchOutputs> {
+    const rows = parts.flatMap(({ rows, start, count }): EncodedRow[] =>
+      isPacked(rows)
+        ? Array.from({ length: count }, (_, r) => [(rows.inputs[0]!.data as Float32Array).subarray(start + r, start + r + 1)])
+        : rows.slice(start, start + count),
+    );
     const packed = rows.map((r) => (r[0] as Float32Array)[0]!);
     this.runs.push(packed);
     // As the row codec's pack does with a row of the wrong width (a caller's bug).
     if (rows.some((r) => r[0]!.length !== 1)) throw new RangeError('a row of the wrong width');
     if (this.gate) await this.gate;
     if (this.failAll || packed.includes(-1)) throw new Error('poison');
-    return packed.map((v) => [Float32Array.of(v * 10)]);
+    return new BatchOutputs([Float32Array.from(packed, (v) => v * 10)], packed.length);
   }
 
   async close(): Promise<void> {}
@@ -49,6 +55,29 @@ describe('DynamicBatcher', () => {
     expect(a!.runs).toHaveLength(1);
     expect(a!.runs[0]).toMatchObject({ size: 4, requests: 2, items: 2, failed: false });
     expect(batcher.counters()).toMatchObject({ runs: 1, items: 4 });
+  });
+
+  it('merges packed jobs (a GraphQL thread’s) with row jobs, and answers them packed, in arrays of their own', async () => {
+    const { executor, batcher } = make();
+    const packed = (...v: number[]) => ({
+      rows: v.length,
+      inputs: [{ name: 'x', dtype: 'float32' as const, dims: [], data: Float32Array.from(v) }],
+    });
+    const [a, b, c] = await Promise.all([
+      batcher.submit(packed(1, 2), { requestId: 'r1' }),
+      batcher.submit(rows(3), { requestId: 'r2' }),
+      batcher.submit(packed(4, -1, 5), { requestId: 'r3' }),
+    ]);
+    // The poison row fails the merged run; halving isolates it, so only its row fails.
+    expect(executor.runs[0]).toEqual([1, 2, 3, 4, -1, 5]);
+    expect(Array.from(a.outputs[0] as Float32Array)).toEqual([10, 20]);
+    expect(a.outputs[0]!.buffer.byteLength).toBe(8);
+    expect(a.failures).toBeUndefined();
+    expect(values(b.outputs)).toEqual([30]);
+    expect(Array.from(c.outputs[0] as Float32Array)).toEqual([40, 0, 50]);
+    expect(Array.from(c.failures!, (e) => e instanceof RunFailedError)).toEqual([false, true, false]);
+    expect(c.runs.at(-1)).toMatchObject({ failed: false });
+    expect(c.runs[c.rowRun[1]!]).toMatchObject({ size: 1, failed: true });
   });
 
   it('runs each job alone when mergeRequests is false', async () => {

@@ -1,5 +1,5 @@
 /** `Model`: what a loaded model takes and gives (its task's API and its ONNX tensors), and how it runs. */
-import { type FeatureSpec, type ModelRunner, type OutputSpec, type TensorSpec, tensorSpecs } from '../../inference/index.ts';
+import { type FeatureSpec, type ModelView, type OutputSpec, type TensorSpec, tensorSpecs } from '../../inference/index.ts';
 import type { Builder } from '../builder.ts';
 
 export function defineModelTypes(builder: Builder) {
@@ -49,7 +49,7 @@ export function defineModelTypes(builder: Builder) {
     }),
   });
 
-  return builder.objectRef<ModelRunner>('Model').implement({
+  return builder.objectRef<ModelView>('Model').implement({
     description: 'A model loaded from its folder under models/, checked against its manifest and its ONNX file, and warmed up.',
     fields: (t) => ({
       name: t.string({ resolve: (m) => m.manifest.name }),

@@ -1,17 +1,17 @@
 /**
- * Where a batch of rows runs. Both executors pack the rows and unpack the outputs on the JS thread
- * with the model's codec; the in-thread executor calls the session there (onnxruntime-node's run()
- * is synchronous native code: it blocks the event loop for the whole run), the worker executor
- * (worker-executor.ts) posts the packed batch to a worker thread.
+ * Where a batch of rows runs. Both executors pack the batch's parts of jobs and check the outputs
+ * on the JS thread with the model's codec; the in-thread executor calls the session there
+ * (onnxruntime-node's run() is synchronous native code: it blocks the event loop for the whole
+ * run), the worker executor (worker-executor.ts) posts the packed batch to a worker thread.
  */
-import type { EncodedRow, OutputRow } from '../row-codec.ts';
+import type { BatchOutputs, RowsPart } from '../packed-rows.ts';
 import type { ModelRunner } from './model-session.ts';
 
 export interface BatchExecutor {
   /** "main" or "worker": reported in tracing and metrics. */
   readonly kind: 'main' | 'worker';
-  /** Runs `rows` as one batch; one output row per input row, in order. */
-  run(rows: readonly EncodedRow[]): Promise<OutputRow[]>;
+  /** Runs the parts' rows as one batch; its outputs hold one row per input row, in order. */
+  run(parts: readonly RowsPart[]): Promise<BatchOutputs>;
   close(): Promise<void>;
 }
 
@@ -23,9 +23,10 @@ export class InThreadExecutor implements BatchExecutor {
     this.#model = model;
   }
 
-  async run(rows: readonly EncodedRow[]): Promise<OutputRow[]> {
+  async run(parts: readonly RowsPart[]): Promise<BatchOutputs> {
     const { codec } = this.#model;
-    return codec.unpack(await this.#model.run(codec.pack(rows)), rows.length);
+    const batch = codec.packParts(parts);
+    return codec.outputs(await this.#model.run(batch), batch.rows);
   }
 
   async close(): Promise<void> {}

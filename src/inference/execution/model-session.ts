@@ -7,22 +7,15 @@ import { join } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { ManifestError, type ModelManifest } from '../manifest.ts';
 import { resolveLayout, tensorSpecs } from '../model-layout.ts';
+import type { ModelView } from '../model-view.ts';
 import { type OutputRow, type PackedBatch, type PackedOutputs, RowCodec } from '../row-codec.ts';
 import { GPU_INSTALL_HINT, installedProviders } from './execution-providers.ts';
 import type { WorkerSetup } from './inference-worker.ts';
 import { runBatch } from './run-batch.ts';
 import { type ExecutionProviderName, type SessionSettings, toOrtSessionOptions } from './session-options.ts';
 
-/** What the registry and the scheduler need of a model; unit tests may fake it. */
-export interface ModelRunner {
-  /** The manifest, its tensors completed from model.onnx. */
-  readonly manifest: ModelManifest;
-  /** Encodes inputs, packs rows, unpacks outputs and reads prediction fields. */
-  readonly codec: RowCodec;
-  readonly executionProvider: ExecutionProviderName;
-  readonly warmedUp: boolean;
-  /** Why earlier providers of the preference list could not be used (empty when the first one was). */
-  readonly providerFailures?: readonly string[];
+/** What the registry and the scheduler need of a model: its view, and a session to run; unit tests may fake it. */
+export interface ModelRunner extends ModelView {
   run(batch: PackedBatch): Promise<PackedOutputs>;
   /** How a worker thread can load the same model; absent for runners that cannot leave this thread. */
   workerSetup?(): WorkerSetup;

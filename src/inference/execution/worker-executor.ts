@@ -5,7 +5,8 @@
  * fails the same way, and its worker is retired.
  */
 import { Worker } from 'node:worker_threads';
-import type { EncodedRow, OutputRow, PackedOutputs, RowCodec } from '../row-codec.ts';
+import type { BatchOutputs, RowsPart } from '../packed-rows.ts';
+import type { PackedOutputs, RowCodec } from '../row-codec.ts';
 import type { BatchExecutor } from './executor.ts';
 import type { WorkerRequest, WorkerResponse, WorkerSetup } from './inference-worker.ts';
 import { transferables } from './run-batch.ts';
@@ -56,19 +57,19 @@ export class WorkerExecutor implements BatchExecutor {
     await this.#getWorker();
   }
 
-  async run(rows: readonly EncodedRow[]): Promise<OutputRow[]> {
+  async run(parts: readonly RowsPart[]): Promise<BatchOutputs> {
     if (this.#closed) throw new Error('The worker executor is closed.');
     const worker = await this.#getWorker();
     const id = this.#nextId++;
     // Packed fresh here, so every input array owns its buffer and moves to the worker without a copy.
-    const batch = this.#codec.pack(rows);
+    const batch = this.#codec.packParts(parts);
     const outputs = await new Promise<PackedOutputs>((resolve, reject) => {
       const timer = this.#runTimeoutMs > 0 ? setTimeout(() => this.#timeOut(worker), this.#runTimeoutMs) : undefined;
       this.#pending.set(id, { resolve, reject, worker, timer });
       const request: WorkerRequest = { id, batch };
       worker.postMessage(request, transferables(batch.inputs.map((input) => input.data)));
     });
-    return this.#codec.unpack(outputs, rows.length);
+    return this.#codec.outputs(outputs, batch.rows);
   }
 
   /**

@@ -1,33 +1,24 @@
-/** Gathers the rows of a batch's slices, in order, and hands each slice its outputs back. */
-import type { EncodedRow, OutputRow } from '../row-codec.ts';
+/** A batch's parts of jobs, in slice order, and how many requests they come from. */
+import type { RowsPart } from '../packed-rows.ts';
 import type { Slice } from './pending-queue.ts';
 
 export interface AssembledBatch {
   slices: Slice[];
-  /** The slices' rows, in slice order (references: the executor packs them). */
-  rows: EncodedRow[];
+  /** The slices' rows, as parts of their jobs' rows (the executor packs them: one copy per packed part). */
+  parts: RowsPart[];
+  /** Rows in the batch. */
+  size: number;
   /** Distinct requests among the slices' jobs. */
   requests: number;
 }
 
 export function assembleBatch(slices: Slice[]): AssembledBatch {
-  const rows: EncodedRow[] = [];
   const requestIds = new Set<unknown>();
-  for (const { job, start, count } of slices) {
+  let size = 0;
+  const parts = slices.map(({ job, start, count }) => {
     requestIds.add(job.meta.requestId);
-    for (let i = start; i < start + count; i++) rows.push(job.rows[i]!);
-  }
-  return { slices, rows, requests: requestIds.size };
-}
-
-/** Splits the run's outputs (one per row, in slice order) back into per-slice arrays. */
-export function splitBatchOutput(outputs: readonly OutputRow[], batch: AssembledBatch): OutputRow[][] {
-  if (outputs.length !== batch.rows.length)
-    throw new RangeError(`The run gave ${outputs.length} output rows for ${batch.rows.length} rows`);
-  let row = 0;
-  return batch.slices.map(({ count }) => {
-    const part = outputs.slice(row, row + count);
-    row += count;
-    return part;
+    size += count;
+    return { rows: job.rows, start, count };
   });
+  return { slices, parts, size, requests: requestIds.size };
 }

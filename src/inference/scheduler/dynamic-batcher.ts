@@ -9,9 +9,10 @@
  */
 
 import type { BatchExecutor } from '../execution/executor.ts';
-import type { EncodedRow, OutputRow } from '../row-codec.ts';
-import { type AssembledBatch, assembleBatch, splitBatchOutput } from './batch-assembly.ts';
-import { Job, type JobMeta, type JobResult, type RunRecord } from './job.ts';
+import { type BatchOutputs, type JobRows, rowCount } from '../packed-rows.ts';
+import type { EncodedRow, PackedBatch } from '../row-codec.ts';
+import { type AssembledBatch, assembleBatch } from './batch-assembly.ts';
+import { Job, type JobMeta, type JobResult, type PackedJobResult, type RunRecord } from './job.ts';
 import { PendingQueue, type Slice } from './pending-queue.ts';
 import { OverloadedError, RunFailedError } from './scheduler-errors.ts';
 import { getValidSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
@@ -90,18 +91,24 @@ export class DynamicBatcher {
     return { ...this.#counters };
   }
 
-  /** Queues `rows`; resolves once each has an output or its run's error. Refuses at once when full. */
-  submit(rows: readonly EncodedRow[], meta: JobMeta): Promise<JobResult> {
-    if (this.#closing) return Promise.reject(this.#refusal('shutting-down', `Model "${this.model.name}" is shutting down.`, rows.length));
-    if (rows.length === 0) return Promise.resolve({ outputs: [], runs: [], rowRun: new Int32Array(0) });
+  /**
+   * Queues `rows`; resolves once each has an output or its run's error. Refuses at once when full.
+   * Packed rows (a GraphQL thread's job) are answered packed (PackedJobResult).
+   */
+  submit(rows: readonly EncodedRow[], meta: JobMeta): Promise<JobResult>;
+  submit(rows: PackedBatch, meta: JobMeta): Promise<PackedJobResult>;
+  submit(rows: JobRows, meta: JobMeta): Promise<JobResult | PackedJobResult> {
+    const size = rowCount(rows);
+    if (this.#closing) return Promise.reject(this.#refusal('shutting-down', `Model "${this.model.name}" is shutting down.`, size));
+    if (size === 0) return Promise.resolve({ outputs: [], runs: [], rowRun: new Int32Array(0) });
     const { maxQueueSize, queueTimeoutMs } = this.options;
-    if (this.#queue.rows + rows.length > maxQueueSize) {
+    if (this.#queue.rows + size > maxQueueSize) {
       return Promise.reject(
         this.#refusal(
           'queue-full',
-          `Model "${this.model.name}" is overloaded: ${this.#queue.rows} row(s) are queued and ${rows.length} ` +
+          `Model "${this.model.name}" is overloaded: ${this.#queue.rows} row(s) are queued and ${size} ` +
             `more would pass maxQueueSize ${maxQueueSize}.`,
-          rows.length,
+          size,
         ),
       );
     }
@@ -146,7 +153,7 @@ export class DynamicBatcher {
       this.#refusal(
         'queue-timeout',
         `Model "${this.model.name}" is overloaded: the job waited more than queueTimeoutMs ${this.options.queueTimeoutMs} ms.`,
-        job.rows.length,
+        job.size,
       ),
     );
   }
@@ -196,35 +203,31 @@ export class DynamicBatcher {
     const batch = assembleBatch(slices);
     const runId = DynamicBatcher.#nextRunId++;
     const startedAtMs = performance.now();
-    let outputs: OutputRow[] | undefined;
+    let outputs: BatchOutputs | undefined;
     let failure: unknown;
     try {
-      outputs = await this.#executor.run(batch.rows);
+      outputs = await this.#executor.run(batch.parts);
+      if (outputs.rows !== batch.size) throw new RangeError(`The run gave ${outputs.rows} output rows for ${batch.size} rows`);
     } catch (error) {
       // Whatever went wrong (packing a malformed row included) fails these rows; none is left waiting.
+      outputs = undefined;
       failure = error;
     }
     const computeMs = performance.now() - startedAtMs;
-    let perSlice: OutputRow[][] | undefined;
+    this.#record(runId, batch, startedAtMs, computeMs, outputs === undefined);
     if (outputs) {
-      try {
-        perSlice = splitBatchOutput(outputs, batch);
-      } catch (error) {
-        failure = error;
-      }
-    }
-    this.#record(runId, batch, startedAtMs, computeMs, perSlice === undefined);
-    if (perSlice) {
+      const answered = outputs;
+      let at = 0;
       settleInTurns(
-        batch.slices.map(
-          ({ job, start, count }, i) =>
-            () =>
-              job.complete(start, count, perSlice[i]!),
-        ),
+        batch.slices.map(({ job, start, count }) => {
+          const offset = at;
+          at += count;
+          return () => job.complete(start, count, answered, offset);
+        }),
       );
       return;
     }
-    if (this.options.isolateFailures && batch.rows.length > 1 && budget.isolationRunsLeft >= 2) {
+    if (this.options.isolateFailures && batch.size > 1 && budget.isolationRunsLeft >= 2) {
       // One bad row must not fail its neighbours: re-run each half until the failing rows are alone.
       // The budget (enough to corner a few bad rows) stops a model that fails everything from
       // turning one failed run into thousands.
@@ -234,20 +237,20 @@ export class DynamicBatcher {
       await this.#runSlices(right, budget);
       return;
     }
-    const error = new RunFailedError(this.model.name, batch.rows.length, failure);
-    this.#counters.failedItems += batch.rows.length;
+    const error = new RunFailedError(this.model.name, batch.size, failure);
+    this.#counters.failedItems += batch.size;
     for (const { job, start, count } of batch.slices) job.complete(start, count, error);
   }
 
   #record(runId: number, batch: AssembledBatch, startedAtMs: number, computeMs: number, failed: boolean): void {
     const c = this.#counters;
     c.runs++;
-    c.items += batch.rows.length;
+    c.items += batch.size;
     if (failed) c.failedRuns++;
     const common = {
       runId,
       model: this.model.name,
-      size: batch.rows.length,
+      size: batch.size,
       requests: batch.requests,
       startedAtMs,
       computeMs,
@@ -296,7 +299,7 @@ function isolationBudget(slices: readonly Slice[]): number {
 
 // Private: split a batch's slices into two halves by rows (a slice may be cut in two).
 function halve(batch: AssembledBatch): [Slice[], Slice[]] {
-  let room = Math.ceil(batch.rows.length / 2);
+  let room = Math.ceil(batch.size / 2);
   const left: Slice[] = [];
   const right: Slice[] = [];
   for (const slice of batch.slices) {

@@ -1,10 +1,12 @@
 /**
  * A job: the rows one request's loader handed over in one go. It may be served by one run, share
  * a run with other jobs, or (if larger than maxBatchSize) be split across runs; it settles once
- * every row has an output or an error.
+ * every row has an output or an error. A job packed by a GraphQL thread is answered packed too:
+ * its rows' outputs are copied into arrays of its own, one copy per run that served it.
  */
 
-import type { EncodedRow, OutputRow } from '../row-codec.ts';
+import { type BatchOutputs, isPacked, type JobRows, rowCount } from '../packed-rows.ts';
+import type { NumericArray, OutputRow } from '../row-codec.ts';
 
 export interface RunRecord {
   runId: number;
@@ -34,6 +36,16 @@ export interface JobResult {
   rowRun: Int32Array;
 }
 
+/** The answer to a packed job: its rows' outputs in one array per fetched output, in row order. */
+export interface PackedJobResult {
+  /** One array per fetched output tensor, the job's rows only (its own buffers: they can be transferred); none when no row was answered. */
+  outputs: NumericArray[];
+  /** Rows whose final run failed: the run's error at the row's index (absent when none failed). */
+  failures?: (Error | undefined)[];
+  runs: RunRecord[];
+  rowRun: Int32Array;
+}
+
 export interface JobMeta {
   /** Identity of the request the job comes from; jobs of one request count once in `requests`. */
   requestId: unknown;
@@ -47,36 +59,42 @@ export interface JobMeta {
 }
 
 export class Job {
-  readonly rows: readonly EncodedRow[];
+  readonly rows: JobRows;
+  /** Rows in the job. */
+  readonly size: number;
   readonly meta: JobMeta;
   readonly enqueuedAtMs: number;
-  readonly outputs: (OutputRow | Error | undefined)[];
+  /** Answers row by row (a job of EncodedRows); a packed job keeps `#packed` and `#failures` instead. */
+  readonly #outputs: (OutputRow | Error | undefined)[] | undefined;
+  #packed: NumericArray[] | undefined;
+  #failures: (Error | undefined)[] | undefined;
   readonly runs: RunRecord[] = [];
   readonly rowRun: Int32Array;
   /** Index of the first row not yet taken into a batch. */
   nextRow = 0;
   #pending: number;
-  #resolve!: (result: JobResult) => void;
+  #resolve!: (result: JobResult | PackedJobResult) => void;
   #reject!: (error: Error) => void;
-  readonly promise: Promise<JobResult>;
+  readonly promise: Promise<JobResult | PackedJobResult>;
   settled = false;
   timeout: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(rows: readonly EncodedRow[], meta: JobMeta) {
+  constructor(rows: JobRows, meta: JobMeta) {
     this.rows = rows;
+    this.size = rowCount(rows);
     this.meta = meta;
     this.enqueuedAtMs = meta.enqueuedAtMs ?? performance.now();
-    this.outputs = new Array(rows.length);
-    this.rowRun = new Int32Array(rows.length);
-    this.#pending = rows.length;
-    this.promise = new Promise<JobResult>((resolve, reject) => {
+    this.#outputs = isPacked(rows) ? undefined : new Array(this.size);
+    this.rowRun = new Int32Array(this.size);
+    this.#pending = this.size;
+    this.promise = new Promise<JobResult | PackedJobResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
   }
 
   get remainingRows(): number {
-    return this.rows.length - this.nextRow;
+    return this.size - this.nextRow;
   }
 
   /** Notes that rows [start, start + count) were answered by `run`. */
@@ -85,10 +103,17 @@ export class Job {
     this.rowRun.fill(this.runs.length - 1, start, start + count);
   }
 
-  /** Records outputs (or one error) for rows [start, start + count). */
-  complete(start: number, count: number, outputs: readonly OutputRow[] | Error): void {
-    for (let i = 0; i < count; i++) {
-      this.outputs[start + i] = outputs instanceof Error ? outputs : outputs[i]!;
+  /** Records the outputs of rows [start, start + count), rows [at, at + count) of the run (or the run's error). */
+  complete(start: number, count: number, outputs: BatchOutputs | Error, at = 0): void {
+    if (outputs instanceof Error) {
+      if (!this.#outputs) this.#failures ??= new Array(this.size);
+      (this.#outputs ?? this.#failures)!.fill(outputs, start, start + count);
+    } else if (this.#outputs) {
+      const rows = outputs.views(at, count);
+      for (let i = 0; i < count; i++) this.#outputs[start + i] = rows[i]!;
+    } else {
+      this.#packed ??= outputs.allocate(this.size);
+      outputs.copyInto(this.#packed, start, at, count);
     }
     this.#pending -= count;
     if (this.#pending === 0) this.#settle();
@@ -106,6 +131,12 @@ export class Job {
     if (this.settled) return;
     this.settled = true;
     if (this.timeout) clearTimeout(this.timeout);
-    this.#resolve({ outputs: this.outputs as (OutputRow | Error)[], runs: this.runs, rowRun: this.rowRun });
+    if (this.#outputs) {
+      this.#resolve({ outputs: this.#outputs as (OutputRow | Error)[], runs: this.runs, rowRun: this.rowRun });
+      return;
+    }
+    // Every run of a packed job failed: no outputs to copy, zeros under the errors.
+    const outputs = this.#packed ?? [];
+    this.#resolve({ outputs, runs: this.runs, rowRun: this.rowRun, ...(this.#failures ? { failures: this.#failures } : {}) });
   }
 }

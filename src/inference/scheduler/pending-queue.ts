@@ -31,7 +31,7 @@ export class PendingQueue {
 
   push(job: Job): void {
     this.#jobs.push(job);
-    this.#rows += job.rows.length;
+    this.#rows += job.size;
   }
 
   /** Drops a job that will not run (timed out); its untaken rows leave the count. */

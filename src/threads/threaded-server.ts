@@ -1,0 +1,154 @@
+/**
+ * The server's life with GraphQL threads (PREDICTQL_GRAPHQL_THREADS > 1), as server.ts is with
+ * one: this thread owns the models (registry, batchers, executors) and runs every model run; N
+ * GraphQL threads (graphql-threads.ts) serve HTTP on the same port and send it their jobs, so a
+ * run merges requests of every thread, and a GPU keeps one session and one context.
+ *
+ * The threads listen before the models load, so `/health` answers during a slow start and `/ready`
+ * stays 503 until every model is warmed and every thread serves. On a signal: every thread turns
+ * `/ready` 503, batchers stop waiting for more work, every thread stops accepting and finishes its
+ * requests in flight (and so their batches), then the inference service closes, spans are flushed,
+ * and the process exits 0, or 1 past PREDICTQL_SHUTDOWN_TIMEOUT_MS. A second signal exits 1 at once.
+ */
+import { createServer } from 'node:net';
+import { trace } from '@opentelemetry/api';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { loadServices, type Services } from '../app.ts';
+import { modelViewData } from '../inference/index.ts';
+import { ServerLifecycle } from '../lifecycle.ts';
+import { InferenceMetrics } from '../metrics/inference-metrics.ts';
+import { installBatchSpans } from '../opentelemetry/batch-spans.ts';
+import { startTracing, type Tracing } from '../opentelemetry/start-tracing.ts';
+import { consoleLog, type ServerLog, type ServerOptions } from '../server.ts';
+import { GraphQLThreads } from './graphql-threads.ts';
+
+export interface RunningThreadedServer {
+  port: number;
+  threads: GraphQLThreads;
+  lifecycle: ServerLifecycle;
+  /** Resolves once the models are loaded and every thread serves (or the server stopped while loading). */
+  ready: Promise<void>;
+}
+
+/** Starts the threads on the port, then loads and serves in the background (`ready`); throws if it cannot listen. */
+export async function runThreadedServer(options: ServerOptions): Promise<RunningThreadedServer> {
+  const { config, load = loadServices, signals = process, exit = (code) => process.exit(code), log = consoleLog } = options;
+  const lifecycle = new ServerLifecycle('starting');
+  const port = await claimPort(config.port, config.host);
+  let services: Services | undefined;
+  let stopping = false;
+  const threads = new GraphQLThreads({
+    count: config.graphqlThreads,
+    config,
+    log,
+    onNoThreads: () => {
+      log.error('no GraphQL thread is left to serve the port; exiting 1');
+      exit(1);
+    },
+  });
+  await threads.listen(port, config.host);
+  log.info(`listening on ${config.host}:${port} with ${config.graphqlThreads} GraphQL threads, loading models`);
+  const tracing = startTracing(config.openTelemetry);
+  if (tracing) log.info(`OpenTelemetry tracing on (${config.openTelemetry.exporters.join(', ')})`);
+
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.error(`${signal} again, exiting now`);
+      exit(1);
+      return;
+    }
+    stopping = true;
+    log.info(`${signal}, closing`);
+    shutDown({ timeoutMs: config.shutdownTimeoutMs, threads, lifecycle, services: () => services, tracing, exit, log });
+  };
+  signals.on('SIGTERM', () => stop('SIGTERM'));
+  signals.on('SIGINT', () => stop('SIGINT'));
+
+  const ready = (async () => {
+    const loaded = await load(config, (message) => log.error(`warning: ${message}`));
+    if (stopping) {
+      await loaded.inference.close();
+      return;
+    }
+    services = loaded;
+    // Batch spans are made here, for operations traced in the threads (their contexts come as data).
+    installBatchSpans(loaded.inference, trace.getTracer('predictql'));
+    await threads.serve({
+      service: loaded.inference,
+      models: loaded.registry.list().map(modelViewData),
+      metrics: ownerMetrics(config.metrics, loaded),
+    });
+    lifecycle.serve();
+    const models = loaded.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
+    log.info(`models ${models.join(', ')}`);
+    for (const [name, d] of loaded.inference.decisions) log.info(`${name} runs on ${d.executor} (${d.reason})`);
+    log.info(`${config.graphqlThreads} GraphQL threads serve; the main thread runs the models for all of them`);
+    if (config.metrics) log.info(`metrics at http://localhost:${port}/metrics, health at /health and /ready`);
+    log.info(`GraphiQL at http://localhost:${port}/graphql`);
+  })();
+  return { port, threads, lifecycle, ready };
+}
+
+// Private: the owner's share of /metrics: the model runs and the process (once, not per thread).
+function ownerMetrics(on: boolean, services: Services): Registry | undefined {
+  if (!on) return undefined;
+  const registry = new Registry();
+  InferenceMetrics.for(services.inference).registerIn(registry);
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/**
+ * Binds the port alone for a moment, then frees it for the threads, which share it (reusePort).
+ * That refuses a port already in use by anyone, another predictql with reusePort included (it
+ * would otherwise silently share it), and resolves port 0 to one port for all threads.
+ */
+function claimPort(port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port, host, exclusive: true }, () => {
+      const address = probe.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      probe.close(() => resolve(bound));
+    });
+  });
+}
+
+interface ShutdownParts {
+  timeoutMs: number;
+  threads: GraphQLThreads;
+  lifecycle: ServerLifecycle;
+  services: () => Services | undefined;
+  tracing: Tracing | undefined;
+  exit: (code: number) => void;
+  log: ServerLog;
+}
+
+// Private: the drain after the first signal, bounded by shutdownTimeoutMs.
+function shutDown({ timeoutMs, threads, lifecycle, services, tracing, exit, log }: ShutdownParts): void {
+  lifecycle.drain();
+  threads.drain();
+  // Queued rows run now rather than after maxQueueDelayMs: their requests are what we wait for.
+  services()?.inference.flush();
+  const timer = setTimeout(() => {
+    log.error(
+      `shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS ${timeoutMs} ms ` +
+        `(${threads.requestsInFlight} request(s) in flight); exiting 1`,
+    );
+    threads.closeAllConnections();
+    exit(1);
+  }, timeoutMs);
+  void (async () => {
+    await threads.close(); // each thread: stop accepting, answer its requests in flight, flush its spans
+    await services()?.inference.close(); // queued and running batches, then the workers
+    await tracing?.shutdown(); // the batch spans
+    clearTimeout(timer);
+    log.info('closed');
+    exit(0);
+  })().catch((error: unknown) => {
+    clearTimeout(timer);
+    log.error('shutdown failed:', error);
+    exit(1);
+  });
+}
