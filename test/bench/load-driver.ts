@@ -26,7 +26,8 @@ const options: autocannon.Options = {
     {
       setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
       onResponse: (_status, body) => {
-        if (body.includes('"errors"')) graphqlErrors++;
+        // GraphQL errors, or FastAPI's validation errors (the reference service's "detail").
+        if (body.includes('"errors"') || body.includes('"detail"')) graphqlErrors++;
       },
     },
   ],

@@ -83,13 +83,13 @@ export function drive(
   connections: number,
   seconds: number,
   bodiesFile: string,
-  { niceDriver = false } = {},
+  { niceDriver = false, path = '/graphql' } = {},
 ): Promise<DriverResult> {
   return new Promise((resolve, reject) => {
     const command = [
       process.execPath,
       join(here, 'load-driver.ts'),
-      `http://127.0.0.1:${port}/graphql`,
+      `http://127.0.0.1:${port}${path}`,
       String(connections),
       String(seconds),
       bodiesFile,

@@ -4,18 +4,28 @@
  * heavier model on the JS thread vs a worker. Prints req/s, predictions/s, latency, mean batch
  * size, event-loop delay and peak RSS, and the ratios the scheduler is judged by.
  *
- * Then 1 GraphQL thread vs 2 (PREDICTQL_GRAPHQL_THREADS), side by side, with the ratio. The sections
- * before it run with one thread, as the server did before threads existed.
+ * Then the engine (graphql-jit, the default, vs graphql-js) × 1 or 2 GraphQL threads
+ * (PREDICTQL_GRAPHQL_THREADS), side by side, with the ratios. The sections before it run with one
+ * thread, as the server did before threads existed.
+ *
+ * Last, `predictLatencies` on the GBDT at 1, 10 and 100 inputs per request, 64 connections, for the
+ * same four configurations beside the reference a Python team would write (reference-service.py:
+ * FastAPI + XGBoost on the very trees, one DataFrame and one predict per request; best of 1 and 2
+ * uvicorn workers) and beside onnxruntime's raw throughput for that model (1000-row runs, one
+ * thread). The reference needs Debian's python3-fastapi, -uvicorn, -uvloop, -httptools, -xgboost,
+ * -pandas; without them it is skipped and said so.
  *
  * Flags: --duration S (per measurement, default 2), --repeats N (per case and mode, default 3; the
- * median is reported), --quick (1 s, once, fewer cases), --threads-only (the threads section alone),
+ * median is reported), --quick (1 s, once, fewer cases), --threads-only (the engine × threads and
+ * GBDT sections only),
  * --nice-driver (the load generator at nice 19, so that the server's threads get the cores first).
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ask, type DriverResult, drive, startLoadServer, stopLoadServer } from './load-processes.ts';
 
 type Mode = 'per-field' | 'per-request' | 'cross-request';
@@ -180,6 +190,7 @@ const oneThread = { PREDICTQL_GRAPHQL_THREADS: '1' };
 const allRows: Row[] = [];
 if (!threadsOnly) allRows.push(...(await batchingModes()), ...(await heavyModel()));
 allRows.push(...(await graphqlThreads()));
+allRows.push(...(await gbdtLists()));
 console.log(`- errors across all cases: ${allRows.reduce((n, r) => n + errorsOf(r), 0)}`);
 
 async function batchingModes(): Promise<Row[]> {
@@ -265,28 +276,176 @@ async function heavyModel(): Promise<Row[]> {
  * generator competes with them for the cores (see --nice-driver).
  */
 async function graphqlThreads(): Promise<Row[]> {
-  const servers = await startAll(
-    [1, 2].map((n) => ({ label: `${n} thread${n > 1 ? 's' : ''}`, env: { PREDICTQL_GRAPHQL_THREADS: String(n) } })),
-  );
+  const servers = await startAll(configurations().map(({ label, env }) => ({ label, env })));
   const threadCases = shapes('request-latency').flatMap((shape) =>
     (quick ? [64] : [16, 64]).map((connections) => ({ shape, connections })),
   );
   const rows = (await runInterleaved(servers, threadCases, dir)).sort((a, b) => a.mode.localeCompare(b.mode));
   await stopAll(servers);
-  console.log("\n## GraphQL threads: 1 vs 2 (request-latency, cross-request; loop p99 is the main thread's)\n");
+  console.log("\n## Engine × GraphQL threads (request-latency, cross-request; loop p99 is the main thread's)\n");
   printTable(rows);
   console.log(
-    '\n| shape | conns | predictions/s 1 thread | predictions/s 2 threads | 2/1 | p99 ms 1 thread | p99 ms 2 threads | 2/1 | errors |',
+    '\n| shape | conns | predictions/s jit 1 / jit 2 / js 1 / js 2 | jit/js (1 thread) | 2/1 threads (jit) | p99 ms jit 1 / jit 2 / js 1 / js 2 | errors |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('|---|---:|---|---:|---:|---|---|');
   for (const { shape, connections } of threadCases) {
-    const [one, two] = ['1 thread', '2 threads'].map(
-      (mode) => rows.find((r) => r.mode === mode && r.shape === shape.name && r.connections === connections)!,
-    );
-    const errors = errorsOf(one!) + errorsOf(two!);
+    const [j1, j2, g1, g2] = configurations().map(
+      ({ label }) => rows.find((r) => r.mode === label && r.shape === shape.name && r.connections === connections)!,
+    ) as [Row, Row, Row, Row];
+    const errors = [j1, j2, g1, g2].reduce((n, r) => n + errorsOf(r), 0);
     console.log(
-      `| ${shape.name} | ${connections} | ${fmt(one!.predictionsPerSec, 0)} | ${fmt(two!.predictionsPerSec, 0)} | ${fmt(ratio(two!.predictionsPerSec, one!.predictionsPerSec), 2)}x | ${fmt(one!.latencyP99Ms, 2)} | ${fmt(two!.latencyP99Ms, 2)} | ${fmt(ratio(two!.latencyP99Ms, one!.latencyP99Ms), 2)}x | ${errors > 0 ? `FAIL (${errors})` : '0'} |`,
+      `| ${shape.name} | ${connections} | ${[j1, j2, g1, g2].map((r) => fmt(r.predictionsPerSec, 0)).join(' / ')} | ${fmt(ratio(j1.predictionsPerSec, g1.predictionsPerSec), 2)}x | ${fmt(ratio(j2.predictionsPerSec, j1.predictionsPerSec), 2)}x | ${[j1, j2, g1, g2].map((r) => fmt(r.latencyP99Ms, 1)).join(' / ')} | ${errors > 0 ? `FAIL (${errors})` : '0'} |`,
     );
   }
   return rows;
+}
+
+/** The four server configurations of the last two sections: engine × GraphQL threads. */
+function configurations(): { label: string; env: Record<string, string> }[] {
+  return (['jit', 'graphql-js'] as const).flatMap((engine) =>
+    [1, 2].map((n) => ({
+      label: `${engine}, ${n} thread${n > 1 ? 's' : ''}`,
+      env: { PREDICTQL_GRAPHQL_ENGINE: engine, PREDICTQL_GRAPHQL_THREADS: String(n) },
+    })),
+  );
+}
+
+/**
+ * `predictLatencies(inputs: $i, model: "request-latency-gbdt")` at 1, 10 and 100 inputs per
+ * request, 64 connections: predictql's four configurations, the FastAPI + XGBoost reference, and
+ * onnxruntime's raw rows/s for the model, all in this run.
+ */
+async function gbdtLists(): Promise<Row[]> {
+  const sizes = [1, 10, 100];
+  const listShapes: Shape[] = sizes.map((n) => ({
+    name: `predictLatencies × ${n}`,
+    predictions: n,
+    bodies: Array.from({ length: 200 }, (_, r) =>
+      body('query Many($i: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $i, model: "request-latency-gbdt") { p50Ms p95Ms } }', {
+        i: Array.from({ length: n }, (_, k) => samples[(r * n + k) % samples.length]!.features),
+      }),
+    ),
+  }));
+  const servers = await startAll(configurations());
+  const rows = await runInterleaved(
+    servers,
+    listShapes.map((shape) => ({ shape, connections: 64 })),
+    dir,
+  );
+  await stopAll(servers);
+  const reference = await referenceRows(listShapes);
+  const rawRowsPerSec = await rawOnnxRowsPerSec();
+
+  console.log('\n## request-latency-gbdt, predictLatencies, 64 conns: engine × threads, the Python reference, raw onnxruntime\n');
+  printTable([...rows, ...reference].sort((a, b) => a.shape.localeCompare(b.shape) || a.mode.localeCompare(b.mode)));
+  console.log(`\n- onnxruntime alone, 1000-row runs of request-latency-gbdt on one thread: ${fmt(rawRowsPerSec, 0)} rows/s`);
+  const defaultLabel = `jit, ${Math.min(2, cpus().length)} thread${cpus().length > 1 ? 's' : ''}`;
+  for (const [i, shape] of listShapes.entries()) {
+    const ours = rows.find((r) => r.mode === defaultLabel && r.shape === shape.name)!;
+    const theirs = reference.filter((r) => r.shape === shape.name).sort((a, b) => b.predictionsPerSec - a.predictionsPerSec)[0];
+    const n = sizes[i]!;
+    const parts = [
+      `- ${shape.name} (${defaultLabel}, the default here): ${fmt(ours.predictionsPerSec, 0)} predictions/s, p99 ${fmt(ours.latencyP99Ms, 1)} ms`,
+    ];
+    if (theirs) {
+      const x = ratio(ours.predictionsPerSec, theirs.predictionsPerSec);
+      parts.push(
+        `vs reference (${theirs.mode}) ${fmt(theirs.predictionsPerSec, 0)}/s, p99 ${fmt(theirs.latencyP99Ms, 1)} ms: ${fmt(x, 1)}x`,
+      );
+      if (n <= 10) parts.push(`(goal ≥ 10x with a lower p99: ${goal(x >= 10 && ours.latencyP99Ms < theirs.latencyP99Ms, ours, theirs)})`);
+    } else {
+      parts.push('vs reference: skipped (its Python packages are missing)');
+    }
+    const ofRaw = ratio(ours.predictionsPerSec, rawRowsPerSec);
+    parts.push(`; ${fmt(ofRaw * 100, 0)} % of raw onnxruntime`);
+    if (n === 100) parts.push(`(goal ≥ 60 %: ${goal(ofRaw >= 0.6, ours)})`);
+    console.log(parts.join(' '));
+  }
+  return [...rows, ...reference];
+}
+
+/** The reference service with 1 and 2 uvicorn workers, each case interleaved like the servers. */
+async function referenceRows(listShapes: Shape[]): Promise<Row[]> {
+  const python = '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import fastapi, uvicorn, uvloop, httptools, xgboost, pandas'], { stdio: 'ignore' });
+  if (probe.status !== 0) {
+    console.error('# reference service skipped: its Python packages are missing');
+    return [];
+  }
+  const rows: Row[] = [];
+  for (const workers of [1, 2]) {
+    const port = 4900 + workers;
+    const child = spawn(python, [join(here, 'reference-service.py'), String(port), String(workers)], { stdio: 'ignore' });
+    await waitForPort(port);
+    for (const shape of listShapes) {
+      const bodiesFile = join(dir, `reference-${shape.predictions}.json`);
+      writeFileSync(
+        bodiesFile,
+        JSON.stringify(shape.bodies.map((b) => JSON.stringify({ inputs: (JSON.parse(b) as { variables: { i: unknown[] } }).variables.i }))),
+      );
+      const runs: DriverResult[] = [];
+      for (let repeat = 0; repeat < repeats; repeat++)
+        runs.push(await drive(port, 64, durationS, bodiesFile, { niceDriver, path: '/predict' }));
+      runs.sort((a, b) => a.reqPerSec - b.reqPerSec);
+      const median = runs[Math.floor(runs.length / 2)]!;
+      const total = (key: 'non2xx' | 'errors' | 'timeouts' | 'graphqlErrors') => runs.reduce((n, r) => n + r[key], 0);
+      rows.push({
+        ...median,
+        non2xx: total('non2xx'),
+        errors: total('errors'),
+        timeouts: total('timeouts'),
+        graphqlErrors: total('graphqlErrors'),
+        mode: `FastAPI + XGBoost, ${workers} worker${workers > 1 ? 's' : ''}`,
+        shape: shape.name,
+        connections: 64,
+        // No server-side counter here: answered requests × inputs (errors, if any, fail the goal).
+        predictionsPerSec: median.reqPerSec * shape.predictions,
+        runs: Number.NaN,
+        items: Number.NaN,
+        meanBatch: shape.predictions,
+        eventLoopP99Ms: Number.NaN,
+        eventLoopMaxMs: Number.NaN,
+        peakRssMb: Number.NaN,
+      });
+    }
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  return rows;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/docs`);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`the reference service did not listen on ${port}`);
+}
+
+/** onnxruntime's own rows/s for request-latency-gbdt: 1000-row runs for about 2 s on one thread. */
+async function rawOnnxRowsPerSec(): Promise<number> {
+  const session = await InferenceSession.create(join(here, '../../models/request-latency-gbdt/model.onnx'), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+  });
+  const rows = 1000;
+  const data = Float32Array.from(
+    { length: rows * 8 },
+    (_, k) => samples[Math.floor(k / 8) % samples.length]!.features[Object.keys(samples[0]!.features)[k % 8]!]!,
+  );
+  const feeds = { [session.inputNames[0]!]: new Tensor('float32', data, [rows, 8]) };
+  for (let i = 0; i < 20; i++) await session.run(feeds);
+  let runs = 0;
+  const start = performance.now();
+  while (performance.now() - start < Math.max(1000, durationS * 1000)) {
+    await session.run(feeds);
+    runs++;
+  }
+  const rate = (runs * rows) / ((performance.now() - start) / 1000);
+  await session.release();
+  return rate;
 }
