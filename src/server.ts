@@ -14,7 +14,8 @@ import { appOptions, configuredAppOptions, createApp, loadServices, type Service
 import type { Config } from './config.ts';
 import { HttpServer } from './http-server.ts';
 import { ServerLifecycle } from './lifecycle.ts';
-import { startTracing, type Tracing } from './opentelemetry/start-tracing.ts';
+import { startTracing } from './opentelemetry/start-tracing.ts';
+import { shutDown } from './shutdown.ts';
 
 export interface ServerLog {
   info(message: string): void;
@@ -65,7 +66,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     }
     stopping = true;
     log.info(`${signal}, closing`);
-    shutDown({ config, http, lifecycle, services: () => services, tracing, exit, log });
+    shutDown({ timeoutMs: config.shutdownTimeoutMs, front: http, lifecycle, services: () => services, tracing, exit, log });
   };
   signals.on('SIGTERM', () => stop('SIGTERM'));
   signals.on('SIGINT', () => stop('SIGINT'));
@@ -95,42 +96,4 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     log.info(`GraphiQL at http://localhost:${port}${yoga.graphqlEndpoint}`);
   })();
   return { port, http, lifecycle, ready };
-}
-
-interface ShutdownParts {
-  config: Config;
-  http: HttpServer;
-  lifecycle: ServerLifecycle;
-  /** The services once loaded (undefined while the models load). */
-  services: () => Services | undefined;
-  tracing: Tracing | undefined;
-  exit: (code: number) => void;
-  log: ServerLog;
-}
-
-// Private: the drain after the first signal, bounded by shutdownTimeoutMs.
-function shutDown({ config, http, lifecycle, services, tracing, exit, log }: ShutdownParts): void {
-  lifecycle.drain();
-  // Queued rows run now rather than after maxQueueDelayMs: their requests are what we wait for.
-  services()?.inference.flush();
-  const timer = setTimeout(() => {
-    log.error(
-      `shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS ${config.shutdownTimeoutMs} ms ` +
-        `(${http.inFlight} request(s) in flight); exiting 1`,
-    );
-    http.closeAllConnections();
-    exit(1);
-  }, config.shutdownTimeoutMs);
-  void (async () => {
-    await http.close(); // stop accepting, let in-flight requests (and their batches) finish
-    await services()?.inference.close(); // queued and running batches, then the workers
-    await tracing?.shutdown(); // flush spans
-    clearTimeout(timer);
-    log.info('closed');
-    exit(0);
-  })().catch((error: unknown) => {
-    clearTimeout(timer);
-    log.error('shutdown failed:', error);
-    exit(1);
-  });
 }

@@ -18,8 +18,9 @@ import { modelViewData } from '../inference/index.ts';
 import { ServerLifecycle } from '../lifecycle.ts';
 import { InferenceMetrics } from '../metrics/inference-metrics.ts';
 import { installBatchSpans } from '../opentelemetry/batch-spans.ts';
-import { startTracing, type Tracing } from '../opentelemetry/start-tracing.ts';
-import { consoleLog, type ServerLog, type ServerOptions } from '../server.ts';
+import { startTracing } from '../opentelemetry/start-tracing.ts';
+import { consoleLog, type ServerOptions } from '../server.ts';
+import { shutDown } from '../shutdown.ts';
 import { GraphQLThreads } from './graphql-threads.ts';
 
 export interface RunningThreadedServer {
@@ -59,7 +60,15 @@ export async function runThreadedServer(options: ServerOptions): Promise<Running
     }
     stopping = true;
     log.info(`${signal}, closing`);
-    shutDown({ timeoutMs: config.shutdownTimeoutMs, threads, lifecycle, services: () => services, tracing, exit, log });
+    const front = {
+      drain: () => threads.drain(),
+      close: () => threads.close(), // each thread: stop accepting, answer its requests in flight, flush its spans
+      closeAllConnections: () => threads.closeAllConnections(),
+      get inFlight() {
+        return threads.requestsInFlight;
+      },
+    };
+    shutDown({ timeoutMs: config.shutdownTimeoutMs, front, lifecycle, services: () => services, tracing, exit, log });
   };
   signals.on('SIGTERM', () => stop('SIGTERM'));
   signals.on('SIGINT', () => stop('SIGINT'));
@@ -112,43 +121,5 @@ function claimPort(port: number, host: string): Promise<number> {
       const bound = typeof address === 'object' && address ? address.port : port;
       probe.close(() => resolve(bound));
     });
-  });
-}
-
-interface ShutdownParts {
-  timeoutMs: number;
-  threads: GraphQLThreads;
-  lifecycle: ServerLifecycle;
-  services: () => Services | undefined;
-  tracing: Tracing | undefined;
-  exit: (code: number) => void;
-  log: ServerLog;
-}
-
-// Private: the drain after the first signal, bounded by shutdownTimeoutMs.
-function shutDown({ timeoutMs, threads, lifecycle, services, tracing, exit, log }: ShutdownParts): void {
-  lifecycle.drain();
-  threads.drain();
-  // Queued rows run now rather than after maxQueueDelayMs: their requests are what we wait for.
-  services()?.inference.flush();
-  const timer = setTimeout(() => {
-    log.error(
-      `shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS ${timeoutMs} ms ` +
-        `(${threads.requestsInFlight} request(s) in flight); exiting 1`,
-    );
-    threads.closeAllConnections();
-    exit(1);
-  }, timeoutMs);
-  void (async () => {
-    await threads.close(); // each thread: stop accepting, answer its requests in flight, flush its spans
-    await services()?.inference.close(); // queued and running batches, then the workers
-    await tracing?.shutdown(); // the batch spans
-    clearTimeout(timer);
-    log.info('closed');
-    exit(0);
-  })().catch((error: unknown) => {
-    clearTimeout(timer);
-    log.error('shutdown failed:', error);
-    exit(1);
   });
 }

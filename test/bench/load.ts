@@ -144,23 +144,28 @@ async function runInterleaved(servers: Server[], cases: { shape: Shape; connecti
       }
     }
     for (const server of servers) {
-      const runs = byServer.get(server.label)!.sort((a, b) => a.reqPerSec - b.reqPerSec);
-      const median = runs[Math.floor(runs.length / 2)]!;
-      // Errors are never a median: every repeat's count.
-      const total = (key: 'non2xx' | 'errors' | 'timeouts' | 'graphqlErrors') => runs.reduce((n, r) => n + r[key], 0);
-      rows.push({
-        ...median,
-        non2xx: total('non2xx'),
-        errors: total('errors'),
-        timeouts: total('timeouts'),
-        graphqlErrors: total('graphqlErrors'),
-      });
+      const runs = byServer.get(server.label)!;
+      const median = medianRepeat(runs);
+      rows.push(median);
       console.error(
         `#   ${server.label}, ${shape.name} × ${connections}: ${runs.map((r) => r.reqPerSec.toFixed(0)).join(' / ')} req/s, mean batch ${median.meanBatch.toFixed(1)}`,
       );
     }
   }
   return rows;
+}
+
+/** The repeat with the median req/s, its errors replaced by every repeat's: errors are never a median. */
+function medianRepeat<T extends DriverResult>(runs: T[]): T {
+  const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
+  const total = (key: 'non2xx' | 'errors' | 'timeouts' | 'graphqlErrors') => runs.reduce((n, r) => n + r[key], 0);
+  return {
+    ...sorted[Math.floor(sorted.length / 2)]!,
+    non2xx: total('non2xx'),
+    errors: total('errors'),
+    timeouts: total('timeouts'),
+    graphqlErrors: total('graphqlErrors'),
+  };
 }
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -386,15 +391,9 @@ async function referenceRows(listShapes: Shape[]): Promise<Row[]> {
       const runs: DriverResult[] = [];
       for (let repeat = 0; repeat < repeats; repeat++)
         runs.push(await drive(port, 64, durationS, bodiesFile, { niceDriver, path: '/predict' }));
-      runs.sort((a, b) => a.reqPerSec - b.reqPerSec);
-      const median = runs[Math.floor(runs.length / 2)]!;
-      const total = (key: 'non2xx' | 'errors' | 'timeouts' | 'graphqlErrors') => runs.reduce((n, r) => n + r[key], 0);
+      const median = medianRepeat(runs);
       rows.push({
         ...median,
-        non2xx: total('non2xx'),
-        errors: total('errors'),
-        timeouts: total('timeouts'),
-        graphqlErrors: total('graphqlErrors'),
         mode: `FastAPI + XGBoost, ${workers} worker${workers > 1 ? 's' : ''}`,
         shape: shape.name,
         connections: 64,

@@ -1,0 +1,58 @@
+/**
+ * The drain after the first SIGTERM/SIGINT, the same whether one thread serves HTTP or several
+ * GraphQL threads do: `/ready` turns 503, queued rows run at once, the front stops accepting and
+ * answers what is in flight, then the models' batches and workers close, spans are flushed, and
+ * the process exits 0, or 1 once PREDICTQL_SHUTDOWN_TIMEOUT_MS has passed.
+ */
+import type { Services } from './app.ts';
+import type { ServerLifecycle } from './lifecycle.ts';
+import type { Tracing } from './opentelemetry/start-tracing.ts';
+import type { ServerLog } from './server.ts';
+
+/** What serves HTTP: the in-process server, or the GraphQL threads. */
+export interface ServingFront {
+  /** Tells whatever serves to drain (the GraphQL threads' own /ready turns 503). */
+  drain?(): void;
+  /** Stops accepting and resolves once every request in flight is answered. */
+  close(): Promise<void>;
+  /** Last resort after the bound: drop every connection. */
+  closeAllConnections(): void;
+  readonly inFlight: number;
+}
+
+export interface ShutdownParts {
+  timeoutMs: number;
+  front: ServingFront;
+  lifecycle: ServerLifecycle;
+  /** The services once loaded (undefined while the models load). */
+  services: () => Services | undefined;
+  tracing: Tracing | undefined;
+  exit: (code: number) => void;
+  log: ServerLog;
+}
+
+export function shutDown({ timeoutMs, front, lifecycle, services, tracing, exit, log }: ShutdownParts): void {
+  lifecycle.drain();
+  front.drain?.();
+  // Queued rows run now rather than after maxQueueDelayMs: their requests are what we wait for.
+  services()?.inference.flush();
+  const timer = setTimeout(() => {
+    log.error(
+      `shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS ${timeoutMs} ms (${front.inFlight} request(s) in flight); exiting 1`,
+    );
+    front.closeAllConnections();
+    exit(1);
+  }, timeoutMs);
+  void (async () => {
+    await front.close(); // stop accepting, let in-flight requests (and their batches) finish
+    await services()?.inference.close(); // queued and running batches, then the workers
+    await tracing?.shutdown(); // flush spans
+    clearTimeout(timer);
+    log.info('closed');
+    exit(0);
+  })().catch((error: unknown) => {
+    clearTimeout(timer);
+    log.error('shutdown failed:', error);
+    exit(1);
+  });
+}
