@@ -23,9 +23,10 @@ export interface Server {
  * Environment for the child: PREDICTQL_* and PORT from the test only, never the caller's. One
  * GraphQL thread unless the test asks for more: the tests written before threads test the
  * in-process path (the default, auto, would start one thread per core); test/integration/threads.test.ts tests N.
+ * `npm run test:threaded` runs every server-process test again with TEST_GRAPHQL_THREADS=auto, the default.
  */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { PREDICTQL_GRAPHQL_THREADS: '1' };
+  const base: NodeJS.ProcessEnv = { PREDICTQL_GRAPHQL_THREADS: process.env.TEST_GRAPHQL_THREADS ?? '1' };
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('PREDICTQL_') && key !== 'PORT' && key !== 'HOST') base[key] = value;
   }

@@ -40,4 +40,18 @@ describe('the test suite', () => {
     for (const line of ["it('skips nothing', () => {})", 'const skip = 1;', 'describe.each([1])('])
       expect(MARKER.test(line), line).toBe(false);
   });
+
+  it('npm run test:threaded runs every test that starts a server process, under the default GraphQL threads', () => {
+    const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const listed = scripts['test:threaded']!.split(/\s+/).filter((word) => word.endsWith('.test.ts'));
+    const starting = testFiles(join(repoRoot, 'test'))
+      .filter(
+        (file) =>
+          file.endsWith('.test.ts') &&
+          !file.endsWith('suite-hygiene.test.ts') &&
+          readFileSync(file, 'utf8').includes('startServerProcess('),
+      )
+      .map((file) => relative(repoRoot, file));
+    expect(listed.sort()).toEqual(starting.sort());
+  });
 });
