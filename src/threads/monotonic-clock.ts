@@ -6,8 +6,19 @@
  * another thread goes as hrtime milliseconds and comes back to that thread's `performance.now()`.
  */
 
-// Sampled once: both calls read the same clock within a microsecond.
-const originMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+// The offset between the two clocks, from the tightest of several readings: a thread preempted
+// between two reads (a busy machine) would skew a single reading by milliseconds, and every time
+// it converts after it.
+const originMs = (() => {
+  let best = { spreadMs: Number.POSITIVE_INFINITY, originMs: 0 };
+  for (let i = 0; i < 64; i++) {
+    const before = performance.now();
+    const hrMs = Number(process.hrtime.bigint()) / 1e6;
+    const after = performance.now();
+    if (after - before < best.spreadMs) best = { spreadMs: after - before, originMs: hrMs - (before + after) / 2 };
+  }
+  return best.originMs;
+})();
 
 /** This thread's `performance.now()` time → the process-wide monotonic clock, in ms. */
 export function toProcessMs(nowMs: number): number {
