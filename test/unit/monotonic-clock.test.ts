@@ -27,7 +27,8 @@ describe('the process-wide clock', () => {
       const seen = fromProcessMs(sent);
       expect(seen).toBeGreaterThanOrEqual(before);
       expect(seen).toBeLessThanOrEqual(after);
-      expect(fromProcessMs(toProcessMs(after))).toBeCloseTo(after, 9);
+      // Round trip within a nanosecond (the process clock counts from boot: large numbers, float rounding).
+      expect(fromProcessMs(toProcessMs(after))).toBeCloseTo(after, 6);
     }
   });
 });
