@@ -15,7 +15,7 @@ import type { Config } from './config.ts';
 import { HttpServer } from './http-server.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 import { startTracing } from './opentelemetry/start-tracing.ts';
-import { shutDown } from './shutdown.ts';
+import { onStopSignals, shutDown } from './shutdown.ts';
 
 export interface ServerLog {
   info(message: string): void;
@@ -57,23 +57,15 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   if (tracing) log.info(`OpenTelemetry tracing on (${config.openTelemetry.exporters.join(', ')})`);
 
   let services: Services | undefined;
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      log.error(`${signal} again, exiting now`);
-      exit(1);
-      return;
-    }
-    stopping = true;
-    log.info(`${signal}, closing`);
-    shutDown({ timeoutMs: config.shutdownTimeoutMs, front: http, lifecycle, services: () => services, tracing, exit, log });
-  };
-  signals.on('SIGTERM', () => stop('SIGTERM'));
-  signals.on('SIGINT', () => stop('SIGINT'));
+  const signalled = onStopSignals(signals, {
+    exit,
+    log,
+    drain: () => shutDown({ timeoutMs: config.shutdownTimeoutMs, front: http, lifecycle, services: () => services, tracing, exit, log }),
+  });
 
   const ready = (async () => {
     const loaded = await load(config, (message) => log.error(`warning: ${message}`));
-    if (stopping) {
+    if (signalled.stopping) {
       // A signal came while loading: the drain is under way and serves nothing; release the models.
       await loaded.inference.close();
       return;
@@ -89,11 +81,16 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     );
     http.serve(yoga);
     lifecycle.serve();
-    const models = loaded.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
-    log.info(`models ${models.join(', ')}`);
-    for (const [name, d] of loaded.inference.decisions) log.info(`${name} runs on ${d.executor} (${d.reason})`);
+    logModels(log, loaded);
     if (config.metrics) log.info(`metrics at http://localhost:${port}/metrics, health at /health and /ready`);
     log.info(`GraphiQL at http://localhost:${port}${yoga.graphqlEndpoint}`);
   })();
   return { port, http, lifecycle, ready };
+}
+
+/** The start-up lines about the loaded models: name, version, provider, and where each runs. */
+export function logModels(log: ServerLog, loaded: Services): void {
+  const models = loaded.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
+  log.info(`models ${models.join(', ')}`);
+  for (const [name, d] of loaded.inference.decisions) log.info(`${name} runs on ${d.executor} (${d.reason})`);
 }

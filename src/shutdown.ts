@@ -2,7 +2,8 @@
  * The drain after the first SIGTERM/SIGINT, the same whether one thread serves HTTP or several
  * GraphQL threads do: `/ready` turns 503, queued rows run at once, the front stops accepting and
  * answers what is in flight, then the models' batches and workers close, spans are flushed, and
- * the process exits 0, or 1 once PREDICTQL_SHUTDOWN_TIMEOUT_MS has passed.
+ * the process exits 0, or 1 once PREDICTQL_SHUTDOWN_TIMEOUT_MS has passed. A second signal exits 1
+ * at once.
  */
 import type { Services } from './app.ts';
 import type { ServerLifecycle } from './lifecycle.ts';
@@ -55,4 +56,32 @@ export function shutDown({ timeoutMs, front, lifecycle, services, tracing, exit,
     log.error('shutdown failed:', error);
     exit(1);
   });
+}
+
+/**
+ * Calls `drain` on the first SIGTERM or SIGINT and exits 1 on the next; `stopping` says whether a
+ * signal came (a server still loading its models then releases them instead of serving).
+ */
+export function onStopSignals(
+  signals: Pick<NodeJS.EventEmitter, 'on'>,
+  { exit, log, drain }: { exit: (code: number) => void; log: ServerLog; drain: () => void },
+): { readonly stopping: boolean } {
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.error(`${signal} again, exiting now`);
+      exit(1);
+      return;
+    }
+    stopping = true;
+    log.info(`${signal}, closing`);
+    drain();
+  };
+  signals.on('SIGTERM', () => stop('SIGTERM'));
+  signals.on('SIGINT', () => stop('SIGINT'));
+  return {
+    get stopping() {
+      return stopping;
+    },
+  };
 }

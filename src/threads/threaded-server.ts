@@ -19,8 +19,8 @@ import { ServerLifecycle } from '../lifecycle.ts';
 import { InferenceMetrics } from '../metrics/inference-metrics.ts';
 import { installBatchSpans } from '../opentelemetry/batch-spans.ts';
 import { startTracing } from '../opentelemetry/start-tracing.ts';
-import { consoleLog, type ServerOptions } from '../server.ts';
-import { shutDown } from '../shutdown.ts';
+import { consoleLog, logModels, type ServerOptions } from '../server.ts';
+import { onStopSignals, shutDown } from '../shutdown.ts';
 import { GraphQLThreads } from './graphql-threads.ts';
 
 export interface RunningThreadedServer {
@@ -37,7 +37,6 @@ export async function runThreadedServer(options: ServerOptions): Promise<Running
   const lifecycle = new ServerLifecycle('starting');
   const port = await claimPort(config.port, config.host);
   let services: Services | undefined;
-  let stopping = false;
   const threads = new GraphQLThreads({
     count: config.graphqlThreads,
     config,
@@ -52,30 +51,23 @@ export async function runThreadedServer(options: ServerOptions): Promise<Running
   const tracing = startTracing(config.openTelemetry);
   if (tracing) log.info(`OpenTelemetry tracing on (${config.openTelemetry.exporters.join(', ')})`);
 
-  const stop = (signal: string): void => {
-    if (stopping) {
-      log.error(`${signal} again, exiting now`);
-      exit(1);
-      return;
-    }
-    stopping = true;
-    log.info(`${signal}, closing`);
-    const front = {
-      drain: () => threads.drain(),
-      close: () => threads.close(), // each thread: stop accepting, answer its requests in flight, flush its spans
-      closeAllConnections: () => threads.closeAllConnections(),
-      get inFlight() {
-        return threads.requestsInFlight;
-      },
-    };
-    shutDown({ timeoutMs: config.shutdownTimeoutMs, front, lifecycle, services: () => services, tracing, exit, log });
+  const front = {
+    drain: () => threads.drain(),
+    close: () => threads.close(), // each thread: stop accepting, answer its requests in flight, flush its spans
+    closeAllConnections: () => threads.closeAllConnections(),
+    get inFlight() {
+      return threads.requestsInFlight;
+    },
   };
-  signals.on('SIGTERM', () => stop('SIGTERM'));
-  signals.on('SIGINT', () => stop('SIGINT'));
+  const signalled = onStopSignals(signals, {
+    exit,
+    log,
+    drain: () => shutDown({ timeoutMs: config.shutdownTimeoutMs, front, lifecycle, services: () => services, tracing, exit, log }),
+  });
 
   const ready = (async () => {
     const loaded = await load(config, (message) => log.error(`warning: ${message}`));
-    if (stopping) {
+    if (signalled.stopping) {
       await loaded.inference.close();
       return;
     }
@@ -88,9 +80,7 @@ export async function runThreadedServer(options: ServerOptions): Promise<Running
       metrics: ownerMetrics(config.metrics, loaded),
     });
     lifecycle.serve();
-    const models = loaded.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
-    log.info(`models ${models.join(', ')}`);
-    for (const [name, d] of loaded.inference.decisions) log.info(`${name} runs on ${d.executor} (${d.reason})`);
+    logModels(log, loaded);
     log.info(`${config.graphqlThreads} GraphQL threads serve; the main thread runs the models for all of them`);
     if (config.metrics) log.info(`metrics at http://localhost:${port}/metrics, health at /health and /ready`);
     log.info(`GraphiQL at http://localhost:${port}/graphql`);
