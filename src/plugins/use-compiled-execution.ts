@@ -1,19 +1,17 @@
 /**
- * Compiled execution: each distinct operation is compiled once by graphql-jit (through
- * @envelop/graphql-jit) into a function that resolves the query without graphql-js's per-field
- * interpretation. Measured here: a 1000-item list 2.50 → 0.35 ms, a batched prediction list
- * 5.7 → 2.2 ms (docs/benchmarks.md). An operation graphql-jit cannot compile runs on graphql-js
- * instead of failing: the fallback is counted (`fallbacks`) and its reason logged once per
- * document, so a gap in the compiler costs speed, never an answer.
- *
+ * Compiled execution: each distinct operation is compiled once by graphql-jit into a function that
+ * resolves it without graphql-js's per-field interpretation (npm run bench: a 1000-item list 3.9×,
+ * the batched prediction list 2.3× cheaper). An operation graphql-jit cannot compile runs on
+ * graphql-js instead of failing: the fallback is counted (`fallbacks`) and its reason logged once
+ * per document, so a gap in the compiler costs speed, never an answer. (Not @envelop/graphql-jit:
+ * it compiles on its own, so every new document would be compiled twice.) *
  * An operation executed a second time also gets graphql-jit's response serializer (compiled from
  * the operation's shape by fast-json-stringify): 0.64 → 0.36 ms for a 1000-item list of
  * predictions, the same bytes. Only from the second time: compiling it costs about 0.6 ms, which
  * one-off documents (a flood of distinct ones included) should not pay.
  */
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, GraphQLError as GraphQLErrorClass } from 'graphql';
-import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
 export interface CompiledExecutionOptions {
@@ -31,7 +29,8 @@ export interface CompiledExecution {
 
 // Private: what is known of one operation of a document.
 interface OperationState {
-  compiles: boolean;
+  /** The compiled operation, or null when graphql-jit could not compile it (graphql-js runs it). */
+  compiled: CompiledQuery | null;
   executions: number;
   /** The response serializer, once the operation ran twice; null if it could not be made. */
   stringify?: ((result: ExecutionResult) => string) | null;
@@ -43,6 +42,15 @@ export function useCompiledExecution(options: CompiledExecutionOptions = {}): Co
   const operations = new WeakMap<DocumentNode, Map<string, OperationState>>();
   let fallbacks = 0;
   const compile = options.compile ?? compileQuery;
+  const compileOrNull = (args: ExecutionArgs, compilerOptions?: Parameters<typeof compileQuery>[3]): CompiledQuery | string => {
+    try {
+      const compiled = compile(args.schema, args.document, args.operationName ?? undefined, compilerOptions);
+      return isCompiledQuery(compiled) ? compiled : reasonOf((compiled as ExecutionResult).errors);
+    } catch (error) {
+      // A compiler bug must cost speed, not the answer.
+      return `graphql-jit threw: ${(error as Error).message}`;
+    }
+  };
   const stateOf = (args: ExecutionArgs): OperationState => {
     let byOperation = operations.get(args.document);
     if (!byOperation) {
@@ -52,50 +60,33 @@ export function useCompiledExecution(options: CompiledExecutionOptions = {}): Co
     const operation = args.operationName ?? '';
     let state = byOperation.get(operation);
     if (!state) {
-      let reason: string | undefined;
-      try {
-        const compiled = compile(args.schema, args.document, args.operationName ?? undefined);
-        if (!isCompiledQuery(compiled)) reason = reasonOf((compiled as ExecutionResult).errors);
-      } catch (error) {
-        // A compiler bug must cost speed, not the answer.
-        reason = `graphql-jit threw: ${(error as Error).message}`;
-      }
-      if (reason !== undefined) options.onFallback?.(reason);
-      state = { compiles: reason === undefined, executions: 0 };
+      const compiled = compileOrNull(args);
+      if (typeof compiled === 'string') options.onFallback?.(compiled);
+      state = { compiled: typeof compiled === 'string' ? null : compiled, executions: 0 };
       byOperation.set(operation, state);
     }
     return state;
   };
-  const canCompile = (args: ExecutionArgs): boolean => {
-    const ok = stateOf(args).compiles;
-    if (!ok) fallbacks++;
-    return ok;
-  };
-  const serializerOf = (args: ExecutionArgs): ((result: ExecutionResult) => string) | undefined => {
-    const state = stateOf(args);
+  // From the second execution, the operation compiled again with its serializer (once).
+  const serializerOf = (state: OperationState, args: ExecutionArgs): ((result: ExecutionResult) => string) | undefined => {
     if (++state.executions < 2) return undefined;
     if (state.stringify === undefined) {
-      try {
-        const compiled = compile(args.schema, args.document, args.operationName ?? undefined, { customJSONSerializer: true });
-        state.stringify = isCompiledQuery(compiled) ? withoutSchemaGaps(compiled.stringify) : null;
-      } catch {
-        state.stringify = null;
-      }
+      const compiled = compileOrNull(args, { customJSONSerializer: true });
+      state.stringify = typeof compiled === 'string' ? null : withoutSchemaGaps(compiled.stringify);
     }
     return state.stringify ?? undefined;
   };
-  const jit = useGraphQlJit({}, { enableIf: canCompile, onError: () => {} }) as Plugin;
   const plugin: Plugin = {
     onExecute(payload) {
+      const state = stateOf(payload.args);
+      const compiled = state.compiled;
+      if (!compiled) {
+        fallbacks++;
+        return;
+      }
       const interpret = payload.executeFn;
-      // The jit plugin only swaps the execute function (enableIf is synchronous); take the one it
-      // would set and wrap it, so the fixes below apply only to what graphql-jit itself answered.
-      let compiled: typeof interpret | undefined;
-      jit.onExecute!({ ...payload, setExecuteFn: (fn: typeof interpret) => (compiled = fn) } as never);
-      if (!compiled) return;
-      const run = compiled;
       payload.setExecuteFn((args) => {
-        const stringify = serializerOf(args);
+        const stringify = serializerOf(state, args);
         const fix = (result: ExecutionResult): ExecutionResult | Promise<ExecutionResult> => {
           // No data at all: the operation failed before any resolver ran (its variables did not
           // coerce). graphql-jit words those errors its own way, without locations; graphql-js's
@@ -107,7 +98,7 @@ export function useCompiledExecution(options: CompiledExecutionOptions = {}): Co
           return { errors: errors.some(lacksPositions) ? errors.map((e) => withPositions(e, args.document)) : errors, data, ...rest };
         };
         // The schema has no subscriptions or incremental delivery: one result.
-        const result = run(args) as ExecutionResult | Promise<ExecutionResult>;
+        const result = compiled.query(args.rootValue, args.contextValue, args.variableValues) as ExecutionResult | Promise<ExecutionResult>;
         return isPromiseLike(result) ? Promise.resolve(result).then(fix) : fix(result);
       });
     },
