@@ -28,6 +28,7 @@ import {
   SIZES,
   takeGate,
 } from './probe-memory.ts';
+import { WrappedRunner } from './runners.ts';
 
 export { HOLD_MARKER } from './probe-memory.ts';
 /** The worker script that counts and holds (and crashes or hangs on CRASH_MARKER / HANG_MARKER). */
@@ -109,31 +110,15 @@ export class ModelProbe {
 }
 
 /** A real model runner that reports every run to its probe (and can be held by it). */
-export class ProbedRunner implements ModelRunner {
-  readonly inner: ModelRunner;
+export class ProbedRunner extends WrappedRunner {
   readonly probe: ModelProbe;
 
   constructor(inner: ModelRunner, probe: ModelProbe) {
-    this.inner = inner;
+    super(inner);
     this.probe = probe;
   }
-  get manifest() {
-    return this.inner.manifest;
-  }
-  get codec() {
-    return this.inner.codec;
-  }
-  get executionProvider() {
-    return this.inner.executionProvider;
-  }
-  get warmedUp() {
-    return this.inner.warmedUp;
-  }
-  get providerFailures() {
-    return this.inner.providerFailures;
-  }
 
-  async run(batch: PackedBatch): Promise<PackedOutputs> {
+  override async run(batch: PackedBatch): Promise<PackedOutputs> {
     this.probe.recordRun(batch.rows);
     try {
       await this.probe.maybeHold(batch);

@@ -25,6 +25,9 @@ export class WrappedRunner implements ModelRunner {
   get warmedUp() {
     return this.inner.warmedUp;
   }
+  get providerFailures() {
+    return this.inner.providerFailures;
+  }
   run(batch: PackedBatch): Promise<PackedOutputs> {
     return this.inner.run(batch);
   }
