@@ -1,26 +1,27 @@
 /**
- * The server's life, as `main.ts` runs it: listen, load the models, serve; drain and exit on
- * SIGTERM/SIGINT. Its process-level parts (signals, exit, console, the loader) are parameters, so
- * tests drive the same code in-process: a signal while the models load, a second signal, a
- * shutdown with a model run in flight.
+ * The server's life, as `main.ts` runs it, written once for both ways of serving HTTP (the
+ * front: the app on this thread, or N GraphQL threads on one port with this thread running the
+ * models for all of them): listen, load the models, serve; drain and exit on SIGTERM/SIGINT. Its
+ * process-level parts (signals, exit, console, the loader) are parameters, so tests drive the
+ * same code in-process: a signal while the models load, a second signal, a shutdown with a model
+ * run in flight.
  *
  * It listens before the models load, so `/health` answers during a slow start and `/ready` stays
- * 503 until every model is warmed. On a signal: `/ready` turns 503, batchers stop waiting for more
- * work, the port stops accepting, in-flight requests (and so their batches) finish, the workers
- * stop, spans are flushed, and it exits 0, or 1 if that took longer than
- * PREDICTQL_SHUTDOWN_TIMEOUT_MS. A second signal exits 1 at once.
+ * 503 until every model is warmed and the front serves. On a signal: `/ready` turns 503, batchers
+ * stop waiting for more work, the front stops accepting, in-flight requests (and so their
+ * batches) finish, the workers stop, spans are flushed, and it exits 0, or 1 if that took longer
+ * than PREDICTQL_SHUTDOWN_TIMEOUT_MS. A second signal exits 1 at once.
  */
-import { appOptions, configuredAppOptions, createApp, loadServices, type Services } from './app.ts';
+import { loadServices, type Services } from './app.ts';
 import type { Config } from './config.ts';
-import { HttpServer } from './http-server.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 import { startTracing } from './opentelemetry/start-tracing.ts';
+import { consoleLog, type ServerLog } from './server-log.ts';
+import { InProcessFront, type ServingFront } from './serving-front.ts';
 import { onStopSignals, shutDown } from './shutdown.ts';
+import { ThreadsFront } from './threads/threads-front.ts';
 
-export interface ServerLog {
-  info(message: string): void;
-  error(message: string, error?: unknown): void;
-}
+export { consoleLog, type ServerLog } from './server-log.ts';
 
 export interface ServerOptions {
   config: Config;
@@ -35,24 +36,26 @@ export interface ServerOptions {
 
 export interface RunningServer {
   port: number;
-  http: HttpServer;
+  /** What serves HTTP: an InProcessFront (one GraphQL thread) or a ThreadsFront. */
+  front: ServingFront;
   lifecycle: ServerLifecycle;
-  /** Resolves once the models are loaded and the app serves (or the server stopped while loading). */
+  /** Resolves once the models are loaded and the front serves (or the server stopped while loading). */
   ready: Promise<void>;
 }
-
-export const consoleLog: ServerLog = {
-  info: (message) => console.log(`predictql: ${message}`),
-  error: (message, error) => (error === undefined ? console.error(`predictql: ${message}`) : console.error(`predictql: ${message}`, error)),
-};
 
 /** Listens, then loads and serves in the background (`ready`); throws if it cannot listen. */
 export async function runServer(options: ServerOptions): Promise<RunningServer> {
   const { config, load = loadServices, signals = process, exit = (code) => process.exit(code), log = consoleLog } = options;
   const lifecycle = new ServerLifecycle('starting');
-  const http = new HttpServer(lifecycle);
-  const port = await http.listen(config.port, config.host);
-  log.info(`listening on ${config.host}:${port}, loading models`);
+  const front: ServingFront =
+    config.graphqlThreads === 1
+      ? new InProcessFront(config, lifecycle, log)
+      : new ThreadsFront(config, log, () => {
+          log.error('no GraphQL thread is left to serve the port; exiting 1');
+          exit(1);
+        });
+  const port = await front.listen(config.port, config.host);
+  log.info(`listening on ${config.host}:${port}${front.description}, loading models`);
   const tracing = startTracing(config.openTelemetry);
   if (tracing) log.info(`OpenTelemetry tracing on (${config.openTelemetry.exporters.join(', ')})`);
 
@@ -60,7 +63,16 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   const signalled = onStopSignals(signals, {
     exit,
     log,
-    drain: () => shutDown({ timeoutMs: config.shutdownTimeoutMs, front: http, lifecycle, services: () => services, tracing, exit, log }),
+    drain: () =>
+      shutDown({
+        timeoutMs: config.shutdownTimeoutMs,
+        front,
+        drain: () => lifecycle.drain(),
+        models: () => services?.inference,
+        tracing,
+        exit,
+        log,
+      }),
   });
 
   const ready = (async () => {
@@ -71,21 +83,14 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
       return;
     }
     services = loaded;
-    const yoga = createApp(
-      appOptions(loaded, {
-        ...configuredAppOptions(config),
-        metrics: config.metrics,
-        lifecycle,
-        logError: (message, error) => log.error(message, error),
-      }),
-    );
-    http.serve(yoga);
+    await front.serve(loaded);
     lifecycle.serve();
     logModels(log, loaded);
+    if (front instanceof ThreadsFront) log.info(`${front.count} GraphQL threads serve; the main thread runs the models for all of them`);
     if (config.metrics) log.info(`metrics at http://localhost:${port}/metrics, health at /health and /ready`);
-    log.info(`GraphiQL at http://localhost:${port}${yoga.graphqlEndpoint}`);
+    log.info(`GraphiQL at http://localhost:${port}/graphql`);
   })();
-  return { port, http, lifecycle, ready };
+  return { port, front, lifecycle, ready };
 }
 
 /** The start-up lines about the loaded models: name, version, provider, and where each runs. */

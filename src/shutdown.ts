@@ -3,40 +3,34 @@
  * GraphQL threads do: `/ready` turns 503, queued rows run at once, the front stops accepting and
  * answers what is in flight, then the models' batches and workers close, spans are flushed, and
  * the process exits 0, or 1 once PREDICTQL_SHUTDOWN_TIMEOUT_MS has passed. A second signal exits 1
- * at once.
+ * at once. It takes what it closes, nothing of the server's own types.
  */
-import type { Services } from './app.ts';
-import type { ServerLifecycle } from './lifecycle.ts';
-import type { Tracing } from './opentelemetry/start-tracing.ts';
-import type { ServerLog } from './server.ts';
-
-/** What serves HTTP: the in-process server, or the GraphQL threads. */
-export interface ServingFront {
-  /** Tells whatever serves to drain (the GraphQL threads' own /ready turns 503). */
-  drain?(): void;
-  /** Stops accepting and resolves once every request in flight is answered. */
-  close(): Promise<void>;
-  /** Last resort after the bound: drop every connection. */
-  closeAllConnections(): void;
-  readonly inFlight: number;
-}
+import type { ServerLog } from './server-log.ts';
 
 export interface ShutdownParts {
   timeoutMs: number;
-  front: ServingFront;
-  lifecycle: ServerLifecycle;
-  /** The services once loaded (undefined while the models load). */
-  services: () => Services | undefined;
-  tracing: Tracing | undefined;
+  /** What serves HTTP: stops accepting and answers its requests in flight. */
+  front: {
+    drain(): void;
+    close(): Promise<void>;
+    closeAllConnections(): void;
+    readonly inFlight: number;
+  };
+  /** Turns `/ready` 503 (the server's lifecycle). */
+  drain: () => void;
+  /** The models' batches once loaded (undefined while the models load): run what is queued, then close. */
+  models: () => { flush(): void; close(): Promise<void> } | undefined;
+  /** Flushes spans, when tracing is on. */
+  tracing: { shutdown(): Promise<void> } | undefined;
   exit: (code: number) => void;
   log: ServerLog;
 }
 
-export function shutDown({ timeoutMs, front, lifecycle, services, tracing, exit, log }: ShutdownParts): void {
-  lifecycle.drain();
-  front.drain?.();
+export function shutDown({ timeoutMs, front, drain, models, tracing, exit, log }: ShutdownParts): void {
+  drain();
+  front.drain();
   // Queued rows run now rather than after maxQueueDelayMs: their requests are what we wait for.
-  services()?.inference.flush();
+  models()?.flush();
   const timer = setTimeout(() => {
     log.error(
       `shutdown still waiting after PREDICTQL_SHUTDOWN_TIMEOUT_MS ${timeoutMs} ms (${front.inFlight} request(s) in flight); exiting 1`,
@@ -46,7 +40,7 @@ export function shutDown({ timeoutMs, front, lifecycle, services, tracing, exit,
   }, timeoutMs);
   void (async () => {
     await front.close(); // stop accepting, let in-flight requests (and their batches) finish
-    await services()?.inference.close(); // queued and running batches, then the workers
+    await models()?.close(); // queued and running batches, then the workers
     await tracing?.shutdown(); // flush spans
     clearTimeout(timer);
     log.info('closed');

@@ -41,20 +41,9 @@ export {
 export { type LayoutTensor, type ModelLayout, type OnnxValueInfo, resolveLayout, tensorSpecs } from './model-layout.ts';
 export { type ModelView, type ModelViewData, modelViewData, modelViewOf } from './model-view.ts';
 export { ModelRegistry, type RegistryLoadOptions, runnersOf } from './registry.ts';
-export {
-  type EncodedRow,
-  type EncodeResult,
-  type FeatureProblem,
-  type FieldReader,
-  type NumericArray,
-  type OutputRow,
-  type PackedBatch,
-  type PackedOutputs,
-  RowCodec,
-  rowKey,
-  type TensorData,
-} from './row-codec.ts';
+export { type EncodeResult, type FeatureProblem, type FieldReader, RowCodec, rowKey } from './row-codec.ts';
 export type { BatcherCounters, RunObservation } from './scheduler/dynamic-batcher.ts';
-export type { JobMeta, JobResult, PackedJobResult, RunRecord } from './scheduler/job.ts';
-export { OverloadedError, RunFailedError } from './scheduler/scheduler-errors.ts';
+export type { JobMeta, JobResult, RunRecord } from './scheduler/job.ts';
+export { OverloadedError } from './scheduler/scheduler-errors.ts';
 export { defaultSchedulerOptions, type SchedulerOptions } from './scheduler/scheduler-options.ts';
+export type { EncodedRow, NumericArray, OutputRow, PackedBatch, PackedOutputs, TensorData } from './tensors.ts';

@@ -7,10 +7,10 @@ import { type BatchExecutor, InThreadExecutor } from './execution/executor.ts';
 import type { ModelRunner } from './execution/model-session.ts';
 import { WorkerExecutor, type WorkerExecutorOptions } from './execution/worker-executor.ts';
 import type { ModelRegistry } from './registry.ts';
-import type { EncodedRow, PackedBatch } from './row-codec.ts';
 import { type BatcherCounters, DynamicBatcher, type RunObservation } from './scheduler/dynamic-batcher.ts';
-import type { JobMeta, JobResult, PackedJobResult } from './scheduler/job.ts';
+import type { JobMeta, JobResult } from './scheduler/job.ts';
 import type { SchedulerOptions } from './scheduler/scheduler-options.ts';
+import type { PackedBatch } from './tensors.ts';
 
 /** `auto` measures the model at start and picks `worker` when a large batch would block the event loop. */
 export type ExecutorChoice = 'auto' | 'main' | 'worker';
@@ -116,17 +116,12 @@ export class InferenceService {
     return () => this.#runListeners.delete(listener);
   }
 
-  /** Queues `rows` for `model`; see DynamicBatcher.submit. */
-  predict(model: string, rows: readonly EncodedRow[], meta: JobMeta): Promise<JobResult> {
-    return this.batcher(model).submit(rows, meta);
-  }
-
   /**
-   * Queues a job packed elsewhere (a GraphQL thread's); it joins batches with one copy per tensor,
-   * and its answer comes back packed, in arrays of its own.
+   * Queues a job for `model` (packed by the loader, on this thread or a GraphQL thread's); its
+   * answer comes back packed, in arrays of its own. See DynamicBatcher.submit.
    */
-  predictPacked(model: string, rows: PackedBatch, meta: JobMeta): Promise<PackedJobResult> {
-    return this.batcher(model).submit(rows, meta);
+  predict(model: string, job: PackedBatch, meta: JobMeta): Promise<JobResult> {
+    return this.batcher(model).submit(job, meta);
   }
 
   batcher(model: string): DynamicBatcher {
@@ -178,7 +173,7 @@ async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
     if (!result.ok) throw new Error(`${model.manifest.name}: a probe input is invalid: ${JSON.stringify(result.problems)}`);
     return result.row;
   });
-  const parts = [{ rows: encoded, start: 0, count: rows }];
+  const parts = [{ rows: model.codec.pack(encoded), start: 0, count: rows }];
   await executor.run(parts);
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {

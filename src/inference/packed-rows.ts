@@ -1,53 +1,67 @@
 /**
- * Rows in packed form, so that a batch is assembled and taken apart per job, not per row: a job's
- * rows may come one by one (EncodedRow[], the loaders of this thread) or packed already, one array
- * per input tensor (a GraphQL thread's job, packed there); a batch is the concatenation of parts of
- * jobs (one copy per part and tensor); a run's outputs are handed back per part, as views (rows of
- * this thread's jobs) or copied into the job's own arrays (a packed job: one copy per part and tensor).
+ * Rows in packed form, so that work is per job, not per row: a job's rows are packed once where
+ * GraphQL runs (packRows); a run is the concatenation of parts of jobs (concatParts: one copy per
+ * part and tensor); a run's outputs are handed back per part (BatchOutputs), as the run's own
+ * arrays when the run was one whole job, else copied into the job's arrays, one copy per part.
  */
 import type { LayoutTensor } from './model-layout.ts';
-import type { EncodedRow, NumericArray, OutputRow, PackedBatch, PackedTensor, TensorData } from './row-codec.ts';
+import { allocate, type EncodedRow, type NumericArray, type PackedBatch, type PackedTensor, type TensorData } from './tensors.ts';
 
-/** A job's rows: encoded one by one, or packed (`rows` rows in one array per input tensor). */
-export type JobRows = readonly EncodedRow[] | PackedBatch;
-
-/** Rows [start, start + count) of a job's rows. */
+/** Rows [start, start + count) of a job's packed rows. */
 export interface RowsPart {
-  rows: JobRows;
+  rows: PackedBatch;
   start: number;
   count: number;
 }
 
-export function rowCount(rows: JobRows): number {
-  return isPacked(rows) ? rows.rows : rows.length;
+/** One tensor per input holding `rows` in order (each array owns its buffer: it can be transferred). */
+export function packRows(inputs: readonly LayoutTensor[], rows: readonly EncodedRow[]): PackedBatch {
+  const tensors = inputs.map((t, i) => {
+    const data = allocate(t.dtype, rows.length * t.width);
+    for (let r = 0; r < rows.length; r++) copyValues(rows[r]![i]!, 0, t.width, data, r * t.width);
+    return packedTensor(t, data);
+  });
+  return { rows: rows.length, inputs: tensors };
 }
 
-export function isPacked(rows: JobRows): rows is PackedBatch {
-  return !Array.isArray(rows);
+/**
+ * The job of `rows` rows in `data` (one array per input, as packRows made them on another thread);
+ * throws if the arrays do not fit the inputs.
+ */
+export function packedJob(inputs: readonly LayoutTensor[], rows: number, data: readonly TensorData[]): PackedBatch {
+  if (data.length !== inputs.length || inputs.some((t, i) => data[i]!.length !== rows * t.width)) {
+    throw new Error(`a job of ${rows} row(s) does not match the model's ${inputs.length} input(s)`);
+  }
+  return { rows, inputs: inputs.map((t, i) => packedTensor(t, data[i]!)) };
 }
 
-type Settable = NumericArray & { set(source: ArrayLike<number | bigint>, offset: number): void };
-
-/** One tensor per input holding the parts' rows in order. */
-export function packParts(
-  inputs: readonly LayoutTensor[],
-  parts: readonly RowsPart[],
-  allocate: (t: LayoutTensor, length: number) => TensorData,
-): PackedBatch {
+/**
+ * One tensor per input holding the parts' rows in order. A run of one whole job runs on that
+ * job's own arrays (no copy) unless `owned`: an executor that transfers the arrays to another
+ * thread must not take the job's own, which a failed run's re-runs still read.
+ */
+export function concatParts(inputs: readonly LayoutTensor[], parts: readonly RowsPart[], { owned = false } = {}): PackedBatch {
+  const only = parts.length === 1 ? parts[0]! : undefined;
+  if (!owned && only && only.start === 0 && only.count === only.rows.rows) return only.rows;
   let rows = 0;
   for (const part of parts) rows += part.count;
-  const tensors = inputs.map((t, i): PackedTensor => {
-    const data = allocate(t, rows * t.width);
+  const tensors = inputs.map((t, i) => {
+    const data = allocate(t.dtype, rows * t.width);
     let at = 0;
     for (const { rows: source, start, count } of parts) {
-      if (isPacked(source)) copyValues(source.inputs[i]!.data, start * t.width, count * t.width, data, at * t.width);
-      else for (let r = 0; r < count; r++) copyValues(source[start + r]![i]!, 0, t.width, data, (at + r) * t.width);
+      copyValues(source.inputs[i]!.data, start * t.width, count * t.width, data, at * t.width);
       at += count;
     }
-    return { name: t.name, dtype: t.dtype, dims: t.rank === 1 ? [] : [t.width], data };
+    return packedTensor(t, data);
   });
   return { rows, inputs: tensors };
 }
+
+function packedTensor(t: LayoutTensor, data: TensorData): PackedTensor {
+  return { name: t.name, dtype: t.dtype, dims: t.rank === 1 ? [] : [t.width], data };
+}
+
+type Settable = NumericArray & { set(source: ArrayLike<number | bigint>, offset: number): void };
 
 // Private: `length` values from `source` at `from` into `target` at `to` (one memcpy for typed arrays).
 function copyValues(source: TensorData, from: number, length: number, target: TensorData, to: number): void {
@@ -71,14 +85,14 @@ export class BatchOutputs {
   }
 
   /** Views of rows [at, at + count): one OutputRow each. */
-  views(at: number, count: number): OutputRow[] {
-    const out = new Array<OutputRow>(count);
+  views(at: number, count: number): NumericArray[][] {
+    const out = new Array<NumericArray[]>(count);
     for (let r = 0; r < count; r++)
       out[r] = this.tensors.map((data, i) => data.subarray((at + r) * this.#widths[i]!, (at + r + 1) * this.#widths[i]!));
     return out;
   }
 
-  /** Arrays for `rows` rows shaped as these outputs (the answers of a packed job). */
+  /** Arrays for `rows` rows shaped as these outputs (the answers of a job served by several runs). */
   allocate(rows: number): NumericArray[] {
     return this.tensors.map((data, i) => new (data.constructor as new (length: number) => NumericArray)(rows * this.#widths[i]!));
   }

@@ -1,39 +1,22 @@
 /**
  * A model's row codec, compiled from its layout: named feature values → one encoded row (a typed
  * array per input tensor) and the key under which a request's loaders deduplicate it; rows →
- * one packed batch (a tensor per input); the fetched output tensors → one output row per input
- * row; and the prediction fields read from an output row. Nothing is clamped or coerced: a value
+ * one packed job (a tensor per input); parts of jobs → one run; the fetched output tensors, checked;
+ * and the prediction fields read from an output row. Nothing is clamped or coerced: a value
  * outside what the model accepts is a problem the caller must see.
  */
 import type { Dtype, FeatureSpec } from './manifest.ts';
 import type { FeatureSlot, LayoutTensor, ModelLayout, OutputSlot } from './model-layout.ts';
-import { BatchOutputs, packParts, type RowsPart } from './packed-rows.ts';
-
-export type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
-export type TensorData = NumericArray | string[];
-/** One row's values: one entry per input tensor, in the model's input order. */
-export type EncodedRow = readonly TensorData[];
-/** One row's outputs: a view per fetched output tensor. */
-export type OutputRow = readonly NumericArray[];
-
-export interface PackedTensor {
-  name: string;
-  dtype: Dtype;
-  /** The dims of one row: [] for a [batch] tensor, [width] for [batch, width]. */
-  dims: number[];
-  data: TensorData;
-}
-
-/** A batch as onnxruntime takes it. */
-export interface PackedBatch {
-  rows: number;
-  inputs: PackedTensor[];
-}
-
-/** The fetched outputs of a run, in the layout's output order. */
-export interface PackedOutputs {
-  outputs: { name: string; data: NumericArray }[];
-}
+import { BatchOutputs, concatParts, packedJob, packRows, type RowsPart } from './packed-rows.ts';
+import {
+  allocate,
+  type EncodedRow,
+  type NumericArray,
+  type OutputRow,
+  type PackedBatch,
+  type PackedOutputs,
+  type TensorData,
+} from './tensors.ts';
 
 export interface FeatureProblem {
   feature: string;
@@ -78,21 +61,35 @@ export class RowCodec {
     return problems ? { ok: false, problems } : { ok: true, row: parts, key: rowKey(parts) };
   }
 
-  /** One tensor per input, holding `rows` in order (each array owns its buffer: it can be transferred). */
+  /** The job of `rows`: one tensor per input, holding them in order (each array owns its buffer: it can be transferred). */
   pack(rows: readonly EncodedRow[]): PackedBatch {
-    return this.packParts([{ rows, start: 0, count: rows.length }]);
+    return packRows(this.layout.inputs, rows);
   }
 
-  /** One tensor per input, holding the parts' rows in order: a batch of parts of jobs, one copy per packed part. */
-  packParts(parts: readonly RowsPart[]): PackedBatch {
-    return packParts(this.layout.inputs, parts, (t, length) => allocate(t.dtype, length));
+  /** A job packed on another thread, as its arrays came; throws if they do not fit this model's inputs. */
+  packedJob(rows: number, data: readonly TensorData[]): PackedBatch {
+    return packedJob(this.layout.inputs, rows, data);
+  }
+
+  /** One run of the parts' rows (see concatParts: `owned` for arrays that may be transferred). */
+  concat(parts: readonly RowsPart[], options?: { owned?: boolean }): PackedBatch {
+    return concatParts(this.layout.inputs, parts, options);
   }
 
   /** The run's outputs, checked; throws if a tensor is missing or does not hold `rows` × its width values. */
   outputs(packed: PackedOutputs, rows: number): BatchOutputs {
+    return this.#checked((t, i) => (packed.outputs[i]?.name === t.name ? packed.outputs[i]!.data : undefined), rows, 'the run returned');
+  }
+
+  /** A job's answer (one array per fetched output, in order), checked as `outputs` checks a run's. */
+  answers(arrays: readonly NumericArray[], rows: number): BatchOutputs {
+    return this.#checked((_, i) => arrays[i], rows, 'the answer holds');
+  }
+
+  #checked(arrayOf: (t: LayoutTensor, i: number) => NumericArray | undefined, rows: number, source: string): BatchOutputs {
     const tensors = this.layout.outputs.map((t, i) => {
-      const data = packed.outputs[i]?.data;
-      if (!data || packed.outputs[i]!.name !== t.name) throw new Error(`the run returned no output "${t.name}"`);
+      const data = arrayOf(t, i);
+      if (!data) throw new Error(`${source} no output "${t.name}"`);
       if (data.length !== rows * t.width) throw new Error(`output "${t.name}" holds ${data.length} values, expected ${rows} × ${t.width}`);
       return data;
     });
@@ -131,23 +128,6 @@ export function rowKey(parts: EncodedRow): string {
 // Private: one byte per char: 1.6 µs → 0.16 µs per row against joining the values as decimals (measured).
 function bytesOf(part: NumericArray): string {
   return Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('latin1');
-}
-
-function allocate(dtype: Dtype, length: number): TensorData {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(length);
-    case 'float64':
-      return new Float64Array(length);
-    case 'int32':
-      return new Int32Array(length);
-    case 'int64':
-      return new BigInt64Array(length);
-    case 'bool':
-      return new Uint8Array(length);
-    case 'string':
-      return new Array<string>(length).fill('');
-  }
 }
 
 function allocateRow(t: LayoutTensor): TensorData {

@@ -1,22 +1,34 @@
 /**
  * Per-request prediction loaders: one DataLoader per model, created lazily for the request and
- * dropped with it. Every prediction field calls `load`; DataLoader collects the loads made in
- * the same tick into one job for the model's scheduler, which may merge it with other requests'
- * jobs into one run. Identical rows are asked for once (DataLoader's per-request cache).
+ * dropped with it. Every prediction field calls `load`, and a list's rows come through `prime`;
+ * all the rows of one model asked for in the same tick (DataLoader's batch) are one job, packed
+ * here, for the model's scheduler, which may merge it with other requests' jobs into one run. So a
+ * tick costs one message to the models' owner from a GraphQL thread, and one job in process: the
+ * owner never sees a tick's rows in pieces it could run apart. Identical rows are asked for once.
  */
 import DataLoader from 'dataloader';
 import type { GraphQLError } from 'graphql';
 import { inferenceFailed, overloaded } from '../errors.ts';
-import { type EncodedRow, type JobMeta, type JobResult, type OutputRow, OverloadedError } from '../inference/index.ts';
+import {
+  type EncodedRow,
+  type JobMeta,
+  type JobResult,
+  type ModelView,
+  type OutputRow,
+  OverloadedError,
+  type PackedBatch,
+} from '../inference/index.ts';
 import type { InferenceRecorder, PredictionSite, TracedBatch } from '../inference-report/inference-report.ts';
 
-/** Anything that runs jobs of rows for a model: the InferenceService, or a fake in unit tests. */
+/** Anything that runs packed jobs for a model: the InferenceService, a GraphQL thread's RemotePredictor, or a fake. */
 export interface Predictor {
-  predict(model: string, rows: readonly EncodedRow[], meta: JobMeta): Promise<JobResult>;
+  predict(model: string, job: PackedBatch, meta: JobMeta): Promise<JobResult>;
 }
 
 export interface PredictionLoadersOptions {
   predictor: Predictor;
+  /** The models by name (their codecs pack the jobs and read the answers). */
+  models: { get(name: string): ModelView | undefined };
   /**
    * `false` gives one job (so one run) per field: the naive server, kept only so the benchmark
    * can show what batching saves. It is not reachable through the public schema.
@@ -46,8 +58,9 @@ export class PredictionLoaders {
   }
 
   /**
-   * Loads many rows in one go and settles when their job has; never rejects (a failure stays in
-   * the cache and reaches each field through `load`). See graphql/prime-predictions.ts.
+   * Asks for many rows in one go, in this tick's job, and settles when they are answered; never
+   * rejects (a failure stays in the cache and reaches each field through `load`). See
+   * graphql/prime-predictions.ts.
    */
   prime(model: string, rows: readonly EncodedRow[], keys: readonly string[]): Promise<unknown> {
     return this.#loader(model).prime(rows, keys);
@@ -61,8 +74,10 @@ export class PredictionLoaders {
   #loader(model: string): ModelLoader {
     let loader = this.#loaders.get(model);
     if (!loader) {
+      const view = this.#options.models.get(model);
+      if (!view) throw new Error(`No model named "${model}".`);
       // `this` identifies the request to the scheduler (for its count of requests per run).
-      loader = new ModelLoader(model, this, this.#options);
+      loader = new ModelLoader(view, this, this.#options);
       this.#loaders.set(model, loader);
     }
     return loader;
@@ -74,42 +89,37 @@ interface RowEntry {
   row: EncodedRow;
   output?: OutputRow;
   error?: Error;
-  /** Settles when the primed job holding this row has answered it. */
-  primed?: Promise<void>;
+  /** Settles when the job holding this row (a list's row riding with a tick's batch) has answered it. */
+  pending?: Promise<void>;
 }
 
 // Private: one model's loader. One map entry per distinct row: a row costs one lookup per use,
 // whichever way (a field's load, a list's prime, an item's peek) it is asked for.
 class ModelLoader {
-  readonly #model: string;
+  readonly #model: ModelView;
   readonly #requestId: unknown;
   readonly #options: PredictionLoadersOptions;
   readonly #loader: DataLoader<string, OutputRow>;
   readonly #entries = new Map<string, RowEntry>();
+  /**
+   * Rows primed in this tick beyond the one each prime hands to DataLoader: they ride with the
+   * tick's DataLoader batch, so that a list and the fields beside it are one job, without
+   * DataLoader's promise per row (measured: that promise was the largest GraphQL cost of a list).
+   */
+  #riders: { keys: string[]; entries: RowEntry[] } = { keys: [], entries: [] };
   readonly #sitesByKey = new Map<string, PredictionSite[]>();
   readonly #batchByKey = new Map<string, TracedBatch>();
   #firstLoadAtMs: number | undefined;
 
-  constructor(model: string, requestId: unknown, options: PredictionLoadersOptions) {
+  constructor(model: ModelView, requestId: unknown, options: PredictionLoadersOptions) {
     this.#model = model;
     this.#requestId = requestId;
     this.#options = options;
-    this.#loader = new DataLoader(
-      (keys) => {
-        const enqueuedAtMs = this.#firstLoadAtMs ?? performance.now();
-        this.#firstLoadAtMs = undefined;
-        return this.#runJob(
-          keys,
-          keys.map((key) => this.#entries.get(key)!),
-          enqueuedAtMs,
-        );
-      },
-      {
-        batch: options.batch !== false,
-        // The cache is per request (this object lives in the request's context), so it is safe.
-        cache: true,
-      },
-    );
+    this.#loader = new DataLoader((keys) => this.#dispatch(keys), {
+      batch: options.batch !== false,
+      // The cache is per request (this object lives in the request's context), so it is safe.
+      cache: true,
+    });
   }
 
   load(row: EncodedRow, key: string, site?: PredictionSite): Promise<OutputRow> {
@@ -117,61 +127,136 @@ class ModelLoader {
     const entry = this.#entries.get(key);
     if (entry?.output) return Promise.resolve(entry.output);
     if (entry?.error) return Promise.reject(entry.error);
-    // A row of a primed job still running: its answer comes with the job, not through the DataLoader.
-    if (entry?.primed) return entry.primed.then(() => this.load(row, key));
+    // A list's row whose job is under way: its answer comes with that job, not through the DataLoader.
+    if (entry?.pending) return entry.pending.then(() => this.load(row, key));
     if (!entry) this.#entries.set(key, { row });
     this.#firstLoadAtMs ??= performance.now();
     return this.#loader.load(key);
   }
 
   /**
-   * One job for the rows of a list, without DataLoader's promise per row: the list resolver waits
-   * for the job, then its items' fields `peek` their answers synchronously (graphql/prime-predictions.ts).
-   * Rows this request already asked for are left to whatever is answering them. Never rejects.
+   * The rows of a list, in this tick's job: the first new row through DataLoader (which schedules
+   * the tick's batch), the others riding with it. The list resolver waits for the job, then its
+   * items' fields `peek` their answers synchronously (graphql/prime-predictions.ts). Rows this
+   * request already asked for are left to whatever is answering them. Never rejects.
    */
   prime(rows: readonly EncodedRow[], keys: readonly string[]): Promise<unknown> {
+    this.#firstLoadAtMs ??= performance.now();
     if (this.#options.batch === false) {
       // The per-field baseline: one job per row, as the DataLoader without batching makes them.
       for (let i = 0; i < keys.length; i++) if (!this.#entries.has(keys[i]!)) this.#entries.set(keys[i]!, { row: rows[i]! });
-      this.#firstLoadAtMs ??= performance.now();
       return this.#loader.loadMany(keys);
     }
-    let settle!: () => void;
-    const primed = new Promise<void>((resolve) => (settle = resolve));
-    const newKeys: string[] = [];
-    const newEntries: RowEntry[] = [];
-    const others = new Set<Promise<unknown>>();
+    const waits = new Set<Promise<unknown>>();
+    let tick: Promise<void> | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const entry = this.#entries.get(key);
       if (!entry) {
-        const created: RowEntry = { row: rows[i]!, primed };
-        this.#entries.set(key, created);
-        newKeys.push(key);
-        newEntries.push(created);
-      } else if (entry.output || entry.error || entry.primed === primed) {
+        if (tick === undefined) {
+          // The page's first new row: DataLoader's batch of this tick carries the riders too.
+          this.#entries.set(key, { row: rows[i]! });
+          tick = this.#loader.load(key).then(noop, noop);
+          waits.add(tick);
+        } else {
+          const rider: RowEntry = { row: rows[i]!, pending: tick };
+          this.#entries.set(key, rider);
+          this.#riders.keys.push(key);
+          this.#riders.entries.push(rider);
+        }
+      } else if (entry.output || entry.error || (tick !== undefined && entry.pending === tick)) {
         // Answered already, or a repeat within this page.
-      } else if (entry.primed) {
-        others.add(entry.primed);
+      } else if (entry.pending) {
+        waits.add(entry.pending);
       } else {
         // Asked for by a field of this request: its DataLoader batch answers it.
-        others.add(this.#loader.load(key).then(noop, noop));
+        waits.add(this.#loader.load(key).then(noop, noop));
       }
     }
-    if (newKeys.length > 0) {
-      void this.#runJob(newKeys, newEntries, performance.now()).then(() => {
-        for (const entry of newEntries) entry.primed = undefined;
-        settle();
-      });
-      others.add(primed);
-    }
-    return others.size === 0 ? Promise.resolve() : Promise.all(others);
+    return waits.size === 0 ? Promise.resolve() : Promise.all(waits);
   }
 
   peek(key: string, site?: PredictionSite): OutputRow | undefined {
     const output = this.#entries.get(key)?.output;
     if (output && site && this.#options.report) this.#noteSite(key, site);
     return output;
+  }
+
+  // Private: DataLoader's batch of this tick, with the rows riding with it: one job.
+  #dispatch(keys: readonly string[]): Promise<(OutputRow | Error)[]> {
+    const enqueuedAtMs = this.#firstLoadAtMs ?? performance.now();
+    this.#firstLoadAtMs = undefined;
+    const riders = this.#riders;
+    const entries = keys.map((key) => this.#entries.get(key)!);
+    if (riders.keys.length === 0) return this.#runJob(keys, entries, enqueuedAtMs);
+    this.#riders = { keys: [], entries: [] };
+    return this.#runJob([...keys, ...riders.keys], [...entries, ...riders.entries], enqueuedAtMs).then((values) => {
+      for (const rider of riders.entries) rider.pending = undefined;
+      return values.slice(0, keys.length);
+    });
+  }
+
+  /** Runs one job and files each row's answer (or error) in its entry; the values are DataLoader's. */
+  async #runJob(keys: readonly string[], entries: readonly RowEntry[], enqueuedAtMs: number): Promise<(OutputRow | Error)[]> {
+    const { predictor, report } = this.#options;
+    const name = this.#model.manifest.name;
+    let values: (OutputRow | Error)[];
+    try {
+      const job = this.#model.codec.pack(entries.map((entry) => entry.row));
+      const result = await predictor.predict(name, job, {
+        requestId: this.#requestId,
+        enqueuedAtMs,
+        traceContext: this.#options.traceContext,
+      });
+      if (report) this.#reportJob(keys, result, report);
+      values = this.#answers(result, keys.length);
+    } catch (error) {
+      // The whole job was refused before running: overload, shutdown, or an unknown model.
+      if (report) {
+        report.recordRefused(keys.length);
+        for (const key of keys) this.#sitesByKey.delete(key);
+      }
+      let refusal: GraphQLError;
+      if (error instanceof OverloadedError) {
+        refusal = overloaded(name, error.message, error.retryAfterMs);
+      } else {
+        this.#options.logError?.(`Model "${name}" refused a job of ${keys.length} item(s)`, error);
+        refusal = inferenceFailed(name, keys.length);
+      }
+      values = keys.map(() => refusal);
+    }
+    for (let i = 0; i < entries.length; i++) {
+      const value = values[i]!;
+      if (value instanceof Error) entries[i]!.error = value;
+      else entries[i]!.output = value;
+    }
+    return values;
+  }
+
+  // Private: each row's view of the job's outputs, or the GraphQL error of its failed run (one per
+  // run, shared by its rows; the cause is logged once, never sent).
+  #answers(result: JobResult, rows: number): (OutputRow | GraphQLError)[] {
+    const name = this.#model.manifest.name;
+    const answered = result.runs.some((run) => !run.failed);
+    const views = answered ? this.#model.codec.answers(result.outputs, rows).views(0, rows) : [];
+    const failures = new Map<number, GraphQLError>();
+    const values = new Array<OutputRow | GraphQLError>(rows);
+    for (let i = 0; i < rows; i++) {
+      const index = result.rowRun[i]!;
+      const run = result.runs[index]!;
+      if (!run.failed) {
+        values[i] = views[i]!;
+        continue;
+      }
+      let failure = failures.get(index);
+      if (!failure) {
+        this.#options.logError?.(`Model "${name}" failed a run of ${run.size} item(s)`, new Error(run.failure ?? 'the run failed'));
+        failure = inferenceFailed(name, run.size);
+        failures.set(index, failure);
+      }
+      values[i] = failure;
+    }
+    return values;
   }
 
   #noteSite(key: string, site: PredictionSite): void {
@@ -184,58 +269,6 @@ class ModelLoader {
     const sites = this.#sitesByKey.get(key);
     if (sites) sites.push(site);
     else this.#sitesByKey.set(key, [site]);
-  }
-
-  /** Runs one job and files each row's answer (or error) in its entry; the values are DataLoader's. */
-  async #runJob(keys: readonly string[], entries: readonly RowEntry[], enqueuedAtMs: number): Promise<(OutputRow | Error)[]> {
-    const { predictor, report } = this.#options;
-    const rows = entries.map((entry) => entry.row);
-    let values: (OutputRow | Error)[];
-    try {
-      const result = await predictor.predict(this.#model, rows, {
-        requestId: this.#requestId,
-        enqueuedAtMs,
-        traceContext: this.#options.traceContext,
-      });
-      if (report) this.#reportJob(keys, result, report);
-      values = this.#toValues(result);
-    } catch (error) {
-      // The whole job was refused before running: overload, shutdown, or an unknown model.
-      if (report) {
-        report.recordRefused(keys.length);
-        for (const key of keys) this.#sitesByKey.delete(key);
-      }
-      let refusal: GraphQLError;
-      if (error instanceof OverloadedError) {
-        refusal = overloaded(this.#model, error.message, error.retryAfterMs);
-      } else {
-        this.#options.logError?.(`Model "${this.#model}" refused a job of ${keys.length} item(s)`, error);
-        refusal = inferenceFailed(this.#model, keys.length);
-      }
-      values = keys.map(() => refusal);
-    }
-    for (let i = 0; i < entries.length; i++) {
-      const value = values[i]!;
-      if (value instanceof Error) entries[i]!.error = value;
-      else entries[i]!.output = value;
-    }
-    return values;
-  }
-
-  #toValues(result: JobResult): (OutputRow | GraphQLError)[] {
-    // One GraphQL error per failed run, shared by its rows; the cause is logged once, not sent.
-    const failures = new Map<Error, GraphQLError>();
-    return result.outputs.map((output, i) => {
-      if (!(output instanceof Error)) return output;
-      let failure = failures.get(output);
-      if (!failure) {
-        const run = result.runs[result.rowRun[i]!];
-        this.#options.logError?.(`Model "${this.#model}" failed a run of ${run?.size ?? '?'} item(s)`, output);
-        failure = inferenceFailed(this.#model, run?.size ?? 1);
-        failures.set(output, failure);
-      }
-      return failure;
-    });
   }
 
   #reportJob(keys: readonly string[], result: JobResult, report: InferenceRecorder): void {

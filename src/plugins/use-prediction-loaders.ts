@@ -24,7 +24,7 @@ export function usePredictionLoaders(options: PredictionLoadersPluginOptions): P
       const { inferenceReport: report, operationSpan } = context as Partial<PredictQLContext>;
       extendContext({
         registry,
-        predictions: new PredictionLoaders({ predictor, batch, report, logError, traceContext: operationSpan }),
+        predictions: new PredictionLoaders({ predictor, models: registry, batch, report, logError, traceContext: operationSpan }),
       });
     },
   };

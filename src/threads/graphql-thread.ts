@@ -93,7 +93,7 @@ async function buildApp(registry: ModelRegistry<ModelView>): Promise<PredictQLAp
     tasks,
     entityBindings,
     trustedDocuments,
-    predictor: new RemotePredictor(predictions, registry, index),
+    predictor: new RemotePredictor(predictions, index),
     batching: config.batching,
     // Process metrics come from the owner, once: here only this thread's operations and HTTP.
     metrics: config.metrics && { registry: metrics, processMetrics: false, gather: scrapeWholeServer },

@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config.ts';
-import type { ModelViewData, NumericArray, RunRecord, TensorData } from '../inference/index.ts';
+import type { JobResult, ModelViewData, TensorData } from '../inference/index.ts';
 import type { SpanContextData } from '../opentelemetry/batch-spans.ts';
 
 /** workerData of a GraphQL thread. */
@@ -20,7 +20,7 @@ export interface GraphQLThreadData {
   inFlight: Int32Array;
 }
 
-/** A prediction job, one per model per request tick: the request's rows, packed in the GraphQL thread. */
+/** A prediction job, one per model per request tick: the request's rows, packed by its loader in the GraphQL thread. */
 export interface PredictMessage {
   id: number;
   model: string;
@@ -35,20 +35,12 @@ export interface PredictMessage {
   trace?: SpanContextData;
 }
 
-/** Runs as the loaders read them, with `startedAtMs` on the process-wide clock. */
-export type RemoteRunRecord = RunRecord;
-
+/**
+ * The answer to a job: its result as in process (the run records' `startedAtMs` on the
+ * process-wide clock), or its refusal before anything ran.
+ */
 export type PredictReply =
-  | {
-      id: number;
-      ok: true;
-      /** One array per fetched output tensor, this job's rows only (a copy: batch buffers stay in the owner). */
-      outputs: NumericArray[];
-      runs: RemoteRunRecord[];
-      rowRun: Int32Array;
-      /** Rows whose final run failed: the error of each failed run, and per row its index there (-1: answered). */
-      failures?: { messages: string[]; rowFailure: Int32Array };
-    }
+  | { id: number; ok: true; result: JobResult }
   | {
       id: number;
       ok: false;

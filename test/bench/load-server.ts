@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { appOptions, createApp, loadServices, type Services } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
-import { runThreadedServer } from '../../src/threads/threaded-server.ts';
+import { runServer } from '../../src/server.ts';
 
 const config = readConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1' });
 const signals = new EventEmitter();
@@ -31,7 +31,7 @@ async function serveHere(): Promise<{ services: Services; port: number; close: (
 
 async function serveThreaded(): Promise<{ services: Services; port: number; close: () => void }> {
   let loaded: Services | undefined;
-  const running = await runThreadedServer({
+  const running = await runServer({
     config: { ...config, inferenceReport: 'off' },
     load: async (c, warn) => {
       loaded = await loadServices(c, warn);

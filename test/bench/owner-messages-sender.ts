@@ -1,6 +1,7 @@
 /**
  * A sender thread of `npm run bench:owner` (owner-messages.ts): a GraphQL thread without GraphQL.
- * Its RemotePredictor posts jobs of `rows` encoded rows, keeping `window` in flight, from 'go'
+ * Its RemotePredictor posts jobs of `rows` encoded rows (packed anew for each job, as a loader
+ * packs them), keeping `window` in flight, from 'go'
  * until 'stop'; then it reports how many jobs were answered.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,7 +16,7 @@ const { port, models, model, rows, window } = workerData as {
   window: number;
 };
 const registry = new ModelRegistry<ModelView>(models.map(modelViewOf));
-const predictor = new RemotePredictor(port, registry, 1);
+const predictor = new RemotePredictor(port, 1);
 const codec = registry.get(model)!.codec;
 const encoded = Array.from({ length: rows }, (_, i) => {
   const result = codec.encode(codec.sampleValues(i % 97, 97));
@@ -28,8 +29,8 @@ let running = false;
 async function lane(): Promise<void> {
   while (running) {
     // A request of its own per job, as the loaders make them.
-    const result = await predictor.predict(model, encoded, { requestId: {} });
-    if (result.outputs.some((o) => o instanceof Error)) throw new Error('a job failed');
+    const result = await predictor.predict(model, codec.pack(encoded), { requestId: {} });
+    if (result.runs.some((run) => run.failed)) throw new Error('a job failed');
     answered++;
   }
 }

@@ -69,7 +69,7 @@ describe('a worker killed while it holds a run', () => {
       const runner = services.registry.get(GBDT)!;
       const inputs = sampleInputs(200);
       inputs[0] = { ...inputs[0]!, payloadKb: HOLD_MARKER };
-      const rows = [{ rows: inputs.map((input) => toRow(runner, input)), start: 0, count: inputs.length }];
+      const rows = [{ rows: runner.codec.pack(inputs.map((input) => toRow(runner, input))), start: 0, count: inputs.length }];
       const p50 = runner.codec.reader('p50Ms')!;
       const read = (row: OutputRow) => (p50.kind === 'value' ? p50.read(row) : Number.NaN);
       const gbdt = probes.probe(GBDT);

@@ -26,8 +26,8 @@ async function serve(load: (warn: (m: string) => void) => Promise<Services>) {
   const exits: number[] = [];
   const running = await runServer({ config, load: (_config, warn) => load(warn), signals, exit: (code) => exits.push(code), log: quiet });
   cleanups.push(async () => {
-    running.http.closeAllConnections();
-    await running.http.close().catch(() => {});
+    running.front.closeAllConnections();
+    await running.front.close().catch(() => {});
   });
   return { ...running, signals, exits, url: `http://127.0.0.1:${running.port}/graphql` };
 }
@@ -61,7 +61,8 @@ describe('the server, in-process', () => {
     const { services } = await loadRealApp();
     finishLoading(services);
     await server.ready;
-    await expect(services.inference.predict(MLP, [[new Float32Array(8)]], { requestId: 1 })).rejects.toThrow(/shutting down/);
+    const job = services.registry.get(MLP)!.codec.pack([[new Float32Array(8)]]);
+    await expect(services.inference.predict(MLP, job, { requestId: 1 })).rejects.toThrow(/shutting down/);
     expect(server.lifecycle.state).toBe('draining');
   });
 
@@ -77,7 +78,7 @@ describe('the server, in-process', () => {
     server.signals.emit('SIGTERM');
     // The drain runs to the request in flight: it cannot finish while the run is held.
     await until(() => server.lifecycle.state === 'draining');
-    expect(server.http.inFlight).toBe(1);
+    expect(server.front.inFlight).toBe(1);
     expect(server.exits).toEqual([]);
     gbdt.release();
     const response = await pending;

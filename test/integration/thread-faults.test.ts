@@ -1,5 +1,5 @@
 /**
- * The threaded server (src/threads/threaded-server.ts) in-process, with its signals, exit and log in
+ * The server with GraphQL threads (src/server.ts, src/threads/threads-front.ts) in-process, with its signals, exit and log in
  * the test's hands: a GraphQL thread killed with a request in flight loses that request, the
  * other thread keeps serving, and a replacement serves in its place; a second signal during the
  * drain exits 1 at once. Runs are held by a probe, never timed.
@@ -8,8 +8,8 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadServices } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
-import type { ServerLog } from '../../src/server.ts';
-import { runThreadedServer } from '../../src/threads/threaded-server.ts';
+import { runServer, type ServerLog } from '../../src/server.ts';
+import { ThreadsFront } from '../../src/threads/threads-front.ts';
 import { connectionPerThread, type PinnedConnection } from '../support/connections.ts';
 import { GBDT, MLP, sampleInputs } from '../support/models.ts';
 import { HOLD_MARKER, instrumentedWorker, Probes } from '../support/probe.ts';
@@ -34,7 +34,7 @@ async function serve() {
   const exits: number[] = [];
   const logged = { info: [] as string[], error: [] as string[] };
   const log: ServerLog = { info: (m) => logged.info.push(m), error: (m) => logged.error.push(m) };
-  const running = await runThreadedServer({
+  const running = await runServer({
     config,
     load: (c, warn) => loadServices(c, warn, { wrapModels: probes.wrap, workerFile: instrumentedWorker }),
     signals,
@@ -53,7 +53,8 @@ async function serve() {
     connections.push(...pinned.values());
     return pinned;
   };
-  return { ...running, probes, signals, exits, logged, pin };
+  if (!(running.front instanceof ThreadsFront)) throw new Error('expected GraphQL threads');
+  return { ...running, threads: running.front.threads, probes, signals, exits, logged, pin };
 }
 
 describe('the threaded server, in-process', () => {

@@ -76,11 +76,13 @@ export function toRow(model: ModelRunner, input: Readonly<Record<string, unknown
 export async function directPredict(inference: InferenceService, model: string, rows: readonly EncodedRow[]): Promise<number[][]> {
   const runner = inference.registry.get(model)!;
   const readers = runner.manifest.outputs.filter((o) => o.kind === 'value').map((o) => runner.codec.reader(o.name)!);
-  const { outputs } = await inference.predict(model, rows, { requestId: Symbol('directPredict') });
-  return outputs.map((o) => {
-    if (o instanceof Error) throw o;
-    return readers.map((r) => (r.kind === 'value' ? r.read(o) : Number.NaN));
-  });
+  const result = await inference.predict(model, runner.codec.pack(rows), { requestId: Symbol('directPredict') });
+  const failed = result.runs.find((run) => run.failed);
+  if (failed) throw new Error(`directPredict: a run failed: ${failed.failure}`);
+  return runner.codec
+    .answers(result.outputs, rows.length)
+    .views(0, rows.length)
+    .map((o) => readers.map((r) => (r.kind === 'value' ? r.read(o) : Number.NaN)));
 }
 
 /** A GraphQL input literal: `{ payloadKb: 1.5, ... }` (numbers only). */

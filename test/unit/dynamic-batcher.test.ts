@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { BatchExecutor } from '../../src/inference/execution/executor.ts';
-import type { EncodedRow, OutputRow } from '../../src/inference/index.ts';
-import { BatchOutputs, isPacked, type RowsPart } from '../../src/inference/packed-rows.ts';
+import type { JobResult, PackedBatch } from '../../src/inference/index.ts';
+import { BatchOutputs, type RowsPart } from '../../src/inference/packed-rows.ts';
 import { DynamicBatcher } from '../../src/inference/scheduler/dynamic-batcher.ts';
-import { OverloadedError, RunFailedError } from '../../src/inference/scheduler/scheduler-errors.ts';
+import { OverloadedError } from '../../src/inference/scheduler/scheduler-errors.ts';
 import { getValidSchedulerOptions, type SchedulerOptions } from '../../src/inference/scheduler/scheduler-options.ts';
 
 /** One-value rows; output = 10 × input. Rows equal to -1 make the whole run throw (a poison row). */
@@ -15,15 +15,12 @@ class FakeExecutor implements BatchExecutor {
   failAll = false;
 
   async run(parts: readonly RowsPart[]): Promise<BatchOutputs> {
-    const rows = parts.flatMap(({ rows, start, count }): EncodedRow[] =>
-      isPacked(rows)
-        ? Array.from({ length: count }, (_, r) => [(rows.inputs[0]!.data as Float32Array).subarray(start + r, start + r + 1)])
-        : rows.slice(start, start + count),
+    const packed = parts.flatMap(({ rows, start, count }) =>
+      Array.from((rows.inputs[0]!.data as Float32Array).subarray(start, start + count)),
     );
-    const packed = rows.map((r) => (r[0] as Float32Array)[0]!);
     this.runs.push(packed);
-    // As the row codec's pack does with a row of the wrong width (a caller's bug).
-    if (rows.some((r) => r[0]!.length !== 1)) throw new RangeError('a row of the wrong width');
+    // As concatenating does with a job of the wrong width (a caller's bug).
+    if (parts.some(({ rows }) => rows.inputs[0]!.data.length !== rows.rows)) throw new RangeError('a job of the wrong width');
     if (this.gate) await this.gate;
     if (this.failAll || packed.includes(-1)) throw new Error('poison');
     return new BatchOutputs([Float32Array.from(packed, (v) => v * 10)], packed.length);
@@ -33,8 +30,14 @@ class FakeExecutor implements BatchExecutor {
 }
 
 const model = { name: 'm', executionProvider: 'cpu' };
-const rows = (...values: number[]): EncodedRow[] => values.map((v) => [Float32Array.of(v)]);
-const values = (outputs: (OutputRow | Error)[]) => outputs.map((o) => (o instanceof Error ? 'error' : (o[0] as Float32Array)[0]));
+/** A job of one-value rows, packed as a loader packs it. */
+const rows = (...values: number[]): PackedBatch => ({
+  rows: values.length,
+  inputs: [{ name: 'x', dtype: 'float32', dims: [], data: Float32Array.from(values) }],
+});
+/** Each row's answer, or 'error' where its final run failed (the run's record says so). */
+const values = (result: JobResult) =>
+  Array.from(result.rowRun, (run, i) => (result.runs[run]!.failed ? 'error' : (result.outputs[0] as Float32Array)[i]));
 const make = (options: Partial<SchedulerOptions> = {}) => {
   const executor = new FakeExecutor();
   return { executor, batcher: new DynamicBatcher(model, executor, options) };
@@ -49,35 +52,65 @@ describe('DynamicBatcher', () => {
       batcher.submit(rows(4), { requestId: 'r1' }),
     ]);
     expect(executor.runs).toEqual([[1, 2, 3, 4]]);
-    expect(values(a!.outputs)).toEqual([10, 20]);
-    expect(values(b!.outputs)).toEqual([30]);
-    expect(values(c!.outputs)).toEqual([40]);
+    expect(values(a!)).toEqual([10, 20]);
+    expect(values(b!)).toEqual([30]);
+    expect(values(c!)).toEqual([40]);
     expect(a!.runs).toHaveLength(1);
     expect(a!.runs[0]).toMatchObject({ size: 4, requests: 2, items: 2, failed: false });
     expect(batcher.counters()).toMatchObject({ runs: 1, items: 4 });
   });
 
-  it('merges packed jobs (a GraphQL thread’s) with row jobs, and answers them packed, in arrays of their own', async () => {
+  it('answers each job in arrays of its own; a failed row reads its failure on its run', async () => {
     const { executor, batcher } = make();
-    const packed = (...v: number[]) => ({
-      rows: v.length,
-      inputs: [{ name: 'x', dtype: 'float32' as const, dims: [], data: Float32Array.from(v) }],
-    });
     const [a, b, c] = await Promise.all([
-      batcher.submit(packed(1, 2), { requestId: 'r1' }),
+      batcher.submit(rows(1, 2), { requestId: 'r1' }),
       batcher.submit(rows(3), { requestId: 'r2' }),
-      batcher.submit(packed(4, -1, 5), { requestId: 'r3' }),
+      batcher.submit(rows(4, -1, 5), { requestId: 'r3' }),
     ]);
     // The poison row fails the merged run; halving isolates it, so only its row fails.
     expect(executor.runs[0]).toEqual([1, 2, 3, 4, -1, 5]);
     expect(Array.from(a.outputs[0] as Float32Array)).toEqual([10, 20]);
     expect(a.outputs[0]!.buffer.byteLength).toBe(8);
-    expect(a.failures).toBeUndefined();
-    expect(values(b.outputs)).toEqual([30]);
+    expect(values(b)).toEqual([30]);
     expect(Array.from(c.outputs[0] as Float32Array)).toEqual([40, 0, 50]);
-    expect(Array.from(c.failures!, (e) => e instanceof RunFailedError)).toEqual([false, true, false]);
+    expect(values(c)).toEqual([40, 'error', 50]);
     expect(c.runs.at(-1)).toMatchObject({ failed: false });
-    expect(c.runs[c.rowRun[1]!]).toMatchObject({ size: 1, failed: true });
+    expect(c.runs[c.rowRun[1]!]).toMatchObject({ size: 1, failed: true, failure: 'Model "m" failed a run of 1 row(s): poison' });
+    expect(c.runs[0]).toMatchObject({ size: 6, failed: true, failure: 'Model "m" failed a run of 6 row(s): poison' });
+  });
+
+  it('answers a job that was a run alone with the run’s own arrays (nothing copied)', async () => {
+    const outputs: Float32Array[] = [];
+    const executor = new FakeExecutor();
+    const run = executor.run.bind(executor);
+    executor.run = async (parts) => {
+      const answer = await run(parts);
+      outputs.push(answer.tensors[0] as Float32Array);
+      return answer;
+    };
+    const batcher = new DynamicBatcher(model, executor);
+    const result = await batcher.submit(rows(1, 2, 3), { requestId: 1 });
+    expect(result.outputs[0]).toBe(outputs[0]);
+    expect(values(result)).toEqual([10, 20, 30]);
+  });
+
+  it('never splits a job to fill a batch: a job that does not fit runs next, whole', async () => {
+    const { executor, batcher } = make({ maxBatchSize: 4 });
+    let open!: () => void;
+    executor.gate = new Promise((resolve) => (open = resolve));
+    const first = batcher.submit(rows(0), { requestId: 0 });
+    await sleep(5); // the model is busy; three jobs queue behind it
+    const queued = [
+      batcher.submit(rows(1, 2, 3), { requestId: 1 }),
+      batcher.submit(rows(4, 5), { requestId: 2 }),
+      batcher.submit(rows(6), { requestId: 3 }),
+    ];
+    executor.gate = undefined;
+    open();
+    const results = await Promise.all([first, ...queued]);
+    // [1, 2, 3] + [4] would fill the batch of 4 but cost request 2 two runs.
+    expect(executor.runs).toEqual([[0], [1, 2, 3], [4, 5, 6]]);
+    expect(results.map((r) => r.runs.length)).toEqual([1, 1, 1, 1]);
   });
 
   it('runs each job alone when mergeRequests is false', async () => {
@@ -107,7 +140,7 @@ describe('DynamicBatcher', () => {
     const { executor, batcher } = make({ maxBatchSize: 4 });
     const result = await batcher.submit(rows(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), { requestId: 1 });
     expect(executor.runs.map((r) => r.length)).toEqual([4, 4, 2]);
-    expect(values(result.outputs)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(values(result)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
     expect(Array.from(result.rowRun)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2]);
   });
 
@@ -125,7 +158,7 @@ describe('DynamicBatcher', () => {
     executor.gate = undefined;
     open();
     await Promise.all([running, queued]);
-    expect(values((await batcher.submit(rows(6), { requestId: 4 })).outputs)).toEqual([60]);
+    expect(values(await batcher.submit(rows(6), { requestId: 4 }))).toEqual([60]);
     expect(batcher.counters().refusedJobs).toBe(1);
   });
 
@@ -147,24 +180,24 @@ describe('DynamicBatcher', () => {
   it('fails only the poison row of a merged run and keeps serving', async () => {
     const { executor, batcher } = make();
     const [good, bad] = await Promise.all([batcher.submit(rows(1, 2, 3), { requestId: 1 }), batcher.submit(rows(-1, 5), { requestId: 2 })]);
-    expect(values(good!.outputs)).toEqual([10, 20, 30]);
-    expect(values(bad!.outputs)).toEqual(['error', 50]);
-    expect(bad!.outputs[0]).toBeInstanceOf(RunFailedError);
+    expect(values(good!)).toEqual([10, 20, 30]);
+    expect(values(bad!)).toEqual(['error', 50]);
     expect(batcher.counters()).toMatchObject({ failedItems: 1 });
     expect(executor.runs[0]).toEqual([1, 2, 3, -1, 5]);
     const after = await batcher.submit(rows(7), { requestId: 3 });
-    expect(values(after.outputs)).toEqual([70]);
+    expect(values(after)).toEqual([70]);
   });
 
   it('fails every row of a run that always fails, with a bounded number of retries', async () => {
     const { executor, batcher } = make();
     executor.failAll = true;
     const result = await batcher.submit(rows(...Array.from({ length: 64 }, (_, i) => i)), { requestId: 1 });
-    expect(result.outputs.every((o) => o instanceof RunFailedError)).toBe(true);
+    expect(values(result).every((v) => v === 'error')).toBe(true);
+    expect(result.outputs).toEqual([]);
     // 1 run + an isolation budget of 4·log2(64) = 24 retries at most.
     expect(executor.runs.length).toBeLessThanOrEqual(25);
     executor.failAll = false;
-    expect(values((await batcher.submit(rows(2), { requestId: 2 })).outputs)).toEqual([20]);
+    expect(values(await batcher.submit(rows(2), { requestId: 2 }))).toEqual([20]);
   });
 
   it('waits up to maxQueueDelayMs for more work when asked', async () => {
@@ -180,7 +213,7 @@ describe('DynamicBatcher', () => {
     const { executor, batcher } = make();
     const pending = batcher.submit(rows(1), { requestId: 1 });
     await batcher.close();
-    expect(values((await pending).outputs)).toEqual([10]);
+    expect(values(await pending)).toEqual([10]);
     expect(executor.runs).toEqual([[1]]);
     await expect(batcher.submit(rows(2), { requestId: 2 })).rejects.toMatchObject({ reason: 'shutting-down' });
   });
@@ -199,17 +232,15 @@ describe('getValidSchedulerOptions', () => {
 });
 
 describe('DynamicBatcher never leaves a job waiting', () => {
-  it('fails a row the executor cannot take (wrong width) alone, instead of hanging, and keeps serving', async () => {
+  it('fails a job the executor cannot take (wrong width) alone, instead of hanging, and keeps serving', async () => {
     const { executor, batcher } = make();
-    const [bad, good] = await Promise.all([
-      batcher.submit([[Float32Array.of(1, 2)]], { requestId: 1 }),
-      batcher.submit(rows(3), { requestId: 2 }),
-    ]);
-    // The shared batch failed; its halves were run alone: only the bad row fails.
-    expect(bad!.outputs[0]).toBeInstanceOf(RunFailedError);
-    expect(values(good!.outputs)).toEqual([30]);
+    const malformed: PackedBatch = { rows: 1, inputs: [{ name: 'x', dtype: 'float32', dims: [], data: Float32Array.of(1, 2) }] };
+    const [bad, good] = await Promise.all([batcher.submit(malformed, { requestId: 1 }), batcher.submit(rows(3), { requestId: 2 })]);
+    // The shared batch failed; its halves were run alone: only the bad job fails.
+    expect(values(bad!)).toEqual(['error']);
+    expect(values(good!)).toEqual([30]);
     expect(executor.runs).toEqual([[1, 3], [1], [3]]);
-    expect(values((await batcher.submit(rows(4), { requestId: 3 })).outputs)).toEqual([40]);
+    expect(values(await batcher.submit(rows(4), { requestId: 3 }))).toEqual([40]);
   });
 
   it('lets a pending close() finish when a queued job times out behind a busy model', async () => {

@@ -31,12 +31,12 @@ afterEach(() => {
 });
 
 /** A GraphQL "thread" numbered `thread`: model views only, its jobs served by `service`. */
-function remote(service: InferenceService, thread: number): RemotePredictor {
+function remote(service: InferenceService, thread: number): { predictor: RemotePredictor; models: ModelRegistry<ModelView> } {
   const { port1, port2 } = new MessageChannel();
   ports.push(port1, port2);
   servePredictions(port1, service);
-  const views = new ModelRegistry<ModelView>(service.registry.list().map((m) => modelViewOf(structuredClone(modelViewData(m)))));
-  return new RemotePredictor(port2, views, thread);
+  const models = new ModelRegistry<ModelView>(service.registry.list().map((m) => modelViewOf(structuredClone(modelViewData(m)))));
+  return { predictor: new RemotePredictor(port2, thread), models };
 }
 
 const load = (loaders: PredictionLoaders, model: string, r: EncodedRow, path = 'p') =>
@@ -48,10 +48,7 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main' });
     const [one, two] = [remote(service, 1), remote(service, 2)];
     const reports = [new InferenceRecorder(), new InferenceRecorder()];
-    const loaders = [
-      new PredictionLoaders({ predictor: one, report: reports[0] }),
-      new PredictionLoaders({ predictor: two, report: reports[1] }),
-    ];
+    const loaders = [new PredictionLoaders({ ...one, report: reports[0] }), new PredictionLoaders({ ...two, report: reports[1] })];
     const answers = await Promise.all([
       load(loaders[0]!, 'a', row(1, 2)),
       load(loaders[0]!, 'a', row(3, 4)),
@@ -68,7 +65,7 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     expect(reports[0]!.report().batches[0]).toMatchObject({ size: 3, items: 2, requests: 2, loads: 2 });
     expect(reports[1]!.report().batches[0]).toMatchObject({ size: 3, items: 1, requests: 2, loads: 1 });
     expect(service.counters('a')).toMatchObject({ runs: 1, items: 3 });
-    expect(one.pending + two.pending).toBe(0);
+    expect(one.predictor.pending + two.predictor.pending).toBe(0);
   });
 
   it('counts two requests of one thread as two, and one request with jobs for two models once per run', async () => {
@@ -76,7 +73,7 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main' });
     const predictor = remote(service, 7);
     const reports = [new InferenceRecorder(), new InferenceRecorder()];
-    await Promise.all(reports.map((report, i) => load(new PredictionLoaders({ predictor, report }), 'a', row(i, 0))));
+    await Promise.all(reports.map((report, i) => load(new PredictionLoaders({ ...predictor, report }), 'a', row(i, 0))));
     expect(model.batches).toEqual([[0, 1]]);
     expect(reports.map((r) => r.report().batches[0]!.requests)).toEqual([2, 2]);
   });
@@ -85,7 +82,7 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     const model = new FakeModel('a');
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main' });
     const report = new InferenceRecorder({ requestStartedAtMs: performance.now() });
-    await load(new PredictionLoaders({ predictor: remote(service, 1), report }), 'a', row(1, 1));
+    await load(new PredictionLoaders({ ...remote(service, 1), report }), 'a', row(1, 1));
     const batch = report.report().batches[0]!;
     expect(batch.queuedAtMs).toBeGreaterThanOrEqual(0);
     expect(batch.startedAtMs).toBeGreaterThanOrEqual(batch.queuedAtMs);
@@ -96,7 +93,7 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     const model = new FakeModel('a');
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main' });
     const logged: unknown[] = [];
-    const loaders = new PredictionLoaders({ predictor: remote(service, 1), logError: (_m, e) => logged.push(e) });
+    const loaders = new PredictionLoaders({ ...remote(service, 1), logError: (_m, e) => logged.push(e) });
     model.failNext = true;
     const settled = await Promise.allSettled([load(loaders, 'a', row(1, 1))]);
     const error = (settled[0] as PromiseRejectedResult).reason as { extensions: { code: string } };
@@ -109,11 +106,12 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
   it('answers a refusal of the owner (queue full) with OVERLOADED, and an unknown model at once', async () => {
     const model = new FakeModel('a');
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main', scheduler: { maxQueueSize: 1 } });
-    const loaders = new PredictionLoaders({ predictor: remote(service, 1) });
+    const loaders = new PredictionLoaders({ ...remote(service, 1) });
     const settled = await Promise.allSettled([load(loaders, 'a', row(1, 1)), load(loaders, 'a', row(2, 2))]);
     const error = (settled[0] as PromiseRejectedResult).reason as { extensions: { code: string } };
     expect(error.extensions.code).toBe(ErrorCode.OVERLOADED);
     expect(service.counters('a')).toMatchObject({ runs: 0, refusedItems: 2 });
-    await expect(remote(service, 1).predict('nope', [row(1, 1)], { requestId: 1 })).rejects.toThrow('No model named "nope".');
+    const job = model.codec.pack([row(1, 1)]);
+    await expect(remote(service, 1).predictor.predict('nope', job, { requestId: 1 })).rejects.toThrow('No model named "nope".');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Where a batch of rows runs. Both executors pack the batch's parts of jobs and check the outputs
+ * Where a batch of rows runs. Both executors concatenate the batch's parts of jobs and check the outputs
  * on the JS thread with the model's codec; the in-thread executor calls the session there
  * (onnxruntime-node's run() is synchronous native code: it blocks the event loop for the whole
  * run), the worker executor (worker-executor.ts) posts the packed batch to a worker thread.
@@ -25,7 +25,8 @@ export class InThreadExecutor implements BatchExecutor {
 
   async run(parts: readonly RowsPart[]): Promise<BatchOutputs> {
     const { codec } = this.#model;
-    const batch = codec.packParts(parts);
+    // A run of one whole job runs on the job's own arrays (concatParts): nothing is copied.
+    const batch = codec.concat(parts);
     return codec.outputs(await this.#model.run(batch), batch.rows);
   }
 

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceSession } from 'onnxruntime-node';
-import type { PackedBatch, PackedOutputs } from '../row-codec.ts';
+import type { PackedBatch, PackedOutputs } from '../tensors.ts';
 import { owned, runBatch, transferables } from './run-batch.ts';
 
 export interface WorkerSetup {

@@ -5,7 +5,7 @@
  * The row codec checks the outputs' sizes when it unpacks them.
  */
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
-import type { NumericArray, PackedBatch, PackedOutputs } from '../row-codec.ts';
+import type { NumericArray, PackedBatch, PackedOutputs } from '../tensors.ts';
 
 export async function runBatch(session: InferenceSession, batch: PackedBatch, fetches: readonly string[]): Promise<PackedOutputs> {
   const feeds: Record<string, Tensor> = {};
@@ -21,11 +21,16 @@ export async function runBatch(session: InferenceSession, batch: PackedBatch, fe
   };
 }
 
-/** The buffers a batch or its outputs can hand to another thread without copying. */
+/**
+ * The buffers a batch or its outputs can hand to another thread without copying: those an array
+ * spans whole (a view on part of a buffer may share it with arrays that stay: it is cloned).
+ */
 export function transferables(arrays: readonly unknown[]): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
-  for (const a of arrays)
-    if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && !buffers.includes(a.buffer)) buffers.push(a.buffer);
+  for (const a of arrays) {
+    if (!ArrayBuffer.isView(a) || !(a.buffer instanceof ArrayBuffer) || buffers.includes(a.buffer)) continue;
+    if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) buffers.push(a.buffer);
+  }
   return buffers;
 }
 

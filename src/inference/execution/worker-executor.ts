@@ -6,7 +6,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BatchOutputs, RowsPart } from '../packed-rows.ts';
-import type { PackedOutputs, RowCodec } from '../row-codec.ts';
+import type { RowCodec } from '../row-codec.ts';
+import type { PackedOutputs } from '../tensors.ts';
 import type { BatchExecutor } from './executor.ts';
 import type { WorkerRequest, WorkerResponse, WorkerSetup } from './inference-worker.ts';
 import { transferables } from './run-batch.ts';
@@ -61,8 +62,9 @@ export class WorkerExecutor implements BatchExecutor {
     if (this.#closed) throw new Error('The worker executor is closed.');
     const worker = await this.#getWorker();
     const id = this.#nextId++;
-    // Packed fresh here, so every input array owns its buffer and moves to the worker without a copy.
-    const batch = this.#codec.packParts(parts);
+    // Concatenated into arrays of the run's own, so they move to the worker without a copy (the
+    // job's arrays stay: a failed run's halves are re-run from them).
+    const batch = this.#codec.concat(parts, { owned: true });
     const outputs = await new Promise<PackedOutputs>((resolve, reject) => {
       const timer = this.#runTimeoutMs > 0 ? setTimeout(() => this.#timeOut(worker), this.#runTimeoutMs) : undefined;
       this.#pending.set(id, { resolve, reject, worker, timer });

@@ -1,11 +1,9 @@
-/** A batch's parts of jobs, in slice order, and how many requests they come from. */
-import type { RowsPart } from '../packed-rows.ts';
+/** A batch: the slices of jobs it runs, in order, and how many requests they come from. */
 import type { Slice } from './pending-queue.ts';
 
 export interface AssembledBatch {
+  /** The rows to run, as parts of their jobs' packed rows (the executor concatenates them). */
   slices: Slice[];
-  /** The slices' rows, as parts of their jobs' rows (the executor packs them: one copy per packed part). */
-  parts: RowsPart[];
   /** Rows in the batch. */
   size: number;
   /** Distinct requests among the slices' jobs. */
@@ -15,10 +13,9 @@ export interface AssembledBatch {
 export function assembleBatch(slices: Slice[]): AssembledBatch {
   const requestIds = new Set<unknown>();
   let size = 0;
-  const parts = slices.map(({ job, start, count }) => {
+  for (const { job, count } of slices) {
     requestIds.add(job.meta.requestId);
     size += count;
-    return { rows: job.rows, start, count };
-  });
-  return { slices, parts, size, requests: requestIds.size };
+  }
+  return { slices, size, requests: requestIds.size };
 }

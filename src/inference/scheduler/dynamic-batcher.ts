@@ -9,10 +9,10 @@
  */
 
 import type { BatchExecutor } from '../execution/executor.ts';
-import { type BatchOutputs, type JobRows, rowCount } from '../packed-rows.ts';
-import type { EncodedRow, PackedBatch } from '../row-codec.ts';
+import type { BatchOutputs } from '../packed-rows.ts';
+import type { PackedBatch } from '../tensors.ts';
 import { type AssembledBatch, assembleBatch } from './batch-assembly.ts';
-import { Job, type JobMeta, type JobResult, type PackedJobResult, type RunRecord } from './job.ts';
+import { Job, type JobMeta, type JobResult, type RunRecord } from './job.ts';
 import { PendingQueue, type Slice } from './pending-queue.ts';
 import { OverloadedError, RunFailedError } from './scheduler-errors.ts';
 import { getValidSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
@@ -91,14 +91,9 @@ export class DynamicBatcher {
     return { ...this.#counters };
   }
 
-  /**
-   * Queues `rows`; resolves once each has an output or its run's error. Refuses at once when full.
-   * Packed rows (a GraphQL thread's job) are answered packed (PackedJobResult).
-   */
-  submit(rows: readonly EncodedRow[], meta: JobMeta): Promise<JobResult>;
-  submit(rows: PackedBatch, meta: JobMeta): Promise<PackedJobResult>;
-  submit(rows: JobRows, meta: JobMeta): Promise<JobResult | PackedJobResult> {
-    const size = rowCount(rows);
+  /** Queues a job; resolves once each row is answered or its run has failed. Refuses at once when full. */
+  submit(rows: PackedBatch, meta: JobMeta): Promise<JobResult> {
+    const size = rows.rows;
     if (this.#closing) return Promise.reject(this.#refusal('shutting-down', `Model "${this.model.name}" is shutting down.`, size));
     if (size === 0) return Promise.resolve({ outputs: [], runs: [], rowRun: new Int32Array(0) });
     const { maxQueueSize, queueTimeoutMs } = this.options;
@@ -206,7 +201,7 @@ export class DynamicBatcher {
     let outputs: BatchOutputs | undefined;
     let failure: unknown;
     try {
-      outputs = await this.#executor.run(batch.parts);
+      outputs = await this.#executor.run(batch.slices);
       if (outputs.rows !== batch.size) throw new RangeError(`The run gave ${outputs.rows} output rows for ${batch.size} rows`);
     } catch (error) {
       // Whatever went wrong (packing a malformed row included) fails these rows; none is left waiting.
@@ -214,8 +209,8 @@ export class DynamicBatcher {
       failure = error;
     }
     const computeMs = performance.now() - startedAtMs;
-    this.#record(runId, batch, startedAtMs, computeMs, outputs === undefined);
     if (outputs) {
+      this.#record(runId, batch, startedAtMs, computeMs);
       const answered = outputs;
       let at = 0;
       settleInTurns(
@@ -227,6 +222,8 @@ export class DynamicBatcher {
       );
       return;
     }
+    const error = new RunFailedError(this.model.name, batch.size, failure);
+    this.#record(runId, batch, startedAtMs, computeMs, error.message);
     if (this.options.isolateFailures && batch.size > 1 && budget.isolationRunsLeft >= 2) {
       // One bad row must not fail its neighbours: re-run each half until the failing rows are alone.
       // The budget (enough to corner a few bad rows) stops a model that fails everything from
@@ -237,13 +234,13 @@ export class DynamicBatcher {
       await this.#runSlices(right, budget);
       return;
     }
-    const error = new RunFailedError(this.model.name, batch.size, failure);
     this.#counters.failedItems += batch.size;
-    for (const { job, start, count } of batch.slices) job.complete(start, count, error);
+    for (const { job, start, count } of batch.slices) job.complete(start, count);
   }
 
-  #record(runId: number, batch: AssembledBatch, startedAtMs: number, computeMs: number, failed: boolean): void {
+  #record(runId: number, batch: AssembledBatch, startedAtMs: number, computeMs: number, failure?: string): void {
     const c = this.#counters;
+    const failed = failure !== undefined;
     c.runs++;
     c.items += batch.size;
     if (failed) c.failedRuns++;
@@ -257,6 +254,7 @@ export class DynamicBatcher {
       executor: this.#executor.kind,
       executionProvider: this.model.executionProvider,
       failed,
+      ...(failed ? { failure } : {}),
     };
     for (const { job, start, count } of batch.slices) {
       job.addRun({ ...common, items: count, queueMs: startedAtMs - job.enqueuedAtMs }, start, count);
@@ -307,8 +305,8 @@ function halve(batch: AssembledBatch): [Slice[], Slice[]] {
       left.push(slice);
       room -= slice.count;
     } else if (room > 0) {
-      left.push({ job: slice.job, start: slice.start, count: room });
-      right.push({ job: slice.job, start: slice.start + room, count: slice.count - room });
+      left.push({ ...slice, count: room });
+      right.push({ ...slice, start: slice.start + room, count: slice.count - room });
       room = 0;
     } else {
       right.push(slice);

@@ -1,12 +1,15 @@
 /**
- * A job: the rows one request's loader handed over in one go. It may be served by one run, share
- * a run with other jobs, or (if larger than maxBatchSize) be split across runs; it settles once
- * every row has an output or an error. A job packed by a GraphQL thread is answered packed too:
- * its rows' outputs are copied into arrays of its own, one copy per run that served it.
+ * A job: the rows one request's loader handed over in one go, packed (one array per input tensor),
+ * whether it came from this thread or a GraphQL thread. It is served by one run, alone or with
+ * other jobs, and split across runs only when it is larger than maxBatchSize (or a failed run is
+ * re-run in halves); it settles once every row has an answer. The answer is packed too: one array
+ * per fetched output holding the job's rows, and for each row the run that gave its final answer;
+ * a row whose final run failed reads the failure on that run's record. One format, in process and
+ * across threads.
  */
 
-import { type BatchOutputs, isPacked, type JobRows, rowCount } from '../packed-rows.ts';
-import type { NumericArray, OutputRow } from '../row-codec.ts';
+import type { BatchOutputs } from '../packed-rows.ts';
+import type { NumericArray, PackedBatch } from '../tensors.ts';
 
 export interface RunRecord {
   runId: number;
@@ -25,24 +28,19 @@ export interface RunRecord {
   executor: string;
   executionProvider: string;
   failed: boolean;
+  /** Why the run failed (for the log; never sent to clients). Present when `failed`. */
+  failure?: string;
 }
 
 export interface JobResult {
-  /** One entry per submitted row: the output row, or the error of the run that held it. */
-  outputs: (OutputRow | Error)[];
+  /**
+   * One array per fetched output tensor holding the job's rows in order (arrays of the job's own:
+   * they can be transferred); empty when no row was answered. Rows of failed runs hold zeros.
+   */
+  outputs: NumericArray[];
   /** Every run that held rows of this job, failed attempts included. */
   runs: RunRecord[];
-  /** For each row, the index in `runs` of the run that gave its final answer. */
-  rowRun: Int32Array;
-}
-
-/** The answer to a packed job: its rows' outputs in one array per fetched output, in row order. */
-export interface PackedJobResult {
-  /** One array per fetched output tensor, the job's rows only (its own buffers: they can be transferred); none when no row was answered. */
-  outputs: NumericArray[];
-  /** Rows whose final run failed: the run's error at the row's index (absent when none failed). */
-  failures?: (Error | undefined)[];
-  runs: RunRecord[];
+  /** For each row, the index in `runs` of the run that gave its final answer (failed: the row failed). */
   rowRun: Int32Array;
 }
 
@@ -59,35 +57,31 @@ export interface JobMeta {
 }
 
 export class Job {
-  readonly rows: JobRows;
+  readonly rows: PackedBatch;
   /** Rows in the job. */
   readonly size: number;
   readonly meta: JobMeta;
   readonly enqueuedAtMs: number;
-  /** Answers row by row (a job of EncodedRows); a packed job keeps `#packed` and `#failures` instead. */
-  readonly #outputs: (OutputRow | Error | undefined)[] | undefined;
-  #packed: NumericArray[] | undefined;
-  #failures: (Error | undefined)[] | undefined;
   readonly runs: RunRecord[] = [];
   readonly rowRun: Int32Array;
   /** Index of the first row not yet taken into a batch. */
   nextRow = 0;
+  #outputs: NumericArray[] | undefined;
   #pending: number;
-  #resolve!: (result: JobResult | PackedJobResult) => void;
+  #resolve!: (result: JobResult) => void;
   #reject!: (error: Error) => void;
-  readonly promise: Promise<JobResult | PackedJobResult>;
+  readonly promise: Promise<JobResult>;
   settled = false;
   timeout: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(rows: JobRows, meta: JobMeta) {
+  constructor(rows: PackedBatch, meta: JobMeta) {
     this.rows = rows;
-    this.size = rowCount(rows);
+    this.size = rows.rows;
     this.meta = meta;
     this.enqueuedAtMs = meta.enqueuedAtMs ?? performance.now();
-    this.#outputs = isPacked(rows) ? undefined : new Array(this.size);
     this.rowRun = new Int32Array(this.size);
     this.#pending = this.size;
-    this.promise = new Promise<JobResult | PackedJobResult>((resolve, reject) => {
+    this.promise = new Promise<JobResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
@@ -103,17 +97,19 @@ export class Job {
     this.rowRun.fill(this.runs.length - 1, start, start + count);
   }
 
-  /** Records the outputs of rows [start, start + count), rows [at, at + count) of the run (or the run's error). */
-  complete(start: number, count: number, outputs: BatchOutputs | Error, at = 0): void {
-    if (outputs instanceof Error) {
-      if (!this.#outputs) this.#failures ??= new Array(this.size);
-      (this.#outputs ?? this.#failures)!.fill(outputs, start, start + count);
-    } else if (this.#outputs) {
-      const rows = outputs.views(at, count);
-      for (let i = 0; i < count; i++) this.#outputs[start + i] = rows[i]!;
-    } else {
-      this.#packed ??= outputs.allocate(this.size);
-      outputs.copyInto(this.#packed, start, at, count);
+  /**
+   * Rows [start, start + count) are answered by rows [at, at + count) of `outputs`, or failed
+   * (no outputs: their run's record says why).
+   */
+  complete(start: number, count: number, outputs?: BatchOutputs, at = 0): void {
+    if (outputs) {
+      if (!this.#outputs && count === this.size && count === outputs.rows) {
+        // The run was this whole job: its arrays are the answer, no copy (the common case).
+        this.#outputs = [...outputs.tensors];
+      } else {
+        this.#outputs ??= outputs.allocate(this.size);
+        outputs.copyInto(this.#outputs, start, at, count);
+      }
     }
     this.#pending -= count;
     if (this.#pending === 0) this.#settle();
@@ -131,12 +127,6 @@ export class Job {
     if (this.settled) return;
     this.settled = true;
     if (this.timeout) clearTimeout(this.timeout);
-    if (this.#outputs) {
-      this.#resolve({ outputs: this.#outputs as (OutputRow | Error)[], runs: this.runs, rowRun: this.rowRun });
-      return;
-    }
-    // Every run of a packed job failed: no outputs to copy, zeros under the errors.
-    const outputs = this.#packed ?? [];
-    this.#resolve({ outputs, runs: this.runs, rowRun: this.rowRun, ...(this.#failures ? { failures: this.#failures } : {}) });
+    this.#resolve({ outputs: this.#outputs ?? [], runs: this.runs, rowRun: this.rowRun });
   }
 }

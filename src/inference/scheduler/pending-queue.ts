@@ -1,14 +1,15 @@
 /**
  * The jobs waiting for a model, oldest first, bounded by rows (memory grows with rows, not jobs).
- * A job larger than a batch stays at the head until all its rows are taken.
+ * A batch takes whole jobs: a job is split only when it alone is larger than a batch (it then stays
+ * at the head until all its rows are taken), never to fill the room a batch has left, so that a
+ * request's rows of a model stay one run.
  */
+import type { RowsPart } from '../packed-rows.ts';
 import type { Job } from './job.ts';
 
-/** Rows [start, start + count) of a job, taken into one batch. */
-export interface Slice {
+/** Rows [start, start + count) of a job, taken into one batch (`rows` are the job's). */
+export interface Slice extends RowsPart {
   job: Job;
-  start: number;
-  count: number;
 }
 
 export class PendingQueue {
@@ -43,16 +44,19 @@ export class PendingQueue {
   }
 
   /**
-   * Takes up to `maxRows` rows: whole jobs while they fit, then part of the next one.
-   * With `oneJob`, takes from the head job only (no merging across requests).
+   * Takes up to `maxRows` rows: whole jobs while they fit; a job larger than `maxRows` only as the
+   * first, as much of it as fits. With `oneJob`, takes from the head job only (no merging across
+   * requests).
    */
   take(maxRows: number, oneJob: boolean): Slice[] {
     const slices: Slice[] = [];
     let room = maxRows;
     while (room > 0 && !this.isEmpty) {
       const job = this.#jobs[this.#head]!;
+      // Splitting it to fill this batch would cost its request a second run for a few rows of fill.
+      if (slices.length > 0 && job.remainingRows > room) break;
       const count = Math.min(room, job.remainingRows);
-      slices.push({ job, start: job.nextRow, count });
+      slices.push({ job, rows: job.rows, start: job.nextRow, count });
       job.nextRow += count;
       room -= count;
       this.#rows -= count;

@@ -1,0 +1,60 @@
+/**
+ * The tensor vocabulary of the inference layer, at its bottom: it imports nothing but the
+ * manifest's dtypes, and everything that moves rows (the codec, the scheduler, the executors, the
+ * GraphQL threads' messages) speaks it. A row has three forms on its way, each for a reason:
+ *
+ * - EncodedRow: one request's row, encoded once by the codec. Its bytes are the key under which
+ *   a request's loader asks for identical rows once; no job exists yet when it is made.
+ * - PackedBatch: the one job format, from the loader to the model and back. A job's rows are
+ *   packed once where GraphQL runs (one copy per row and tensor), in process and in a GraphQL
+ *   thread alike; a run is the concatenation of parts of jobs (one copy per part and tensor, none
+ *   when a run is one whole job), so the models' owner does no work per row.
+ * - A run's outputs (NumericArray per fetched tensor), handed to each job as the arrays of its
+ *   own rows (the run's arrays themselves when the run was that job alone), and read by the
+ *   loader through views, one OutputRow per row.
+ */
+import type { Dtype } from './manifest.ts';
+
+export type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+export type TensorData = NumericArray | string[];
+/** One row's values: one entry per input tensor, in the model's input order. */
+export type EncodedRow = readonly TensorData[];
+/** One row's outputs: a view per fetched output tensor. */
+export type OutputRow = readonly NumericArray[];
+
+export interface PackedTensor {
+  name: string;
+  dtype: Dtype;
+  /** The dims of one row: [] for a [batch] tensor, [width] for [batch, width]. */
+  dims: number[];
+  data: TensorData;
+}
+
+/** Rows packed as onnxruntime takes them: one array per input tensor, `rows` rows each. */
+export interface PackedBatch {
+  rows: number;
+  inputs: PackedTensor[];
+}
+
+/** The fetched outputs of a run, in the layout's output order. */
+export interface PackedOutputs {
+  outputs: { name: string; data: NumericArray }[];
+}
+
+/** A zeroed array of `length` values of `dtype` (strings: empty). */
+export function allocate(dtype: Dtype, length: number): TensorData {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(length);
+    case 'float64':
+      return new Float64Array(length);
+    case 'int32':
+      return new Int32Array(length);
+    case 'int64':
+      return new BigInt64Array(length);
+    case 'bool':
+      return new Uint8Array(length);
+    case 'string':
+      return new Array<string>(length).fill('');
+  }
+}
