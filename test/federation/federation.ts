@@ -5,16 +5,13 @@
  * subgraph call is recorded with its operation, time and response body.
  */
 import { createGatewayRuntime, type GatewayRuntime, useCustomFetch } from '@graphql-hive/gateway-runtime';
-import type { YogaServerInstance } from 'graphql-yoga';
 import { composeSupergraph, EXAMPLE_SUBGRAPH_URLS } from '../../scripts/compose-supergraph.ts';
-import type { PredictQLApp } from '../../src/app.ts';
 import { INFERENCE_REPORT_HEADER } from '../../src/inference-report/inference-report.ts';
-import type { Result } from '../support/graphql.ts';
+import type { Fetcher, Result } from '../support/graphql.ts';
 import { createEndpointsSubgraph } from './endpoints-subgraph.ts';
 
-// Any yoga app: its `fetch` type depends on the server context, which nothing here passes.
-// biome-ignore lint/suspicious/noExplicitAny: any server context will do; only `fetch` is used.
-type FetchingApp = YogaServerInstance<any, any>;
+/** Anything that answers `fetch`: a yoga app in process, or a served app over HTTP. */
+type FetchingApp = Fetcher;
 
 export interface SubgraphCall {
   subgraph: 'predictql' | 'endpoints';
@@ -57,7 +54,7 @@ export async function servedSdl(app: FetchingApp, url: string): Promise<string> 
  * balancer would send them; the subgraph keeps no state, so any replica may answer any call.
  */
 export async function startFederation(
-  replicas: readonly PredictQLApp[],
+  replicas: readonly FetchingApp[],
   endpoints: FetchingApp = createEndpointsSubgraph(),
 ): Promise<Federation> {
   if (replicas.length === 0) throw new Error('startFederation needs at least one predictql replica');

@@ -9,7 +9,7 @@ import { createApp, type PredictQLApp, type Services } from '../../src/app.ts';
 import { InferenceService, ModelRegistry, type ModelRunner, type PackedBatch, type PackedOutputs } from '../../src/inference/index.ts';
 import { defaultRequestLimits } from '../../src/request-limits.ts';
 import { PredictManyDocument, PredictOneDocument, SampleRequestsWithPredictionsDocument } from '../generated/graphql.ts';
-import { errorsByPath, gql, send, TRACE, traceOf } from '../support/graphql.ts';
+import { errorsByPath, type Fetcher, gql, send, TRACE, traceOf } from '../support/graphql.ts';
 import {
   aliasedQuery,
   aliasedVariables,
@@ -29,16 +29,20 @@ type Latency = { p50Ms: number; p95Ms: number } | null;
 
 import { loadRealApp } from '../support/app.ts';
 import { Probes, unprobed } from '../support/probe.ts';
+import { serveDuringSuite, servingModes } from '../support/served-app.ts';
 
 let services: Services;
 let yoga: PredictQLApp;
-let probes: Probes;
 
-// Real models, loaded once per file; the scheduler may run them on worker threads, stopped with the file.
-beforeAll(async () => ({ services, yoga, probes } = await loadRealApp()));
+// Real models, loaded once per file, for the apps built over them with a fault injected.
+beforeAll(async () => ({ services, yoga } = await loadRealApp()));
 afterAll(() => services.inference.close());
 
-describe('bad input', () => {
+describe.each(servingModes)('bad input: $name', (mode) => {
+  let yoga: Fetcher;
+  let probes: Probes;
+  serveDuringSuite(mode, (app) => ({ yoga, probes } = app));
+
   it('predictLatencies: errors only at the invalid indexes, values elsewhere, one run of the valid items', async () => {
     const inputs = sampleInputs(50, 1000);
     const invalid = new Map<number, [string, number]>([

@@ -5,8 +5,12 @@
 
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type DocumentNode, print } from 'graphql';
-import type { PredictQLApp } from '../../src/app.ts';
 import type { InferenceReport } from '../../src/inference-report/inference-report.ts';
+
+/** What answers a request: an in-process yoga app (`yoga.fetch`), or a served app over HTTP (served-app.ts). */
+export interface Fetcher {
+  fetch(url: string, init?: RequestInit): Response | Promise<Response>;
+}
 
 export const TRACE = { 'x-predictql-trace': '1' } as const;
 
@@ -25,7 +29,7 @@ export interface Result<TData> {
 
 /** Sends a typed document (printed) with its variables; the result is typed by the document. */
 export async function gql<TData, TVariables>(
-  yoga: PredictQLApp,
+  yoga: Fetcher,
   document: TypedDocumentNode<TData, TVariables>,
   variables?: TVariables,
   headers: Record<string, string> = {},
@@ -35,7 +39,7 @@ export async function gql<TData, TVariables>(
 
 /** Sends a query string (for documents built programmatically, e.g. 1000 aliases). */
 export async function send<TData = Record<string, unknown>>(
-  yoga: PredictQLApp,
+  yoga: Fetcher,
   query: string,
   variables?: Record<string, unknown>,
   headers: Record<string, string> = {},
