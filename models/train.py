@@ -700,8 +700,8 @@ def gbdt_onnx(attrs):
 
 
 def eval_tree_ensemble(onnx_bytes, x):
-    """Pure-numpy tree ensemble (regressor or classifier, no post-transform) over the attributes as stored in the
-    ONNX file (no onnx.reference in 1.12): the margins, float64 [n, outputs]."""
+    """Pure-numpy tree ensemble (regressor or classifier, no post-transform; BRANCH_LT or BRANCH_LEQ nodes) over the
+    attributes as stored in the ONNX file (no onnx.reference in 1.12): the margins, float64 [n, outputs]."""
     node = next(n for n in onnx.load_from_string(onnx_bytes).graph.node if n.op_type.startswith("TreeEnsemble"))
     leaf_prefix = "class_" if node.op_type == "TreeEnsembleClassifier" else "target_"
     a = {at.name: helper.get_attribute_value(at) for at in node.attribute}
@@ -718,20 +718,26 @@ def eval_tree_ensemble(onnx_bytes, x):
     tnode[k], fnode[k] = flat(tids, a["nodes_truenodeids"]), flat(tids, a["nodes_falsenodeids"])
     miss[k] = np.array(a["nodes_missing_value_tracks_true"], bool)
     leaf[k] = np.array([m == b"LEAF" for m in a["nodes_modes"]])
-    weight = np.zeros(size, np.float64)
-    target = np.zeros(size, np.int64)
+    leq = np.zeros(size, bool)
+    leq[k] = np.array([m == b"BRANCH_LEQ" for m in a["nodes_modes"]])
+    if "base_values" in a:
+        base = a["base_values"]
+    else:  # no base_values (skl2onnx's random forest): every output starts at 0
+        labels = a.get("classlabels_int64s", a.get("classlabels_strings"))
+        base = [0.0] * (a["n_targets"] if "n_targets" in a else len(labels))
+    out = np.tile(np.array(base, np.float64), (len(x), 1))
+    # What each leaf adds to each output (a leaf may add to several: skl2onnx's forests hold every class's share).
+    weight = np.zeros((size, len(base)), np.float64)
     lk = flat(a[leaf_prefix + "treeids"], a[leaf_prefix + "nodeids"])
-    weight[lk] = np.float32(a[leaf_prefix + "weights"])
-    target[lk] = a[leaf_prefix + "ids"]
-    out = np.tile(np.array(a["base_values"], np.float64), (len(x), 1))
+    np.add.at(weight, (lk, a[leaf_prefix + "ids"]), np.float32(a[leaf_prefix + "weights"]))
     rows = np.arange(len(x))
     for t in range(n_trees):
         idx = np.full(len(x), t * width)
         while not leaf[idx].all():
             v = x[rows, feat[idx]]
-            go_true = np.where(np.isnan(v), miss[idx], v < thr[idx])
+            go_true = np.where(np.isnan(v), miss[idx], np.where(leq[idx], v <= thr[idx], v < thr[idx]))
             idx = np.where(leaf[idx], idx, np.where(go_true, tnode[idx], fnode[idx]))
-        np.add.at(out, (rows, target[idx]), weight[idx])
+        out += weight[idx]
     return out
 
 
