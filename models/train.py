@@ -7,6 +7,7 @@ Run by hand (not in CI), with Debian's Python and packages:
         python3-numpy
     /usr/bin/python3 models/train.py            # the 5 shipped models, 3 examples files, test/fixtures/two-inputs
     /usr/bin/python3 models/train.py --heavy    # also request-latency-heavy (large MLP, for load tests)
+    /usr/bin/python3 models/train.py --exports  # only test/fixtures/exports/ (models as people export them)
 
 Everything is seeded and single-threaded so that a rerun on the same package versions rewrites the same bytes.
 
@@ -104,6 +105,27 @@ traffic-anomaly       torch autoencoder over the normalised window (log1p, centr
 
 Also writes test/fixtures/two-inputs/ (a hand-built two-input ONNX model and its expected outputs) for the
 "bring your own model" test.
+
+test/fixtures/exports/ (--exports, and nothing else)
+----------------------------------------------------
+Small models as data scientists hand them over, one folder each with model.onnx and reference.json ({source,
+converter, classLabels?, unknownCategories? / knownCategories?, note?, cases: [{inputs, outputs}]}, keyed by ONNX
+input and output names, one row per case, values from sklearn / xgboost / torch themselves). skl2onnx and onnxmltools
+are not Debian packages, so their node layouts are rebuilt here with onnx.helper from their sources; the torch models
+go through torch.onnx.export.
+
+  sklearn-pipeline-zipmap   Pipeline(ColumnTransformer(OneHotEncoder on country, StandardScaler on age, income),
+                            LogisticRegression), skl2onnx defaults: an input per column, output_label + a ZipMap.
+  sklearn-pipeline-tensors  the same fitted pipeline with zipmap=False: label (string) and probabilities [N, 2].
+  sklearn-int-labels        RandomForestClassifier, labels 0/1/2, zipmap=False: TreeEnsembleClassifier only.
+  sklearn-label-encoded     OrdinalEncoder (ai.onnx.ml LabelEncoder) + GradientBoostingRegressor -> variable1 [N, 1].
+  xgboost-onnxmltools       XGBClassifier (3 classes) through onnxmltools: label int64 + probabilities [N, 3].
+  xgboost-skl2onnx-zipmap   the same booster through skl2onnx with onnxmltools' converter: Cast + int64 ZipMap.
+  torch-sigmoid             MLP ending in a one-column sigmoid, [batch, 1].
+  torch-fixed-batch         MLP exported with torch.onnx.export's defaults: no dynamic_axes, so [1, 5] -> [1, 3].
+  torch-lstm-timeseries     LSTM forecaster, [batch, 24, 3] -> [batch, 1], batch axis named by torch.
+  torch-cnn-image           tiny CNN, pixel_values [batch, 3, 32, 32] -> logits [batch, 10].
+  torch-rank3-output        MLP with a rank-3 output: quantiles [batch, 4, 2].
 """
 
 import argparse
@@ -700,8 +722,8 @@ def gbdt_onnx(attrs):
 
 
 def eval_tree_ensemble(onnx_bytes, x):
-    """Pure-numpy tree ensemble (regressor or classifier, no post-transform) over the attributes as stored in the
-    ONNX file (no onnx.reference in 1.12): the margins, float64 [n, outputs]."""
+    """Pure-numpy tree ensemble (regressor or classifier, no post-transform; BRANCH_LT or BRANCH_LEQ nodes) over the
+    attributes as stored in the ONNX file (no onnx.reference in 1.12): the margins, float64 [n, outputs]."""
     node = next(n for n in onnx.load_from_string(onnx_bytes).graph.node if n.op_type.startswith("TreeEnsemble"))
     leaf_prefix = "class_" if node.op_type == "TreeEnsembleClassifier" else "target_"
     a = {at.name: helper.get_attribute_value(at) for at in node.attribute}
@@ -718,20 +740,26 @@ def eval_tree_ensemble(onnx_bytes, x):
     tnode[k], fnode[k] = flat(tids, a["nodes_truenodeids"]), flat(tids, a["nodes_falsenodeids"])
     miss[k] = np.array(a["nodes_missing_value_tracks_true"], bool)
     leaf[k] = np.array([m == b"LEAF" for m in a["nodes_modes"]])
-    weight = np.zeros(size, np.float64)
-    target = np.zeros(size, np.int64)
+    leq = np.zeros(size, bool)
+    leq[k] = np.array([m == b"BRANCH_LEQ" for m in a["nodes_modes"]])
+    if "base_values" in a:
+        base = a["base_values"]
+    else:  # no base_values (skl2onnx's random forest): every output starts at 0
+        labels = a.get("classlabels_int64s", a.get("classlabels_strings"))
+        base = [0.0] * (a["n_targets"] if "n_targets" in a else len(labels))
+    out = np.tile(np.array(base, np.float64), (len(x), 1))
+    # What each leaf adds to each output (a leaf may add to several: skl2onnx's forests hold every class's share).
+    weight = np.zeros((size, len(base)), np.float64)
     lk = flat(a[leaf_prefix + "treeids"], a[leaf_prefix + "nodeids"])
-    weight[lk] = np.float32(a[leaf_prefix + "weights"])
-    target[lk] = a[leaf_prefix + "ids"]
-    out = np.tile(np.array(a["base_values"], np.float64), (len(x), 1))
+    np.add.at(weight, (lk, a[leaf_prefix + "ids"]), np.float32(a[leaf_prefix + "weights"]))
     rows = np.arange(len(x))
     for t in range(n_trees):
         idx = np.full(len(x), t * width)
         while not leaf[idx].all():
             v = x[rows, feat[idx]]
-            go_true = np.where(np.isnan(v), miss[idx], v < thr[idx])
+            go_true = np.where(np.isnan(v), miss[idx], np.where(leq[idx], v <= thr[idx], v < thr[idx]))
             idx = np.where(leaf[idx], idx, np.where(go_true, tnode[idx], fnode[idx]))
-        np.add.at(out, (rows, target[idx]), weight[idx])
+        out += weight[idx]
     return out
 
 
@@ -1271,6 +1299,740 @@ def write_fixture():
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# test/fixtures/exports (--exports): models as people export them
+# ----------------------------------------------------------------------------------------------------------------
+# The converters (skl2onnx, onnxmltools) are not Debian packages, so their node layouts are rebuilt here node by node
+# from their sources: the same op types, domains, attributes, variable names and graph inputs/outputs they write. The
+# torch models go through torch.onnx.export itself. References come from sklearn / xgboost / torch, never onnxruntime.
+
+EXPORTS_DIR = os.path.join(os.path.dirname(HERE), "test", "fixtures", "exports")
+EXPORTS_SEED = 45
+N_EXPORT_CASES = 24
+COUNTRIES = ["Brazil", "France", "Germany", "India", "Japan"]  # sorted, as OneHotEncoder's categories_ will be
+UNKNOWN_COUNTRIES = ["Atlantis", ""]
+PLAN_NAMES = ["basic", "enterprise", "pro", "team"]  # sorted, as OrdinalEncoder's categories_ will be
+LAYOUT_NOTE = "Node layout of {}, rebuilt node by node by predictql models/train.py --exports (the converter is not " \
+              "installed there); trained with {}."
+
+
+def export_model(graph, opsets, doc):
+    """A converter's graph -> ONNX bytes. opsets: [(domain, version)], in the order the converter writes them."""
+    m = helper.make_model(graph, producer_name="predictql models/train.py", doc_string=doc,
+                          opset_imports=[helper.make_opsetid(d, v) for d, v in opsets])
+    m.ir_version = 8  # what both converters write for opset 17 (and for an ai.onnx.ml-only model)
+    onnx.checker.check_model(m)
+    # Type-checked shape inference too (not strict: onnx 1.12 infers nothing for OneHotEncoder), except over a
+    # ZipMap, whose seq(map) it cannot infer at all ("type case unsupported"). Each ZipMap graph here has a twin
+    # without it that is checked.
+    if all(n.op_type != "ZipMap" for n in graph.node):
+        onnx.shape_inference.infer_shapes(m, check_type=True)
+    return m.SerializeToString()
+
+
+def zipmap_value_info(name, key_type):
+    """seq(map(key_type, tensor(float))), the ZipMap output as skl2onnx and onnxmltools declare it."""
+    t = onnx.TypeProto()
+    t.sequence_type.elem_type.map_type.key_type = key_type
+    t.sequence_type.elem_type.map_type.value_type.tensor_type.elem_type = TensorProto.FLOAT
+    return helper.make_value_info(name, t)
+
+
+def floats(v):
+    """An ONNX float attribute's values: rounded through float32 here, since that is what the file stores."""
+    return [float(x) for x in np.float32(np.asarray(v, np.float64)).ravel()]
+
+
+def sklearn_leq_threshold(t):
+    """skl2onnx's threshold for float inputs: sklearn tests float32(x) <= t in float64, so the largest float32 <= t
+    makes ONNX's float32 BRANCH_LEQ send every float32 x the same way."""
+    f = np.float32(t)
+    return float(f if float(f) <= t else np.nextafter(f, np.float32(-np.inf)))
+
+
+def skl2onnx_tree_attributes(estimators, tree_weight, classifier):
+    """sklearn fitted trees -> TreeEnsemble{Classifier,Regressor} attributes the way skl2onnx's tree converters
+    flatten them: sklearn's node numbering, BRANCH_LEQ with adjusted float32 thresholds, hit rates 1, no missing-value
+    tracking; a classifier leaf holds its class counts normalised to 1 times tree_weight (1 / trees for a forest), a
+    regressor leaf its value times tree_weight (the learning rate for gradient boosting)."""
+    prefix = "class_" if classifier else "target_"
+    a = {k: [] for k in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_modes", "nodes_values",
+                         "nodes_truenodeids", "nodes_falsenodeids", "nodes_missing_value_tracks_true",
+                         "nodes_hitrates", prefix + "treeids", prefix + "nodeids", prefix + "ids", prefix + "weights")}
+    for tree_id, est in enumerate(estimators):
+        t = est.tree_
+        for i in range(t.node_count):
+            branch = t.children_left[i] > i or t.children_right[i] > i
+            a["nodes_treeids"].append(tree_id)
+            a["nodes_nodeids"].append(i)
+            a["nodes_featureids"].append(int(t.feature[i]) if branch else 0)
+            a["nodes_modes"].append("BRANCH_LEQ" if branch else "LEAF")
+            a["nodes_values"].append(sklearn_leq_threshold(t.threshold[i]) if branch else 0.0)
+            a["nodes_truenodeids"].append(int(t.children_left[i]) if branch else 0)
+            a["nodes_falsenodeids"].append(int(t.children_right[i]) if branch else 0)
+            a["nodes_missing_value_tracks_true"].append(0)
+            a["nodes_hitrates"].append(1.0)
+            if branch:
+                continue
+            w = t.value[i].ravel().astype(np.float64)
+            w = w * tree_weight / (w.sum() if classifier and w.sum() else 1.0)
+            for j, v in enumerate(w):
+                a[prefix + "treeids"].append(tree_id)
+                a[prefix + "nodeids"].append(i)
+                a[prefix + "ids"].append(j)
+                a[prefix + "weights"].append(float(v))
+    for k in ("nodes_values", "nodes_hitrates", prefix + "weights"):
+        a[k] = floats(a[k])
+    return a
+
+
+def onnxmltools_xgb_attributes(clf):
+    """An XGBClassifier (multi:softprob) -> TreeEnsembleClassifier attributes the way onnxmltools' XGBoost converter
+    builds them: from the booster's JSON text dump, each tree's nodes renumbered in depth-first order (yes child
+    first), BRANCH_LT, missing values sent to the true child where the dump's default ("missing") is the yes child,
+    no hit rates; leaf i of tree t adds to class t % classes; base_values = base_score for every class; SOFTMAX."""
+    dump = [json.loads(t) for t in clf.get_booster().get_dump(dump_format="json", with_stats=True)]
+    n_classes = len(clf.classes_)
+    a = {k: [] for k in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_modes", "nodes_values",
+                         "nodes_truenodeids", "nodes_falsenodeids", "nodes_missing_value_tracks_true",
+                         "class_treeids", "class_nodeids", "class_ids", "class_weights")}
+
+    def number(node, ids):
+        ids[node["nodeid"]] = len(ids)
+        for child in node.get("children", []):
+            number(child, ids)
+        return ids
+
+    def emit(tree_id, node, ids):
+        branch = "children" in node
+        a["nodes_treeids"].append(tree_id)
+        a["nodes_nodeids"].append(ids[node["nodeid"]])
+        a["nodes_featureids"].append(int(node["split"][1:]) if branch else 0)  # the dump names features f0, f1, ...
+        a["nodes_modes"].append("BRANCH_LT" if branch else "LEAF")
+        a["nodes_values"].append(float(node["split_condition"]) if branch else 0.0)
+        a["nodes_truenodeids"].append(ids[node["yes"]] if branch else 0)
+        a["nodes_falsenodeids"].append(ids[node["no"]] if branch else 0)
+        a["nodes_missing_value_tracks_true"].append(int(branch and node["missing"] == node["yes"]))
+        if branch:
+            for child in node["children"]:
+                emit(tree_id, child, ids)
+        else:
+            a["class_treeids"].append(tree_id)
+            a["class_nodeids"].append(ids[node["nodeid"]])
+            a["class_ids"].append(tree_id % n_classes)
+            a["class_weights"].append(float(node["leaf"]))
+
+    for tree_id, root in enumerate(dump):
+        emit(tree_id, root, number(root, {}))
+    a["nodes_values"], a["class_weights"] = floats(a["nodes_values"]), floats(a["class_weights"])
+    base_score = float(json.loads(clf.get_booster().save_config())["learner"]["learner_model_param"]["base_score"])
+    a["base_values"] = floats([base_score] * n_classes)
+    a["post_transform"] = "SOFTMAX"
+    a["classlabels_int64s"] = [int(c) for c in clf.classes_]
+    return a
+
+
+def write_export(name, model_bytes, source, converter, cases, **extra):
+    """test/fixtures/exports/<name>/: model.onnx and reference.json (one case per line)."""
+    assert 16 <= len(cases) <= 32, f"{name}: {len(cases)} cases"
+    out = os.path.join(EXPORTS_DIR, name)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "model.onnx"), "wb") as fh:
+        fh.write(model_bytes)
+    head = [f' "{k}": {json.dumps(v, separators=(", ", ": "))}' for k, v in
+            {"source": source, "converter": converter, **extra}.items()]
+    lines = [json.dumps(c, separators=(",", ":")) for c in cases]
+    with open(os.path.join(out, "reference.json"), "w") as fh:
+        fh.write("{\n" + ",\n".join(head) + ',\n "cases": [\n  ' + ",\n  ".join(lines) + "\n ]\n}\n")
+    print(f"  wrote {out} ({len(model_bytes)} bytes, {len(cases)} cases)", flush=True)
+    return out
+
+
+def clear_margin(prob, gap=1e-3):
+    """Rows whose two largest class probabilities differ by more than gap: a float32 graph gives them the same label
+    as the float64 framework."""
+    top = np.sort(prob, axis=1)
+    return top[:, -1] - top[:, -2] > gap
+
+
+def pick_cases(pred, ok, n_edge, n=N_EXPORT_CASES):
+    """Row indices for the cases: the edge rows (the first n_edge), then the other rows taking each label in turn,
+    all of them with a clear margin (ok)."""
+    picked = [i for i in range(n_edge) if ok[i]]
+    assert len(picked) >= n_edge - 2, "edge rows on a decision boundary"
+    rest = {c: [i for i in range(n_edge, len(pred)) if ok[i] and pred[i] == c] for c in sorted(set(pred[n_edge:]))}
+    while len(picked) < n and any(rest.values()):
+        for c in rest:
+            if rest[c] and len(picked) < n:
+                picked.append(rest[c].pop(0))
+    assert len(picked) == n and {pred[i] for i in picked} == set(rest)
+    return sorted(picked)
+
+
+# ------------------------------------------------------------------ sklearn: a Pipeline over a table, as skl2onnx ----
+
+def draw_subscribers(rng, n):
+    """Synthetic subscribers: country (5), age in years 18..90, income in k USD a year 5..500; whether they renew."""
+    country = rng.choice(len(COUNTRIES), n, p=[0.15, 0.2, 0.3, 0.2, 0.15])
+    age = np.clip(rng.normal(42, 13, n), 18, 90).astype(np.float32)
+    income = np.clip(np.exp(rng.normal(math.log(55), 0.6, n)), 5, 500).astype(np.float32)
+    logit = (-0.6 + 0.045 * (40 - age.astype(np.float64)) - 0.9 * np.log(income / 55.0)
+             + np.array([0.5, -0.2, -0.6, 0.9, -0.3])[country])
+    churns = rng.random(n) < sigmoid(logit)
+    return np.array(COUNTRIES, dtype=object)[country], age, income, np.where(churns, "churns", "renews")
+
+
+def subscriber_table(country, age, income):
+    """The columns as sklearn sees them: pandas is not a Debian dependency here, so an object array with the
+    DataFrame's column order (country, age, income) stands in for it; the fitted pipeline is the same."""
+    x = np.empty((len(country), 3), dtype=object)
+    x[:, 0], x[:, 1], x[:, 2] = country, age.astype(np.float64), income.astype(np.float64)
+    return x
+
+
+def fit_subscriber_pipeline():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    country, age, income, y = draw_subscribers(np.random.default_rng(EXPORTS_SEED), 4000)
+    pipe = Pipeline([
+        ("columns", ColumnTransformer([("country", OneHotEncoder(), [0]), ("numeric", StandardScaler(), [1, 2])])),
+        ("classifier", LogisticRegression(max_iter=1000)),
+    ])
+    pipe.fit(subscriber_table(country, age, income), y)
+    return pipe
+
+
+def subscriber_reference_rows():
+    """24 rows: every country (on held-out rows), age and income at their minimum and maximum, the all-minimum and
+    all-maximum rows, a row far outside the training range (the graph accepts any float), then held-out rows."""
+    country, age, income, _ = draw_subscribers(np.random.default_rng(EXPORTS_SEED + 100), 200)
+    rows = [(c, float(age[i]), float(income[i])) for i, c in enumerate(COUNTRIES)]
+    rows += [(country[5], 18.0, float(income[5])), (country[6], 90.0, float(income[6])),
+             (country[7], float(age[7]), 5.0), (country[8], float(age[8]), 500.0),
+             (COUNTRIES[0], 18.0, 5.0), (COUNTRIES[-1], 90.0, 500.0), (COUNTRIES[2], 0.0, 0.0)]
+    rows += [(country[i], float(age[i]), float(income[i])) for i in range(20, 200)]
+    return rows, 12
+
+
+def skl2onnx_subscriber_graph(pipe, zipmap):
+    """What skl2onnx's to_onnx(pipe, X=frame[:1], target_opset=17[, options={"zipmap": False}]) writes for
+    Pipeline(ColumnTransformer([OneHotEncoder on country, StandardScaler on age and income]), LogisticRegression):
+
+    - one input per DataFrame column, [None, 1] (an unnamed batch axis), string for object columns;
+    - OneHotEncoder (single-input path): Gather column 0, ai.onnx.ml OneHotEncoder with cats_strings and zeros = 0
+      (sklearn's handle_unknown="error": an unknown category fails the run), Reshape [N, 1, 5] -> [-1, 5];
+    - the scaler's two inputs merged by a Concat, then ai.onnx.ml Scaler (offset = mean_, scale = 1 / scale_);
+    - the ColumnTransformer's Concat of both, in transformer order;
+    - binary LogisticRegression: ai.onnx.ml LinearClassifier with both classes' rows (-coef, coef) and intercepts,
+      multi_class 0, post_transform LOGISTIC, classlabels_strings, so no Normalizer after it;
+    - zipmap (the default): Identity label -> output_label and ZipMap(classlabels_strings) -> output_probability;
+      zipmap=False: the classifier's own outputs label and probabilities are the graph outputs.
+    Variable names follow skl2onnx's scope (variable, variable1, country0, country01, ...)."""
+    columns = pipe.named_steps["columns"]
+    ohe, scaler = columns.named_transformers_["country"], columns.named_transformers_["numeric"]
+    lr = pipe.named_steps["classifier"]
+    cats = [str(c) for c in ohe.categories_[0]]
+    labels = [str(c) for c in lr.classes_]
+    assert cats == COUNTRIES and ohe.handle_unknown == "error" and len(labels) == 2
+    coef, intercept = lr.coef_.ravel(), lr.intercept_
+    nodes = [
+        helper.make_node("Gather", ["country", "country0"], ["country01"], name="Gather", axis=1),
+        helper.make_node("OneHotEncoder", ["country01"], ["country01out"], name="OneHotEncoder", domain="ai.onnx.ml",
+                         cats_strings=cats, zeros=0),
+        helper.make_node("Reshape", ["country01out", "shape_tensor"], ["variable"], name="Reshape"),
+        helper.make_node("Concat", ["age", "income"], ["merged_columns"], name="Concat", axis=1),
+        helper.make_node("Scaler", ["merged_columns"], ["variable1"], name="Scaler", domain="ai.onnx.ml",
+                         offset=floats(scaler.mean_), scale=floats(1.0 / scaler.scale_)),
+        helper.make_node("Concat", ["variable", "variable1"], ["transformed_column"], name="Concat1", axis=1),
+        helper.make_node("LinearClassifier", ["transformed_column"], ["label", "probabilities"],
+                         name="LinearClassifier", domain="ai.onnx.ml",
+                         coefficients=floats(np.concatenate([-coef, coef])),
+                         intercepts=floats([-intercept[0], intercept[0]]), multi_class=0, post_transform="LOGISTIC",
+                         classlabels_strings=labels),
+    ]
+    if zipmap:
+        nodes += [
+            helper.make_node("Identity", ["label"], ["output_label"], name="Identity"),
+            helper.make_node("ZipMap", ["probabilities"], ["output_probability"], name="ZipMap", domain="ai.onnx.ml",
+                             classlabels_strings=labels),
+        ]
+        outputs = [helper.make_tensor_value_info("output_label", TensorProto.STRING, [None]),
+                   zipmap_value_info("output_probability", TensorProto.STRING)]
+    else:
+        outputs = [helper.make_tensor_value_info("label", TensorProto.STRING, [None]),
+                   helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, len(labels)])]
+    graph = helper.make_graph(
+        nodes, "ONNX(Pipeline)",
+        [helper.make_tensor_value_info("country", TensorProto.STRING, [None, 1]),
+         helper.make_tensor_value_info("age", TensorProto.FLOAT, [None, 1]),
+         helper.make_tensor_value_info("income", TensorProto.FLOAT, [None, 1])],
+        outputs,
+        initializer=[numpy_helper.from_array(np.array([0], np.int64), "country0"),
+                     numpy_helper.from_array(np.array([-1, len(cats)], np.int64), "shape_tensor")],
+    )
+    return graph
+
+
+def build_sklearn_pipelines():
+    print("exports: sklearn Pipeline (OneHotEncoder + StandardScaler + LogisticRegression)", flush=True)
+    pipe = fit_subscriber_pipeline()
+    labels = [str(c) for c in pipe.classes_]
+    rows, n_edge = subscriber_reference_rows()
+    x = subscriber_table(np.array([r[0] for r in rows], dtype=object), np.float32([r[1] for r in rows]),
+                         np.float32([r[2] for r in rows]))
+    prob, pred = pipe.predict_proba(x), pipe.predict(x)
+    keep = pick_cases(pred, clear_margin(prob), n_edge)
+    assert {rows[i][0] for i in keep} == set(COUNTRIES)
+    out = []
+    for zipmap in (True, False):
+        name = "sklearn-pipeline-zipmap" if zipmap else "sklearn-pipeline-tensors"
+        label_out, prob_out = ("output_label", "output_probability") if zipmap else ("label", "probabilities")
+        cases = [{"inputs": {"country": rows[i][0], "age": f32(rows[i][1]), "income": f32(rows[i][2])},
+                  "outputs": {label_out: str(pred[i]), prob_out: [f32(p) for p in prob[i]]}} for i in keep]
+        converter = "skl2onnx to_onnx, default options (zipmap)" if zipmap else \
+            "skl2onnx to_onnx, options={'zipmap': False}"
+        model = export_model(
+            skl2onnx_subscriber_graph(pipe, zipmap), [("", OPSET), ("ai.onnx.ml", 1)],
+            LAYOUT_NOTE.format(converter, f"scikit-learn {sklearn.__version__}"))
+        out.append(write_export(name, model, "sklearn", converter, cases, classLabels=labels,
+                                unknownCategories={"country": UNKNOWN_COUNTRIES}))
+    return out
+
+
+# -------------------------------------------------------- sklearn: int64 class labels, RandomForest, zipmap=False ----
+
+def draw_tickets(rng, n):
+    """Synthetic support tickets: affected users, error rate, revenue at risk (k USD), hours open -> priority 0 (low),
+    1 (medium) or 2 (high)."""
+    users = np.exp(rng.uniform(0, math.log(10000), n))
+    errors = rng.beta(1.2, 6, n)
+    revenue = np.exp(rng.normal(math.log(5), 1.2, n))
+    hours = rng.exponential(12, n)
+    x = np.stack([users, errors, revenue, hours], axis=1).astype(np.float32)
+    score = (0.5 * np.log10(1 + users) + 3 * errors + 0.4 * np.log1p(revenue) + 0.02 * hours
+             + rng.normal(0, 0.35, n))
+    return x, np.digitize(score, [1.6, 2.6]).astype(np.int64)
+
+
+def build_sklearn_int_labels():
+    from sklearn.ensemble import RandomForestClassifier
+    name = "sklearn-int-labels"
+    print(f"exports: {name} (RandomForestClassifier, labels 0/1/2)", flush=True)
+    x, y = draw_tickets(np.random.default_rng(EXPORTS_SEED + 1), 3000)
+    rf = RandomForestClassifier(n_estimators=5, max_depth=4, min_samples_leaf=20, random_state=SEED, n_jobs=1)
+    rf.fit(x, y)
+    assert list(rf.classes_) == [0, 1, 2]
+    attrs = skl2onnx_tree_attributes(rf.estimators_, 1.0 / len(rf.estimators_), classifier=True)
+    # to_onnx(rf, X[:1].astype(np.float32), options={"zipmap": False}, target_opset=17): one input X, the
+    # TreeEnsembleClassifier (ai.onnx.ml v1) writing the graph outputs label and probabilities directly.
+    node = helper.make_node("TreeEnsembleClassifier", ["X"], ["label", "probabilities"], name="TreeEnsembleClassifier",
+                            domain="ai.onnx.ml", post_transform="NONE", classlabels_int64s=[0, 1, 2], **attrs)
+    graph = helper.make_graph(
+        [node], "ONNX(RandomForestClassifier)",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 4])],
+        [helper.make_tensor_value_info("label", TensorProto.INT64, [None]),
+         helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 3])])
+    converter = "skl2onnx to_onnx, options={'zipmap': False}"
+    model = export_model(graph, [("ai.onnx.ml", 1), ("", OPSET)],
+                         LAYOUT_NOTE.format(converter, f"scikit-learn {sklearn.__version__}"))
+
+    xr, _ = draw_tickets(np.random.default_rng(EXPORTS_SEED + 101), 300)
+    lo, hi = np.float32([1, 0, 0, 0]), np.float32([10000, 1, 1000, 240])
+    edge = [lo, hi] + [np.where(np.arange(4) == j, b, xr[j]) for j in range(4) for b in (lo[j], hi[j])]
+    pool = np.concatenate([np.stack(edge).astype(np.float32), xr])
+    prob, pred = rf.predict_proba(pool), rf.predict(pool)
+    pick = pick_cases(pred, clear_margin(prob), len(edge))
+    assert np.max(np.abs(eval_tree_ensemble(model, pool) - prob)) < 1e-6, "converted forest disagrees with sklearn"
+    cases = [{"inputs": {"X": [f32(v) for v in pool[i]]},
+              "outputs": {"label": int(pred[i]), "probabilities": [f32(p) for p in prob[i]]}} for i in pick]
+    return write_export(name, model, "sklearn", converter, cases, classLabels=[0, 1, 2])
+
+
+# ---------------------------------------------- sklearn: OrdinalEncoder (LabelEncoder in ONNX) + gradient boosting ----
+
+def draw_accounts(rng, n):
+    """Synthetic accounts: plan (basic / pro / team / enterprise), seats 1..500, tenure in months 0..120 -> monthly
+    spend in USD."""
+    plan = rng.choice(4, n, p=[0.35, 0.3, 0.25, 0.1])  # index into basic, pro, team, enterprise
+    seats = np.clip(np.round(np.exp(rng.normal(np.log([2, 8, 25, 120])[plan], 0.6))), 1, 500).astype(np.float32)
+    tenure = np.minimum(120, np.floor(rng.exponential(24, n))).astype(np.float32)
+    price = np.array([8.0, 15, 22, 35])[plan]
+    spend = price * seats ** np.array([1, 0.95, 0.9, 0.8])[plan] * (1 - 0.002 * tenure) * rng.lognormal(0, 0.1, n)
+    names = np.array(["basic", "pro", "team", "enterprise"], dtype=object)[plan]
+    return names, seats, tenure, spend
+
+
+def build_sklearn_label_encoded():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import GradientBoostingRegressor
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+    name = "sklearn-label-encoded"
+    print(f"exports: {name} (OrdinalEncoder + GradientBoostingRegressor)", flush=True)
+
+    def table(plan, seats, tenure):
+        x = np.empty((len(plan), 3), dtype=object)
+        x[:, 0], x[:, 1], x[:, 2] = plan, seats.astype(np.float64), tenure.astype(np.float64)
+        return x
+
+    plan, seats, tenure, spend = draw_accounts(np.random.default_rng(EXPORTS_SEED + 2), 3000)
+    pipe = Pipeline([
+        ("columns", ColumnTransformer([("plan", OrdinalEncoder(), [0]), ("numeric", "passthrough", [1, 2])])),
+        ("regressor", GradientBoostingRegressor(n_estimators=10, max_depth=3, learning_rate=0.3, random_state=SEED)),
+    ])
+    pipe.fit(table(plan, seats, tenure), spend)
+    enc, gbr = pipe.named_steps["columns"].named_transformers_["plan"], pipe.named_steps["regressor"]
+    cats = [str(c) for c in enc.categories_[0]]
+    assert cats == PLAN_NAMES and enc.handle_unknown == "error"
+    attrs = skl2onnx_tree_attributes([e[0] for e in gbr.estimators_], gbr.learning_rate, classifier=False)
+    # to_onnx(pipe, X=frame[:1], target_opset=17): OrdinalEncoder -> LabelEncoder (ai.onnx.ml v2, keys_strings ->
+    # values_int64s, no default_int64 for handle_unknown="error", so an unknown plan becomes -1), Reshape [-1, 1],
+    # Concat of the one column, Cast to float; the passthrough columns merged by a Concat; the ColumnTransformer's
+    # Concat; TreeEnsembleRegressor (v1, base_values = the mean the boosting starts from, leaves x learning rate).
+    # The regressor's output is the scope's second "variable": variable1.
+    nodes = [
+        helper.make_node("LabelEncoder", ["plan"], ["label_encoder"], name="LabelEncoder", domain="ai.onnx.ml",
+                         keys_strings=cats, values_int64s=list(range(len(cats)))),
+        helper.make_node("Reshape", ["label_encoder", "shape_tensor"], ["ordinal_output"], name="Reshape"),
+        helper.make_node("Concat", ["ordinal_output"], ["concat_result"], name="Concat", axis=1),
+        helper.make_node("Cast", ["concat_result"], ["variable"], name="Cast", to=TensorProto.FLOAT),
+        helper.make_node("Concat", ["seats", "tenureMonths"], ["merged_columns"], name="Concat1", axis=1),
+        helper.make_node("Concat", ["variable", "merged_columns"], ["transformed_column"], name="Concat2", axis=1),
+        helper.make_node("TreeEnsembleRegressor", ["transformed_column"], ["variable1"], name="TreeEnsembleRegressor",
+                         domain="ai.onnx.ml", post_transform="NONE", n_targets=1,
+                         base_values=floats(gbr.init_.constant_), **attrs),
+    ]
+    graph = helper.make_graph(
+        nodes, "ONNX(Pipeline)",
+        [helper.make_tensor_value_info("plan", TensorProto.STRING, [None, 1]),
+         helper.make_tensor_value_info("seats", TensorProto.FLOAT, [None, 1]),
+         helper.make_tensor_value_info("tenureMonths", TensorProto.FLOAT, [None, 1])],
+        [helper.make_tensor_value_info("variable1", TensorProto.FLOAT, [None, 1])],
+        initializer=[numpy_helper.from_array(np.array([-1, 1], np.int64), "shape_tensor")])
+    converter = "skl2onnx to_onnx, default options"
+    model = export_model(graph, [("", OPSET), ("ai.onnx.ml", 2)],
+                         LAYOUT_NOTE.format(converter, f"scikit-learn {sklearn.__version__}"))
+
+    rp, rs, rt, _ = draw_accounts(np.random.default_rng(EXPORTS_SEED + 102), 100)
+    rows = [(c, float(rs[i]), float(rt[i])) for c in PLAN_NAMES for i in [list(rp).index(c)]]
+    rows += [("basic", 1.0, 0.0), ("enterprise", 500.0, 120.0), ("team", 1.0, 120.0), ("pro", 500.0, 0.0)]
+    rows += [(rp[i], float(rs[i]), float(rt[i])) for i in range(10, 10 + N_EXPORT_CASES - len(rows))]
+    xr = table(np.array([r[0] for r in rows], dtype=object), np.float32([r[1] for r in rows]),
+               np.float32([r[2] for r in rows]))
+    want = pipe.predict(xr)
+    codes = np.float32([[cats.index(r[0]), r[1], r[2]] for r in rows])
+    got = eval_tree_ensemble(model, codes)[:, 0]
+    assert np.max(np.abs(got - want) / np.maximum(1, np.abs(want))) < 1e-6, "converted GBDT disagrees with sklearn"
+    cases = [{"inputs": {"plan": r[0], "seats": f32(r[1]), "tenureMonths": f32(r[2])},
+              "outputs": {"variable1": f32(want[i])}} for i, r in enumerate(rows)]
+    return write_export(name, model, "sklearn", converter, cases,
+                        note="variable1 is the monthly spend in USD; an unknown plan is not rejected by "
+                             "this graph (LabelEncoder maps it to -1, which the trees then route like the lowest "
+                             "code)",
+                        knownCategories={"plan": cats})
+
+
+# --------------------------------------------------------------------------------- XGBoost, onnxmltools / skl2onnx ----
+
+def draw_services(rng, n):
+    """Synthetic service health: cpu utilisation 0..1, error rate 0..1, p95 latency ms, queue depth -> 0 healthy,
+    1 degraded, 2 down."""
+    cpu = rng.beta(2, 3, n)
+    errors = rng.beta(0.6, 12, n)
+    latency = np.exp(rng.normal(math.log(120), 0.7, n))
+    queue = rng.poisson(np.exp(rng.normal(1.5, 1.0, n)))
+    x = np.stack([cpu, errors, latency, queue], axis=1).astype(np.float32)
+    score = 2 * cpu + 12 * errors + np.log(latency / 120) + 0.1 * np.sqrt(queue) + rng.normal(0, 0.4, n)
+    return x, np.digitize(score, [1.8, 3.0]).astype(np.int64)
+
+
+def build_xgboost_exports():
+    print("exports: XGBClassifier (3 classes, 4 rounds)", flush=True)
+    x, y = draw_services(np.random.default_rng(EXPORTS_SEED + 3), 3000)
+    clf = xgb.XGBClassifier(n_estimators=4, max_depth=3, learning_rate=0.3, tree_method="hist", n_jobs=1,
+                            random_state=SEED)
+    clf.fit(x, y)
+    assert list(clf.classes_) == [0, 1, 2]
+    attrs = onnxmltools_xgb_attributes(clf)
+
+    xr, _ = draw_services(np.random.default_rng(EXPORTS_SEED + 103), 300)
+    lo, hi = np.float32([0, 0, 1, 0]), np.float32([1, 1, 10000, 1000])
+    edge = [lo, hi] + [np.where(np.arange(4) == j, b, xr[j]) for j in range(4) for b in (lo[j], hi[j])]
+    pool = np.concatenate([np.stack(edge).astype(np.float32), xr])
+    prob, pred = clf.predict_proba(pool), clf.predict(pool)
+    pick = pick_cases(pred, clear_margin(prob), len(edge))
+    # The converter check also runs rows with one feature missing (NaN: xgboost's default branch, which ONNX takes
+    # through nodes_missing_value_tracks_true); the cases do not, since a GraphQL Float cannot be NaN.
+    check_x = np.concatenate([pool, with_nans(xr, 300)])
+
+    out = []
+    # onnxmltools.convert_xgboost(clf, initial_types=[("input", FloatTensorType([None, 4]))], target_opset=17): one
+    # TreeEnsembleClassifier node (added without an op version, so ai.onnx.ml v1), its outputs label (int64) and
+    # probabilities (float [N, 3]) are the graph outputs; no ZipMap for XGBoost (onnxmltools adds one for LightGBM).
+    # The only opset import is ai.onnx.ml 1: make_model's default-domain entry is overwritten by the first (and only)
+    # domain the nodes use.
+    node = helper.make_node("TreeEnsembleClassifier", ["input"], ["label", "probabilities"],
+                            name="TreeEnsembleClassifier", domain="ai.onnx.ml", **attrs)
+    graph = helper.make_graph(
+        [node], "XGBClassifier", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 4])],
+        [helper.make_tensor_value_info("label", TensorProto.INT64, [None]),
+         helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 3])])
+    converter = "onnxmltools convert_xgboost, initial_types=[('input', FloatTensorType([None, 4]))]"
+    model = export_model(graph, [("ai.onnx.ml", 1)], LAYOUT_NOTE.format(converter, f"xgboost {xgb.__version__}"))
+    got = softmax64(eval_tree_ensemble(model, check_x))
+    assert np.max(np.abs(got - clf.predict_proba(check_x))) < 1e-6, "converted XGBoost disagrees with xgboost"
+    cases = [{"inputs": {"input": [f32(v) for v in pool[i]]},
+              "outputs": {"label": int(pred[i]), "probabilities": [f32(p) for p in prob[i]]}} for i in pick]
+    out.append(write_export("xgboost-onnxmltools", model, "xgboost", converter, cases, classLabels=[0, 1, 2]))
+
+    # skl2onnx with onnxmltools' converter registered (update_registered_converter(XGBClassifier, ..., convert_xgboost,
+    # options={"nocl": ..., "zipmap": [True, False, "columns"]})), to_onnx(clf, X[:1], target_opset={"": 17,
+    # "ai.onnx.ml": 3}), default options: skl2onnx's classifier parser adds its ZipMap, so the int64 label goes
+    # through a Cast to output_label and the probabilities through ZipMap(classlabels_int64s) to output_probability.
+    # skl2onnx's container picks the newest TreeEnsembleClassifier within the target: v3.
+    nodes = [
+        helper.make_node("TreeEnsembleClassifier", ["X"], ["label", "probabilities"], name="TreeEnsembleClassifier",
+                         domain="ai.onnx.ml", **attrs),
+        helper.make_node("Cast", ["label"], ["output_label"], name="Cast", to=TensorProto.INT64),
+        helper.make_node("ZipMap", ["probabilities"], ["output_probability"], name="ZipMap", domain="ai.onnx.ml",
+                         classlabels_int64s=[0, 1, 2]),
+    ]
+    graph = helper.make_graph(
+        nodes, "ONNX(XGBClassifier)", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 4])],
+        [helper.make_tensor_value_info("output_label", TensorProto.INT64, [None]),
+         zipmap_value_info("output_probability", TensorProto.INT64)])
+    converter = "skl2onnx to_onnx with onnxmltools' convert_xgboost registered, default options (zipmap)"
+    model = export_model(graph, [("", OPSET), ("ai.onnx.ml", 3)],
+                         LAYOUT_NOTE.format(converter, f"xgboost {xgb.__version__}"))
+    cases = [{"inputs": {"X": [f32(v) for v in pool[i]]},
+              "outputs": {"output_label": int(pred[i]), "output_probability": [f32(p) for p in prob[i]]}}
+             for i in pick]
+    out.append(write_export("xgboost-skl2onnx-zipmap", model, "xgboost", converter, cases, classLabels=[0, 1, 2]))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- torch.onnx.export ----
+
+def torch_export_as(model, args, input_names, output_names, dynamic_axes=None, opset=OPSET):
+    """torch.onnx.export as a user calls it: dynamic_axes and opset_version only when given (opset None: torch's
+    default, 14 in torch 1.13)."""
+    path = os.path.join("/tmp", f"predictql-export-{os.getpid()}.onnx")
+    kwargs = {"input_names": input_names, "output_names": output_names}
+    if dynamic_axes is not None:
+        kwargs["dynamic_axes"] = dynamic_axes
+    if opset is not None:
+        kwargs["opset_version"] = opset
+    torch.onnx.export(model.eval(), args, path, **kwargs)
+    m = onnx.load(path)
+    os.remove(path)
+    onnx.checker.check_model(m, full_check=True)
+    return m.SerializeToString()
+
+
+def nested(a, ints=False):
+    """A float32 array -> nested lists of shortest float32 decimals (ints: whole values as integers, shorter)."""
+    if a.ndim > 1:
+        return [nested(v, ints) for v in a]
+    return [int(v) if ints and float(v).is_integer() else f32(v) for v in a]
+
+
+def torch_forward(model, *xs):
+    with torch.no_grad():
+        return model(*(torch.from_numpy(x) for x in xs)).numpy()
+
+
+def build_torch_sigmoid():
+    name = "torch-sigmoid"
+    print(f"exports: {name}", flush=True)
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(EXPORTS_SEED + 4)
+    x = rng.normal(0, 1, (4000, 6)).astype(np.float32)
+    logit = 1.5 * x[:, 0] - x[:, 1] + 0.8 * x[:, 2] * x[:, 3] - 0.5 * x[:, 4] ** 2 + 0.3
+    y = (rng.random(4000) < sigmoid(logit)).astype(np.float32)[:, None]
+    model = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1), torch.nn.Sigmoid())
+    fit(model, (torch.from_numpy(x), torch.from_numpy(y)),
+        lambda a, b: torch.nn.functional.binary_cross_entropy(model(a), b), epochs=20, batch=128, lr=1e-2, label="BCE")
+    xr = np.concatenate([np.zeros((1, 6)), np.full((1, 6), -4), np.full((1, 6), 4), np.eye(6) * 3,
+                         rng.normal(0, 1, (N_EXPORT_CASES - 9, 6))]).astype(np.float32)
+    p = torch_forward(model, xr)
+    assert (p[:, 0] > 0.5).any() and (p[:, 0] < 0.5).any() and (np.abs(p[:, 0] - 0.5) > 1e-3).all()
+    model_bytes = torch_export_as(model, torch.zeros(1, 6), ["features"], ["probability"],
+                                  {"features": {0: "batch"}, "probability": {0: "batch"}})
+    cases = [{"inputs": {"features": nested(xr[i])}, "outputs": {"probability": f32(p[i, 0])}} for i in range(len(xr))]
+    return write_export(name, model_bytes, "torch",
+                        "torch.onnx.export, opset_version=17, dynamic_axes={0: 'batch'} on input and output",
+                        cases, classLabels=[0, 1],
+                        note="probability is the sigmoid, P(label 1); the label a torch user takes is 1 where "
+                             "probability > 0.5")
+
+
+def build_torch_fixed_batch():
+    name = "torch-fixed-batch"
+    print(f"exports: {name}", flush=True)
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(EXPORTS_SEED + 5)
+    centres = rng.normal(0, 2, (3, 5))
+    y = rng.integers(0, 3, 3000)
+    x = (centres[y] + rng.normal(0, 1.2, (3000, 5))).astype(np.float32)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+    fit(model, (torch.from_numpy(x), torch.from_numpy(y)),
+        lambda a, b: torch.nn.functional.cross_entropy(model(a), b), epochs=15, batch=128, lr=1e-2, label="CE")
+    xr = np.concatenate([np.zeros((1, 5)), np.full((1, 5), -10), np.full((1, 5), 10), centres,
+                         rng.normal(0, 2.5, (N_EXPORT_CASES - 6, 5))]).astype(np.float32)
+    logits = torch_forward(model, xr)
+    # The PyTorch tutorial call: names given, no dynamic_axes, no opset_version (torch 1.13's default, 14).
+    model_bytes = torch_export_as(model, torch.zeros(1, 5), ["input"], ["output"], dynamic_axes=None, opset=None)
+    cases = [{"inputs": {"input": nested(xr[i])}, "outputs": {"output": nested(logits[i])}} for i in range(len(xr))]
+    return write_export(name, model_bytes, "torch",
+                        "torch.onnx.export with its defaults (no dynamic_axes: batch fixed to 1; opset 14)", cases,
+                        note="output holds raw logits of 3 classes; every case is one run of batch 1")
+
+
+class LoadForecaster(torch.nn.Module):
+    """[batch, 24, 3] hourly (load, temperature, hour / 24) -> [batch, 1] next hour's load."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(3, 8, batch_first=True)
+        self.head = torch.nn.Linear(8, 1)
+
+    def forward(self, series):
+        out, _ = self.lstm(series)
+        return self.head(out[:, -1, :])
+
+
+def draw_load_series(rng, n):
+    start = rng.integers(0, 24, n)
+    hours = (start[:, None] + np.arange(25)[None, :]) % 24
+    level = rng.uniform(0.5, 1.5, n)[:, None]
+    temp = rng.normal(0.5, 0.2, n)[:, None] + 0.1 * np.sin(2 * np.pi * (hours - 15) / 24)
+    load = level * (1 + 0.4 * np.sin(2 * np.pi * (hours - 9) / 24)) + 0.3 * temp + rng.normal(0, 0.03, (n, 25))
+    series = np.stack([load[:, :24], temp[:, :24], hours[:, :24] / 24], axis=2).astype(np.float32)
+    return series, load[:, 24:].astype(np.float32)
+
+
+def build_torch_lstm():
+    name = "torch-lstm-timeseries"
+    print(f"exports: {name}", flush=True)
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(EXPORTS_SEED + 6)
+    s, y = draw_load_series(rng, 3000)
+    model = LoadForecaster()
+    fit(model, (torch.from_numpy(s), torch.from_numpy(y)),
+        lambda a, b: torch.nn.functional.mse_loss(model(a), b), epochs=15, batch=64, lr=1e-2, label="MSE")
+    sr, _ = draw_load_series(rng, N_EXPORT_CASES - 3)
+    sr = np.concatenate([np.zeros((1, 24, 3)), np.ones((1, 24, 3)), np.full((1, 24, 3), -1), sr]).astype(np.float32)
+    f = torch_forward(model, sr)
+    # dynamic_axes as lists: torch names the batch axes itself (series_dynamic_axes_1, forecast_dynamic_axes_1).
+    model_bytes = torch_export_as(model, torch.zeros(1, 24, 3), ["series"], ["forecast"],
+                                  {"series": [0], "forecast": [0]})
+    cases = [{"inputs": {"series": nested(sr[i])}, "outputs": {"forecast": f32(f[i, 0])}} for i in range(len(sr))]
+    return write_export(name, model_bytes, "torch",
+                        "torch.onnx.export, opset_version=17, dynamic_axes={'series': [0], 'forecast': [0]}", cases,
+                        note="series is 24 hours x (load, temperature, hour / 24), oldest first; forecast is the "
+                             "next hour's load")
+
+
+class TinyCNN(torch.nn.Module):
+    """pixel_values [batch, 3, 32, 32] in [-1, 1] -> logits [batch, 10]."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 8, 3, stride=2, padding=1), torch.nn.ReLU(),
+            torch.nn.Conv2d(8, 8, 3, stride=2, padding=1), torch.nn.ReLU(), torch.nn.AvgPool2d(4))
+        self.classifier = torch.nn.Linear(8 * 2 * 2, 10)
+
+    def forward(self, pixel_values):
+        return self.classifier(torch.flatten(self.features(pixel_values), 1))
+
+
+def draw_images(rng, n):
+    """Black images with some grey noise and one bright 10 x 10 square: its colour (red or green) and place (4 corners
+    or the centre) make the 10 classes. Values are multiples of 1/4 in [-1, 1], so the JSON stays short."""
+    y = rng.integers(0, 10, n)
+    noise = rng.choice([-0.75, -0.5, -0.25], (n, 3, 32, 32))
+    img = np.where(rng.random((n, 3, 32, 32)) < 0.2, noise, -1.0)
+    corners = [(2, 2), (2, 20), (20, 2), (20, 20), (11, 11)]
+    for i, c in enumerate(y):
+        r, col = corners[c % 5]
+        img[i, c // 5, r:r + 10, col:col + 10] = 1.0
+    return img.astype(np.float32), y
+
+
+def build_torch_cnn():
+    name = "torch-cnn-image"
+    print(f"exports: {name}", flush=True)
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(EXPORTS_SEED + 7)
+    img, y = draw_images(rng, 2000)
+    model = TinyCNN()
+    fit(model, (torch.from_numpy(img), torch.from_numpy(y)),
+        lambda a, b: torch.nn.functional.cross_entropy(model(a), b), epochs=8, batch=64, lr=1e-2, label="CE")
+    ir, _ = draw_images(rng, 13)
+    ir = np.concatenate([np.full((1, 3, 32, 32), -1), np.ones((1, 3, 32, 32)), np.zeros((1, 3, 32, 32)), ir])
+    ir = ir.astype(np.float32)
+    logits = torch_forward(model, ir)
+    model_bytes = torch_export_as(model, torch.zeros(1, 3, 32, 32), ["pixel_values"], ["logits"],
+                                  {"pixel_values": {0: "batch_size"}, "logits": {0: "batch_size"}})
+    cases = [{"inputs": {"pixel_values": nested(ir[i], ints=True)}, "outputs": {"logits": nested(logits[i])}}
+             for i in range(len(ir))]
+    return write_export(name, model_bytes, "torch",
+                        "torch.onnx.export, opset_version=17, dynamic_axes={0: 'batch_size'} on input and output",
+                        cases, note="logits of 10 classes: class = 5 x colour (red 0, green 1) + place (top-left, "
+                                    "top-right, bottom-left, bottom-right, centre) of the bright square")
+
+
+class QuantileForecaster(torch.nn.Module):
+    """[batch, 6] -> [batch, 4, 2]: for each of 4 horizons the 10th and 90th percentile."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(6, 24), torch.nn.ReLU(), torch.nn.Linear(24, 8))
+
+    def forward(self, features):
+        return self.net(features).reshape(-1, 4, 2)
+
+
+def build_torch_rank3():
+    name = "torch-rank3-output"
+    print(f"exports: {name}", flush=True)
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(EXPORTS_SEED + 8)
+    x = rng.normal(0, 1, (3000, 6)).astype(np.float32)
+    trend = x[:, 0] + 0.5 * x[:, 1]
+    y = (trend[:, None] * np.arange(1, 5)[None, :] + rng.normal(0, 1, (3000, 4)) * (1 + np.abs(x[:, 2:3])))
+    y = y.astype(np.float32)
+    q = torch.tensor([0.1, 0.9])
+    model = QuantileForecaster()
+
+    def pinball(a, b):
+        err = b[:, :, None] - model(a)
+        return torch.maximum(q * err, (q - 1) * err).mean()
+
+    fit(model, (torch.from_numpy(x), torch.from_numpy(y)), pinball, epochs=15, batch=128, lr=1e-2, label="pinball")
+    xr = np.concatenate([np.zeros((1, 6)), np.full((1, 6), -3), np.full((1, 6), 3),
+                         rng.normal(0, 1, (N_EXPORT_CASES - 3, 6))]).astype(np.float32)
+    out = torch_forward(model, xr)
+    model_bytes = torch_export_as(model, torch.zeros(1, 6), ["features"], ["quantiles"],
+                                  {"features": {0: "batch"}, "quantiles": {0: "batch"}})
+    cases = [{"inputs": {"features": nested(xr[i])}, "outputs": {"quantiles": nested(out[i])}} for i in range(len(xr))]
+    return write_export(name, model_bytes, "torch",
+                        "torch.onnx.export, opset_version=17, dynamic_axes={0: 'batch'} on input and output", cases,
+                        note="quantiles[h] = (10th, 90th percentile) of the value h + 1 steps ahead")
+
+
+def build_exports():
+    """Every fixture under test/fixtures/exports/, and nothing else."""
+    return (build_sklearn_pipelines() + [build_sklearn_int_labels(), build_sklearn_label_encoded()]
+            + build_xgboost_exports()
+            + [build_torch_sigmoid(), build_torch_fixed_batch(), build_torch_lstm(), build_torch_cnn(),
+               build_torch_rank3()])
+
+
+# ----------------------------------------------------------------------------------------------------------------
 
 def time_batch(model, n=1000, repeats=20):
     x = torch.from_numpy(draw_features(np.random.default_rng(1), n))
@@ -1287,11 +2049,17 @@ def time_batch(model, n=1000, repeats=20):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--heavy", action="store_true", help="also train and write request-latency-heavy (large MLP)")
+    ap.add_argument("--exports", action="store_true",
+                    help="write only test/fixtures/exports/ (models as skl2onnx, onnxmltools and torch export them)")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     np.random.seed(SEED)
+
+    if args.exports:
+        build_exports()
+        return 0
 
     # Task Latency
     x_tr, y_tr, x_te, y_te = make_dataset()
