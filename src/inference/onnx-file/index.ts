@@ -26,6 +26,11 @@ export { type Dim, describeType, type ElementType, type GraphValue, type ValueTy
 export interface OnnxGraph {
   /** The inputs a caller feeds (initializers listed as inputs are left out), in the file's order. */
   inputs: GraphValue[];
+  /**
+   * The outputs as the file declares them. onnxruntime's outputMetadata can be more precise: it
+   * runs shape inference, so where torch.onnx.export wrote a symbolic 'Reshapequantiles_dim_1' it
+   * says 4. Prefer the session's metadata for tensor shapes, this for what is not a tensor.
+   */
   outputs: GraphValue[];
   classes: ClassLabels[];
   categories: InputCategories[];

@@ -4,16 +4,18 @@
  *
  * Why protobufjs with the official schema rather than the `onnx-proto` package: onnx-proto 8.0.1
  * (Dec 2024) is generated from ONNX v1.10.2 (2021) on protobufjs 6; it would pull a second, old
- * protobufjs and silently drop what later ONNX versions added (node metadata_props, FunctionProto
- * overloads, float8/int4 types) when a model is written back. Measured here on the shipped 1 MB
- * TreeEnsemble (Node 24, medians of 10): onnx-proto decode 42 ms + encode 12 ms, output 719 KB,
- * NOT byte-identical (it repacks repeated fields); protobufjs 8.8.1 + onnx-ml.proto, full decode
- * 43 ms + encode 14 ms, byte-identical on all five shipped models. protobufjs 8 is maintained
- * (releases monthly in 2026), has one dependency (`long`), no install script, 4 MB on disk; parsing
- * the .proto once costs ~10 ms.
+ * protobufjs and silently drop, when a model is written back, the fields later ONNX versions added
+ * (node, graph and function metadata_props, overloads, FunctionProto attribute defaults). Measured
+ * here on the shipped 1 MB TreeEnsemble (Node 24, 2 loaded cores, medians of 10): onnx-proto
+ * decode 42 ms + encode 12 ms, output 719 KB, not byte-identical (it repacks repeated fields);
+ * protobufjs 8.8.1 + onnx-ml.proto, full decode 43 ms + encode 14 ms, byte-identical on all five
+ * shipped models. protobufjs 8 is maintained (seven releases June–October 2026), has one
+ * dependency (`long`), no install script, 4 MB on disk; parsing the .proto once costs ~10 ms.
  *
  * Why a lazy variant of the schema: a full decode of a 5 MB tree ensemble took 250–340 ms (one
- * Long object per int64 of its node arrays), too long to block a serving thread. The serving
+ * Long object per int64 of its node arrays), too long to block a serving thread. With the lazy
+ * schema a 10 MB model decodes in ~1 ms, and a whole rewrite costs 50–75 ms on a cold process,
+ * ~30 ms after (test/bench/onnx-rewrite.ts), a fifth of its InferenceSession.create. The serving
  * schema reads the three heavy fields, node attributes and graph initializers (dense and sparse),
  * as raw bytes: both are length-delimited on the wire, so a field declared `bytes` holds the
  * message's exact encoding, views into the file without copying, and is written back verbatim.
