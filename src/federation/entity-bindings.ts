@@ -23,7 +23,7 @@
  * }
  */
 import { readFile } from 'node:fs/promises';
-import type { FeatureType, ModelManifest, RowCodec } from '../inference/index.ts';
+import type { FeatureSpec, FeatureType, ModelManifest, RowCodec } from '../inference/index.ts';
 
 export const ENTITY_BINDINGS_VARIABLE = 'PREDICTQL_ENTITY_BINDINGS';
 
@@ -41,10 +41,16 @@ export const FEATURE_FIELD_TYPES = [
   'String',
   '[Float!]!',
   '[Float!]',
+  '[[Float!]!]!',
+  '[[Float!]!]',
+  '[[[Float!]!]!]!',
+  '[[[Float!]!]!]',
+  '[[[[Float!]!]!]!]!',
+  '[[[[Float!]!]!]!]',
 ] as const;
 
 /** Which entity field types can feed a feature of each manifest type (a null fails its own field). */
-const FIELD_TYPES_OF: Readonly<Record<FeatureType, readonly string[]>> = {
+const FIELD_TYPES_OF: Readonly<Record<Exclude<FeatureType, 'tensor'>, readonly string[]>> = {
   float: ['Float', 'Int'],
   int: ['Int'],
   bool: ['Boolean'],
@@ -52,6 +58,13 @@ const FIELD_TYPES_OF: Readonly<Record<FeatureType, readonly string[]>> = {
   string: ['String'],
   vector: ['[Float!]'],
 };
+
+// Private: a tensor feature of shape [24, 3] takes nested lists, one level per axis: [[Float!]!].
+function fieldTypesOf(spec: FeatureSpec): readonly string[] {
+  if (spec.type !== 'tensor') return FIELD_TYPES_OF[spec.type];
+  const rank = spec.shape!.length;
+  return [`${'['.repeat(rank)}Float${'!]'.repeat(rank - 1)}!]`];
+}
 
 export type KeyType = (typeof KEY_TYPES)[number];
 export type FeatureFieldType = (typeof FEATURE_FIELD_TYPES)[number];
@@ -246,7 +259,7 @@ export function checkBindingsAgainstModels(
     }
     for (const { feature, field, type } of binding.features) {
       const spec = manifest.features.find((f) => f.name === feature)!;
-      const fits = FIELD_TYPES_OF[spec.type];
+      const fits = fieldTypesOf(spec);
       if (!fits.includes(type.replace(/!$/, ''))) {
         throw new EntityBindingsError(
           source,

@@ -8,7 +8,7 @@
  * Everything is checked before the schema is built: a clash refuses start, naming both sides.
  */
 import type { ExampleSet } from '../examples/example-set.ts';
-import type { FeatureSpec, GraphQLNames, ModelManifest, OutputSpec } from '../inference/index.ts';
+import { type FeatureSpec, featureKinds, type GraphQLNames, type ModelManifest, type OutputSpec, outputKinds } from '../inference/index.ts';
 
 export interface ExampleFieldNames {
   list: string;
@@ -102,17 +102,12 @@ export function buildTasks(
   return tasks;
 }
 
-// Private: the GraphQL-facing part of a manifest: what a client sends and reads.
+// Private: the GraphQL-facing part of a manifest: what a client sends and reads, as each kind says it.
 function apiOf(m: ModelManifest): string[] {
-  const features = m.features.map(
-    (f) =>
-      `feature ${f.name}: ${f.type}${f.values ? ` [${f.values.join(', ')}]` : ''}${f.length ? ` × ${f.length}` : ''}${f.default !== undefined ? ` = ${JSON.stringify(f.default)}` : ''}${f.enum ? ` enum ${f.enum}` : ''}`,
-  );
-  const outputs = m.outputs.map(
-    (o) =>
-      `output ${o.name}: ${o.kind}${o.labels ? ` [${o.labels.join(', ')}]` : ''}${o.length ? ` × ${o.length}` : ''}${o.probabilitiesField ? ` as ${o.probabilitiesField}` : ''}${o.enum ? ` enum ${o.enum}` : ''}`,
-  );
-  return [...features, ...outputs];
+  return [
+    ...m.features.map((f) => `feature ${f.name}: ${featureKinds[f.type].signature(f)}`),
+    ...m.outputs.map((o) => `output ${o.name}: ${outputKinds[o.kind].signature(o)}`),
+  ];
 }
 
 function assertSameApi(lead: ModelManifest, other: ModelManifest): void {
@@ -165,11 +160,15 @@ function namesOf(task: string, models: readonly ModelManifest[], lead: ModelMani
   for (const f of lead.features) if (f.type === 'category') claimEnum(f.name, f.enum ?? `${task}${pascal(f.name)}`, f.values!);
   const probabilities = new Map<string, { type: string; field: string }>();
   const classOutputs = lead.outputs.filter((o) => o.kind === 'class');
+  const scored = classOutputs.filter((o) => o.scores !== 'none');
   for (const o of classOutputs) {
     const enumName = o.enum ?? `${task}${pascal(o.name)}`;
     claimEnum(o.name, enumName, o.labels!);
-    if (classOutputs.length > 1 && !o.probabilitiesField) {
-      throw new TaskError(`Model "${lead.name}" has ${classOutputs.length} class outputs: each must name its "probabilitiesField"`);
+    if (o.scores === 'none') continue;
+    if (scored.length > 1 && !o.probabilitiesField) {
+      throw new TaskError(
+        `Model "${lead.name}" has ${scored.length} class outputs with probabilities: each must name its "probabilitiesField"`,
+      );
     }
     probabilities.set(o.name, { type: `${enumName}Probability`, field: o.probabilitiesField ?? 'probabilities' });
   }

@@ -25,6 +25,7 @@ export {
   InferenceService,
   type InferenceServiceOptions,
 } from './inference-service.ts';
+export { type FieldReader, featureKinds, type OutputSlot, outputKinds } from './kinds/index.ts';
 export {
   type Dtype,
   type FeatureSpec,
@@ -32,18 +33,18 @@ export {
   type GraphQLNames,
   ManifestError,
   type ModelManifest,
-  type OutputKind,
+  type OutputKindName,
   type OutputSpec,
   parseManifest,
   readManifest,
   type TensorSpec,
 } from './manifest.ts';
-export { type LayoutTensor, type ModelLayout, type OnnxValueInfo, resolveLayout, tensorSpecs } from './model-layout.ts';
+export { type ModelLayout, type OnnxValueInfo, resolveLayout, tensorSpecs } from './model-layout.ts';
 export { type ModelView, type ModelViewData, modelViewData, modelViewOf } from './model-view.ts';
 export { ModelRegistry, type RegistryLoadOptions, runnersOf } from './registry.ts';
-export { type EncodeResult, type FeatureProblem, type FieldReader, RowCodec, rowKey } from './row-codec.ts';
+export { type EncodeResult, type FeatureProblem, RowCodec, rowKey } from './row-codec.ts';
 export type { BatcherCounters, RunObservation } from './scheduler/dynamic-batcher.ts';
 export type { JobMeta, JobResult, RunRecord } from './scheduler/job.ts';
 export { OverloadedError } from './scheduler/scheduler-errors.ts';
 export { defaultSchedulerOptions, type SchedulerOptions } from './scheduler/scheduler-options.ts';
-export type { EncodedRow, NumericArray, OutputRow, PackedBatch, PackedOutputs, TensorData } from './tensors.ts';
+export type { EncodedRow, LayoutTensor, NumericArray, OutputRow, PackedBatch, PackedOutputs, TensorData } from './tensors.ts';

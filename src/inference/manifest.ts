@@ -8,76 +8,19 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import manifestSchema from '../../schema/manifest.schema.json' with { type: 'json' };
+import { featureKinds, outputKinds } from './kinds/index.ts';
+import type { GraphQLNames, ModelManifest } from './manifest-spec.ts';
 
-export type Dtype = 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | 'string';
-export type FeatureType = 'float' | 'int' | 'bool' | 'category' | 'vector' | 'string';
-export type OutputKind = 'value' | 'class' | 'vector';
-
-export interface TensorSpec {
-  name: string;
-  dtype: Dtype;
-  /** [batch] or [batch, width]: the first axis is the dynamic batch axis. */
-  shape: [string] | [string, number];
-}
-
-export interface FeatureSpec {
-  name: string;
-  description: string;
-  type: FeatureType;
-  tensor?: string;
-  column?: number;
-  unit: string;
-  min?: number;
-  max?: number;
-  maxExclusive?: boolean;
-  default?: number | boolean | string | number[];
-  values?: string[];
-  valueDescriptions?: Record<string, string>;
-  encoding?: 'index' | 'onehot' | 'string';
-  codes?: Record<string, number | string>;
-  enum?: string;
-  length?: number;
-  maxLength?: number;
-}
-
-export interface OutputSpec {
-  name: string;
-  description: string;
-  kind: OutputKind;
-  tensor?: string;
-  column?: number;
-  unit: string;
-  labels?: string[];
-  labelDescriptions?: Record<string, string>;
-  scores?: 'probabilities' | 'logits';
-  enum?: string;
-  probabilitiesField?: string;
-  length?: number;
-}
-
-/** Overrides of the generated GraphQL names of a task (see the schema). */
-export interface GraphQLNames {
-  predict?: string;
-  predictMany?: string;
-  input?: string;
-  prediction?: string;
-}
-
-export interface ModelManifest {
-  name: string;
-  version: string;
-  task: string;
-  default: boolean;
-  description: string;
-  framework: string;
-  kind: string;
-  graphql: GraphQLNames;
-  tensors: { inputs?: TensorSpec[]; outputs?: TensorSpec[] };
-  features: FeatureSpec[];
-  outputs: OutputSpec[];
-  metrics: Record<string, unknown>;
-  provenance: Record<string, unknown>;
-}
+export type {
+  Dtype,
+  FeatureSpec,
+  FeatureType,
+  GraphQLNames,
+  ModelManifest,
+  OutputKindName,
+  OutputSpec,
+  TensorSpec,
+} from './manifest-spec.ts';
 
 export class ManifestError extends Error {
   constructor(file: string, problem: string) {
@@ -140,7 +83,7 @@ function checkRules(file: string, m: ModelManifest): void {
     m.features.map((f) => f.name),
     (name) => fail('/features', `names "${name}" twice`),
   );
-  const fieldNames = m.outputs.flatMap((o) => (o.kind === 'class' ? [o.name, o.probabilitiesField ?? 'probabilities'] : [o.name]));
+  const fieldNames = m.outputs.flatMap((o) => outputKinds[o.kind].fieldNames(o));
   if (fieldNames.includes('model'))
     fail('/outputs', 'must not name a prediction field "model": predictql adds it (the model that answered)');
   unique(fieldNames, (name) => fail('/outputs', `give the prediction field "${name}" twice`));
@@ -149,49 +92,33 @@ function checkRules(file: string, m: ModelManifest): void {
     if (f.min !== undefined && f.max !== undefined && (f.min > f.max || (f.maxExclusive && f.min === f.max))) {
       fail(at, `must have min below max, but got: min=${f.min}, max=${f.max}${f.maxExclusive ? ' (maxExclusive)' : ''}`);
     }
-    if ((f.type === 'category') !== (f.values !== undefined))
-      fail(at, `"values" belongs to a category feature (and only there), type is "${f.type}"`);
-    if (f.type === 'vector' && f.length === undefined) fail(at, 'must give "length" for a vector feature');
-    if (f.type === 'int' && [f.min, f.max].some((v) => v !== undefined && !Number.isInteger(v))) {
-      fail(at, `of type int must have integer min and max, but got: min=${f.min}, max=${f.max}`);
+    for (const [key, type] of [
+      ['values', 'category'],
+      ['shape', 'tensor'],
+    ] as const) {
+      if ((f.type === type) !== (f[key] !== undefined))
+        fail(at, `"${key}" belongs to a ${type} feature (and only there), type is "${f.type}"`);
     }
-    if (f.codes) {
-      for (const key of Object.keys(f.codes))
-        if (!f.values?.includes(key)) fail(`${at}/codes`, `names "${key}", which is not one of values [${f.values?.join(', ')}]`);
+    const kind = featureKinds[f.type];
+    // A kind's problem may start with the key it concerns ("/codes names ..."): the path then goes down to it.
+    const problem = kind.specProblem(f);
+    if (problem) {
+      const [key, rest] = problem.startsWith('/')
+        ? [problem.slice(0, problem.indexOf(' ')), problem.slice(problem.indexOf(' ') + 1)]
+        : ['', problem];
+      fail(`${at}${key}`, rest);
     }
     if (f.default !== undefined) {
-      const problem = defaultProblem(f);
-      if (problem) fail(`${at}/default`, `${problem}, but got: ${JSON.stringify(f.default)}`);
+      const bad = kind.defaultProblem(f);
+      if (bad) fail(`${at}/default`, `${bad}, but got: ${JSON.stringify(f.default)}`);
     }
   });
   m.outputs.forEach((o, i) => {
     if ((o.kind === 'class') !== (o.labels !== undefined))
       fail(`/outputs/${i}`, `"labels" belongs to a class output (and only there), kind is "${o.kind}"`);
+    const problem = outputKinds[o.kind].specProblem(o);
+    if (problem) fail(`/outputs/${i}`, problem);
   });
-}
-
-// Private: a default must be a value the feature itself accepts.
-function defaultProblem(f: FeatureSpec): string | undefined {
-  const d = f.default;
-  const inRange = (v: number) => (f.min === undefined || v >= f.min) && (f.max === undefined || (f.maxExclusive ? v < f.max : v <= f.max));
-  switch (f.type) {
-    case 'float':
-      return typeof d === 'number' && inRange(d) ? undefined : "must be a number within the feature's range";
-    case 'int':
-      return typeof d === 'number' && Number.isInteger(d) && inRange(d) ? undefined : "must be an integer within the feature's range";
-    case 'bool':
-      return typeof d === 'boolean' ? undefined : 'must be true or false';
-    case 'category':
-      return typeof d === 'string' && f.values!.includes(d) ? undefined : `must be one of values [${f.values!.join(', ')}]`;
-    case 'string':
-      return typeof d === 'string' && (f.maxLength === undefined || d.length <= f.maxLength)
-        ? undefined
-        : 'must be a string within maxLength';
-    case 'vector':
-      return Array.isArray(d) && d.length === f.length && d.every((v) => typeof v === 'number' && inRange(v))
-        ? undefined
-        : `must be ${f.length} numbers within the feature's range`;
-  }
 }
 
 function unique(names: readonly string[], onRepeat: (name: string) => void): void {

@@ -1,11 +1,14 @@
 /**
  * Where every feature goes in the model's input tensors and where every prediction field comes
  * from in its output tensors, completed from the ONNX file (as Triton completes a model's config)
- * and checked against it: names, dtypes, ranks, widths, and that every input column is fed by
- * exactly one feature. A mismatch refuses the model, naming both sides and what to change.
+ * and checked against it: names, dtypes, shapes, widths, and that every input column is fed by
+ * exactly one feature. What each kind can feed or read is its module's (kinds/). A mismatch
+ * refuses the model, naming both sides and what to change.
  */
-import type { Dtype, FeatureSpec, ModelManifest, OutputSpec, TensorSpec } from './manifest.ts';
+import { featureKinds, type OutputSlot, outputKinds } from './kinds/index.ts';
 import { ManifestError } from './manifest.ts';
+import type { Dtype, FeatureSpec, ModelManifest, OutputSpec, TensorSpec } from './manifest-spec.ts';
+import type { LayoutTensor } from './tensors.ts';
 
 /** What onnxruntime says of one input or output (InferenceSession's inputMetadata / outputMetadata). */
 export interface OnnxValueInfo {
@@ -15,28 +18,12 @@ export interface OnnxValueInfo {
   shape?: readonly (number | string)[];
 }
 
-export interface LayoutTensor {
-  name: string;
-  dtype: Dtype;
-  /** Values per row: the second axis, or 1 for a [batch] tensor. */
-  width: number;
-  rank: 1 | 2;
-}
-
 export interface FeatureSlot {
   spec: FeatureSpec;
   /** Index into `inputs`. */
   tensor: number;
   column: number;
-  /** Columns taken: 1, a vector's length, or a one-hot category's number of values. */
-  width: number;
-}
-
-export interface OutputSlot {
-  spec: OutputSpec;
-  /** Index into `outputs` (the fetched tensors). */
-  tensor: number;
-  column: number;
+  /** Columns taken: 1, a vector's length, a one-hot category's number of values, a tensor's whole row. */
   width: number;
 }
 
@@ -46,11 +33,14 @@ export interface ModelLayout {
   outputs: LayoutTensor[];
   features: FeatureSlot[];
   fields: OutputSlot[];
+  /**
+   * The most rows the model takes in one run, when model.onnx fixes its batch axis (to 1: the
+   * torch.onnx.export default without dynamic_axes); undefined when the batch axis is dynamic.
+   */
+  maxBatchRows?: number;
 }
 
 const DTYPES: readonly Dtype[] = ['float32', 'float64', 'int32', 'int64', 'bool', 'string'];
-const NUMERIC: readonly Dtype[] = ['float32', 'float64', 'int32', 'int64'];
-const FLOAT: readonly Dtype[] = ['float32', 'float64'];
 
 /** The model's layout; throws ManifestError (on `manifestFile`) naming both sides of any mismatch. */
 export function resolveLayout(
@@ -61,67 +51,99 @@ export function resolveLayout(
   const fail = (problem: string): never => {
     throw new ManifestError(manifestFile, `does not fit model.onnx: ${problem}`);
   };
-  const onnxInputs = onnx.inputs.map((info) => {
+  const inputs = onnx.inputs.map((info) => {
     const tensor = fromOnnx(info, 'input');
     return typeof tensor === 'string' ? fail(tensor) : tensor;
   });
-  // An output no field reads may be anything (a ZipMap, a rank-3 tensor): it is never fetched.
+  // An output no field reads may be anything (a ZipMap, a dynamic shape): it is never fetched.
   const unusable = new Map<string, string>();
-  const onnxOutputs: LayoutTensor[] = [];
+  const onnxOutputs: ServedTensor[] = [];
   for (const info of onnx.outputs) {
     const tensor = fromOnnx(info, 'output');
     if (typeof tensor === 'string') unusable.set(info.name, tensor);
     else onnxOutputs.push(tensor);
   }
-  for (const name of [...(manifest.tensors.outputs ?? []).map((t) => t.name), ...manifest.outputs.map((o) => o.tensor)]) {
+  const named = [...(manifest.tensors.outputs ?? []).map((t) => t.name), ...manifest.outputs.flatMap((o) => [o.tensor, o.labelTensor])];
+  for (const name of named) {
     const problem = name === undefined ? undefined : unusable.get(name);
     if (problem) fail(problem);
   }
-  matchDeclared('input', manifest.tensors.inputs, onnxInputs, fail);
+  matchDeclared('input', manifest.tensors.inputs, inputs, fail);
   matchDeclared('output', manifest.tensors.outputs, onnxOutputs, fail);
-  const features = placeFeatures(manifest.features, onnxInputs, fail);
+  const maxBatchRows = batchLimit(inputs, fail);
+  const features = placeFeatures(manifest.features, inputs, fail);
   const { outputs, fields } = placeOutputs(manifest.outputs, manifest.tensors.outputs, onnxOutputs, fail);
-  return { inputs: onnxInputs, outputs, features, fields };
+  return { inputs: inputs.map(served), outputs, features, fields, ...(maxBatchRows ? { maxBatchRows } : {}) };
 }
 
 /** The tensors as the manifest would declare them (what `model:add` writes). */
-export function tensorSpecs(tensors: readonly LayoutTensor[]): TensorSpec[] {
-  return tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.rank === 1 ? ['batch'] : ['batch', t.width] }));
+export function tensorSpecs(tensors: readonly LayoutTensor[], maxBatchRows?: number): TensorSpec[] {
+  return tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [maxBatchRows === 1 ? 1 : 'batch', ...t.dims] }));
 }
 
-// Private: the tensor, or what makes it unusable.
-function fromOnnx(info: OnnxValueInfo, side: 'input' | 'output'): LayoutTensor | string {
+// Private: a tensor of the file, with its batch axis (a fixed length, or undefined when dynamic).
+interface ServedTensor extends LayoutTensor {
+  batch: number | undefined;
+}
+
+function served({ batch: _batch, ...tensor }: ServedTensor): LayoutTensor {
+  return tensor;
+}
+
+// Private: the tensor, or what makes it unusable, saying which axis and why.
+function fromOnnx(info: OnnxValueInfo, side: 'input' | 'output'): ServedTensor | string {
   const shape = info.shape ?? [];
-  const described = `${side} "${info.name}" (${info.type ?? '?'} [${shape.join(', ')}])`;
+  const described = `${side} "${info.name}" (${info.type ?? '?'} [${shape.map((d) => (d === '' ? '?' : d)).join(', ')}])`;
   if (!info.isTensor) return `${described} is not a tensor (a sequence or map output, e.g. a ZipMap): export the model with plain tensors`;
   if (!DTYPES.includes(info.type as Dtype)) return `${described} has element type ${info.type}; predictql reads ${DTYPES.join(', ')}`;
+  if (shape.length === 0) return `${described} has no batch axis: predictql serves tensors whose first axis is the batch`;
   const batchAxis = shape[0];
-  if (
-    (shape.length !== 1 && shape.length !== 2) ||
-    (typeof batchAxis === 'number' && batchAxis > 0) ||
-    (shape.length === 2 && typeof shape[1] !== 'number')
-  ) {
-    return `${described} must have a dynamic batch axis first and rank 1 or 2 ([batch] or [batch, width] with a fixed width)`;
+  const batch = typeof batchAxis === 'number' && batchAxis > 0 ? batchAxis : undefined;
+  if (batch !== undefined && batch !== 1) {
+    return `${described} fixes its batch axis (axis 0) to ${batch}: export it with a dynamic batch axis (torch.onnx.export's dynamic_axes={"${info.name}": {0: "batch"}}), or with 1`;
   }
-  return { name: info.name, dtype: info.type as Dtype, rank: shape.length as 1 | 2, width: shape.length === 2 ? (shape[1] as number) : 1 };
+  const dims: number[] = [];
+  for (let axis = 1; axis < shape.length; axis++) {
+    const d = shape[axis];
+    if (typeof d !== 'number' || d < 1) {
+      return (
+        `${described} has a dynamic axis ${axis} (${d === '' || d === undefined ? 'unnamed' : `"${d}"`}): only the batch axis may be dynamic here. ` +
+        'A dynamic sequence axis is a text or sequence model (input_ids [batch, sequence]): padding per run is not served yet'
+      );
+    }
+    dims.push(d);
+  }
+  return { name: info.name, dtype: info.type as Dtype, dims, width: dims.reduce((a, b) => a * b, 1), batch };
+}
+
+// Private: a batch axis fixed to 1 on every input means runs of one row; a mix cannot be served.
+function batchLimit(inputs: readonly ServedTensor[], fail: (p: string) => never): number | undefined {
+  const fixed = inputs.filter((t) => t.batch !== undefined);
+  if (fixed.length === 0) return undefined;
+  const dynamic = inputs.filter((t) => t.batch === undefined);
+  const names = (tensors: readonly ServedTensor[]) => tensors.map((t) => `"${t.name}"`).join(', ');
+  if (dynamic.length > 0)
+    fail(
+      `input${fixed.length > 1 ? 's' : ''} ${names(fixed)} fix${fixed.length > 1 ? '' : 'es'} the batch axis to 1 but ${names(dynamic)} leave${dynamic.length > 1 ? '' : 's'} it dynamic: export the model with one or the other`,
+    );
+  return 1;
 }
 
 // Private: tensors the manifest declares must be the model's own, as they are in model.onnx.
 function matchDeclared(
   side: 'input' | 'output',
   declared: readonly TensorSpec[] | undefined,
-  actual: readonly LayoutTensor[],
+  actual: readonly ServedTensor[],
   fail: (p: string) => never,
 ): void {
   if (!declared) return;
-  const shown = (t: LayoutTensor) => `${t.dtype} [${t.rank === 1 ? 'batch' : `batch, ${t.width}`}]`;
+  const shown = (t: ServedTensor) => `${t.dtype} [${[t.batch ?? 'batch', ...t.dims].join(', ')}]`;
   for (const spec of declared) {
     const found = actual.find((t) => t.name === spec.name);
     if (!found)
       fail(`the manifest declares ${side} "${spec.name}", model.onnx has ${side}s ${actual.map((t) => `"${t.name}"`).join(', ')}`);
-    const rank = spec.shape.length;
-    const width = spec.shape[1] ?? 1;
-    if (found.dtype !== spec.dtype || found.rank !== rank || found.width !== width) {
+    const [batch, ...dims] = spec.shape;
+    if (found.dtype !== spec.dtype || dims.join(',') !== found.dims.join(',') || (batch === 1) !== (found.batch === 1)) {
       fail(`the manifest says ${side} "${spec.name}" is ${spec.dtype} [${spec.shape.join(', ')}], model.onnx has ${shown(found)}`);
     }
   }
@@ -134,15 +156,19 @@ function matchDeclared(
 function placeFeatures(features: readonly FeatureSpec[], inputs: readonly LayoutTensor[], fail: (p: string) => never): FeatureSlot[] {
   const next = new Map<string, number>();
   const slots = features.map((spec): FeatureSlot => {
+    const kind = featureKinds[spec.type];
     const tensor = pickTensor(`feature "${spec.name}"`, spec.tensor, inputs, 'input', fail);
     const t = inputs[tensor]!;
-    const width = spec.type === 'vector' ? spec.length! : spec.encoding === 'onehot' ? spec.values!.length : 1;
+    const problem =
+      spec.type !== 'tensor' && t.dims.length > 1
+        ? `input "${t.name}" has rows of ${t.dims.join(' × ')}: feed it whole with one feature of type "tensor" (shape [${t.dims.join(', ')}])`
+        : kind.feedProblem(spec, t);
+    if (problem) fail(`feature "${spec.name}" (${kind.describe(spec)}) cannot feed input "${t.name}" of type ${t.dtype}: ${problem}`);
+    const width = kind.width(spec, t);
     const column = spec.column ?? next.get(t.name) ?? 0;
     next.set(t.name, column + width);
     if (column + width > t.width)
       fail(`feature "${spec.name}" takes columns ${column}..${column + width - 1} of input "${t.name}", which has ${t.width}`);
-    const problem = feedProblem(spec, t.dtype);
-    if (problem) fail(`feature "${spec.name}" (${describeFeature(spec)}) cannot feed input "${t.name}" of type ${t.dtype}: ${problem}`);
     return { spec, tensor, column, width };
   });
   // Every input column must be fed by exactly one feature: a gap would be fed garbage.
@@ -163,42 +189,6 @@ function placeFeatures(features: readonly FeatureSpec[], inputs: readonly Layout
   return slots;
 }
 
-// Private: what a feature type and encoding can write into a tensor of `dtype`.
-function feedProblem(spec: FeatureSpec, dtype: Dtype): string | undefined {
-  switch (spec.type) {
-    case 'float':
-      return FLOAT.includes(dtype) ? undefined : 'a float feature needs a float32 or float64 tensor (use type "int" for integers)';
-    case 'int':
-    case 'vector':
-      return NUMERIC.includes(dtype) ? undefined : `a ${spec.type} feature needs a numeric tensor`;
-    case 'bool':
-      return dtype === 'bool' || NUMERIC.includes(dtype) ? undefined : 'a bool feature needs a bool or numeric tensor';
-    case 'string':
-      return dtype === 'string' ? undefined : 'a string feature needs a string tensor';
-    case 'category': {
-      const codes = Object.values(spec.codes ?? {});
-      if (spec.encoding === 'string') {
-        if (dtype !== 'string') return 'encoding "string" needs a string tensor';
-        return codes.every((c) => typeof c === 'string') ? undefined : 'its codes must be strings';
-      }
-      if (!NUMERIC.includes(dtype)) return `encoding "${spec.encoding}" needs a numeric tensor`;
-      if (spec.encoding === 'onehot' && codes.length > 0) return 'a one-hot category takes no codes';
-      if (!codes.every((c) => typeof c === 'number' && (FLOAT.includes(dtype) || Number.isInteger(c))))
-        return 'its codes must be numbers (integers for an int tensor)';
-      const fits =
-        dtype === 'int32' ? (c: number) => c >= -(2 ** 31) && c < 2 ** 31 : (c: number) => Number.isSafeInteger(c) || FLOAT.includes(dtype);
-      const outside = (codes as number[]).filter((c) => !fits(c));
-      return outside.length === 0 ? undefined : `its codes ${outside.join(', ')} do not fit ${dtype} exactly`;
-    }
-  }
-}
-
-function describeFeature(spec: FeatureSpec): string {
-  if (spec.type === 'category') return `category, ${spec.encoding}`;
-  if (spec.type === 'vector') return `vector of ${spec.length}`;
-  return spec.type;
-}
-
 function placeOutputs(
   specs: readonly OutputSpec[],
   declared: readonly TensorSpec[] | undefined,
@@ -208,25 +198,55 @@ function placeOutputs(
   // Fields may name any output of the model; without a name, the one the manifest declares (or the only one).
   const candidates = declared ? onnxOutputs.filter((t) => declared.some((d) => d.name === t.name)) : onnxOutputs;
   const outputs: LayoutTensor[] = [];
+  const fetch = (t: LayoutTensor): number => {
+    const at = outputs.findIndex((o) => o.name === t.name);
+    return at === -1 ? outputs.push(served(t as ServedTensor)) - 1 : at;
+  };
   const next = new Map<string, number>();
   const fields = specs.map((spec): OutputSlot => {
-    const index = pickTensor(`output "${spec.name}"`, spec.tensor, spec.tensor ? onnxOutputs : candidates, 'output', fail);
-    const t = (spec.tensor ? onnxOutputs : candidates)[index]!;
+    const kind = outputKinds[spec.kind];
+    const labelsOnly = spec.kind === 'class' && spec.scores === 'none';
+    const name = labelsOnly ? (spec.tensor ?? spec.labelTensor) : spec.tensor;
+    const index = pickTensor(`output "${spec.name}"`, name, name ? onnxOutputs : candidates, 'output', fail);
+    const t = (name ? onnxOutputs : candidates)[index]!;
+    const problem = kind.tensorProblem(spec, t);
+    if (problem) fail(`output "${spec.name}" (kind ${spec.kind}) cannot read "${t.name}": ${problem}`);
     const column = spec.column ?? next.get(t.name) ?? 0;
-    const width = spec.kind === 'class' ? spec.labels!.length : spec.kind === 'vector' ? (spec.length ?? t.width - column) : 1;
+    const width = kind.width(spec, t, column);
     next.set(t.name, column + width);
-    if (width < 1 || column + width > t.width) {
+    if ((width < 1 && !labelsOnly) || column + width > t.width) {
       fail(`output "${spec.name}" reads columns ${column}..${column + width - 1} of output "${t.name}", which has ${t.width}`);
     }
-    if (spec.kind === 'class' && !FLOAT.includes(t.dtype))
-      fail(`class output "${spec.name}" reads "${t.name}" of type ${t.dtype}: it needs float probabilities or logits`);
-    if (spec.kind !== 'class' && !NUMERIC.includes(t.dtype))
-      fail(`output "${spec.name}" reads "${t.name}" of type ${t.dtype}: it needs a numeric tensor`);
-    let fetched = outputs.findIndex((o) => o.name === t.name);
-    if (fetched === -1) fetched = outputs.push(t) - 1;
-    return { spec, tensor: fetched, column, width };
+    const slot: OutputSlot = { spec, tensor: fetch(t), column, width, dims: t.dims };
+    if (spec.labelTensor !== undefined) slot.labelTensor = placeLabels(spec, onnxOutputs, outputs, fetch, fail);
+    return slot;
   });
   return { outputs, fields };
+}
+
+// Private: a class output's label tensor: [batch] or [batch, 1] of strings or integers, fetched
+// with its classes so that the run's labels become class indices.
+function placeLabels(
+  spec: OutputSpec,
+  onnxOutputs: readonly LayoutTensor[],
+  outputs: LayoutTensor[],
+  fetch: (t: LayoutTensor) => number,
+  fail: (p: string) => never,
+): number {
+  const t = onnxOutputs[pickTensor(`output "${spec.name}"`, spec.labelTensor, onnxOutputs, 'output', fail)]!;
+  if (t.width !== 1 || !['string', 'int64', 'int32'].includes(t.dtype))
+    fail(
+      `output "${spec.name}" reads its labels from "${t.name}", which must be one string or integer per row, and it is ${t.dtype} [batch, ${t.dims.join(', ')}]`,
+    );
+  const classes = spec.modelLabels ?? spec.labels!;
+  if (t.dtype !== 'string' && !classes.every((c) => Number.isInteger(c)))
+    fail(`output "${spec.name}" reads integer labels from "${t.name}": give them as "modelLabels" (integers, in label order)`);
+  const index = fetch(t);
+  const fetched = outputs[index]!;
+  if (fetched.classes && fetched.classes.join('\u0000') !== classes.join('\u0000'))
+    fail(`outputs read labels from "${t.name}" with different classes`);
+  fetched.classes = [...classes];
+  return index;
 }
 
 function pickTensor(

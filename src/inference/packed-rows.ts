@@ -4,8 +4,15 @@
  * part and tensor); a run's outputs are handed back per part (BatchOutputs), as the run's own
  * arrays when the run was one whole job, else copied into the job's arrays, one copy per part.
  */
-import type { LayoutTensor } from './model-layout.ts';
-import { allocate, type EncodedRow, type NumericArray, type PackedBatch, type PackedTensor, type TensorData } from './tensors.ts';
+import {
+  allocate,
+  type EncodedRow,
+  type LayoutTensor,
+  type NumericArray,
+  type PackedBatch,
+  type PackedTensor,
+  type TensorData,
+} from './tensors.ts';
 
 /** Rows [start, start + count) of a job's packed rows. */
 export interface RowsPart {
@@ -58,7 +65,7 @@ export function concatParts(inputs: readonly LayoutTensor[], parts: readonly Row
 }
 
 function packedTensor(t: LayoutTensor, data: TensorData): PackedTensor {
-  return { name: t.name, dtype: t.dtype, dims: t.rank === 1 ? [] : [t.width], data };
+  return { name: t.name, dtype: t.dtype, dims: t.dims, data };
 }
 
 type Settable = NumericArray & { set(source: ArrayLike<number | bigint>, offset: number): void };

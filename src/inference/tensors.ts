@@ -13,7 +13,7 @@
  *   own rows (the run's arrays themselves when the run was that job alone), and read by the
  *   loader through views, one OutputRow per row.
  */
-import type { Dtype } from './manifest.ts';
+import type { Dtype } from './manifest-spec.ts';
 
 export type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 export type TensorData = NumericArray | string[];
@@ -25,7 +25,7 @@ export type OutputRow = readonly NumericArray[];
 export interface PackedTensor {
   name: string;
   dtype: Dtype;
-  /** The dims of one row: [] for a [batch] tensor, [width] for [batch, width]. */
+  /** The dims of one row: [] for a [batch] tensor, [width] for [batch, width], [24, 3] for [batch, 24, 3]. */
   dims: number[];
   data: TensorData;
 }
@@ -36,9 +36,24 @@ export interface PackedBatch {
   inputs: PackedTensor[];
 }
 
-/** The fetched outputs of a run, in the layout's output order. */
+/** The fetched outputs of a run, in the layout's output order (strings: a label tensor, decoded by the codec). */
 export interface PackedOutputs {
-  outputs: { name: string; data: NumericArray }[];
+  outputs: { name: string; data: NumericArray | string[] }[];
+}
+
+/** One input or output tensor of a model as it is served: its rows' shape below the batch axis. */
+export interface LayoutTensor {
+  name: string;
+  dtype: Dtype;
+  /** The axes of one row, below the batch axis: [] for [batch], [width] for [batch, width], [24, 3] for [batch, 24, 3]. */
+  dims: number[];
+  /** Values per row: the product of `dims` (1 for a [batch] tensor). */
+  width: number;
+  /**
+   * A label tensor's classes in class order (its strings, or its integers): the run's values are
+   * decoded to class indices on fetch, so answers stay numeric on every path.
+   */
+  classes?: (string | number)[];
 }
 
 /** A zeroed array of `length` values of `dtype` (strings: empty). */

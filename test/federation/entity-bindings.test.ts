@@ -158,7 +158,7 @@ describe('a bindings file is refused', () => {
   it('when a feature does not name a field of the entity, or a field is used twice', () => {
     const contract =
       'must name a field of Endpoint (a GraphQL name or a dotted path, or { "field": name or path, "type": "Float!" | "Float" | "Int!" | "Int" | "Boolean!" | ' +
-      '"Boolean" | "String!" | "String" | "[Float!]!" | "[Float!]" }), or give one value for every entity ({ "const": value })';
+      '"Boolean" | "String!" | "String" | "[Float!]!" | "[Float!]" | "[[Float!]!]!" | "[[Float!]!]" | "[[[Float!]!]!]!" | "[[[Float!]!]!]" | "[[[[Float!]!]!]!]!" | "[[[[Float!]!]!]!]" }), or give one value for every entity ({ "const": value })';
     expect(refused(binding({ features: {} }))).toBe(
       'bindings[0].features must be an object mapping each model feature to a field of Endpoint, but got: {}',
     );

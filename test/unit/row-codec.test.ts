@@ -140,8 +140,8 @@ describe('the row codec', () => {
     if (spend.kind !== 'value' || segment.kind !== 'class' || embedding.kind !== 'vector') throw new Error('kinds');
     expect(outputs.map((o) => spend.read(o))).toEqual([1.5, 2.5]);
     expect(segment.label(outputs[1]!)).toBe('B');
-    expect(segment.probabilities(outputs[0]!).map((p) => p.toFixed(4))).toEqual(['0.3333', '0.3333', '0.3333']);
-    expect(segment.probabilities(outputs[1]!).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(segment.probabilities!(outputs[0]!).map((p) => p.toFixed(4))).toEqual(['0.3333', '0.3333', '0.3333']);
+    expect(segment.probabilities!(outputs[1]!).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(embedding.read(outputs[1]!)).toEqual([3, 4]);
     expect(() => codec.unpack({ outputs: [{ name: 'value', data: Float32Array.of(1) }] }, 2)).toThrow(
       'output "value" holds 1 values, expected 2 × 1',
@@ -180,14 +180,29 @@ describe('the layout, checked against model.onnx', () => {
       'feature "plan" (category, index) cannot feed input "plan" of type string: encoding "index" needs a numeric tensor',
     ],
     [
-      'an input without a batch axis',
+      'an input whose batch axis is fixed to 1 beside dynamic ones',
       { inputs: onnx.inputs.map((t) => (t.name === 'plan' ? { ...t, shape: [1] } : t)) },
-      'input "plan" (int64 [1]) must have a dynamic batch axis first and rank 1 or 2',
+      'input "plan" fixes the batch axis to 1 but "numeric", "country", "history", "note" leave it dynamic: export the model with one or the other',
+    ],
+    [
+      'an input whose batch axis is fixed to more than 1',
+      { inputs: onnx.inputs.map((t) => (t.name === 'plan' ? { ...t, shape: [8] } : t)) },
+      'input "plan" (int64 [8]) fixes its batch axis (axis 0) to 8: export it with a dynamic batch axis (torch.onnx.export\'s dynamic_axes={"plan": {0: "batch"}}), or with 1',
+    ],
+    [
+      'an input with a dynamic axis besides the batch',
+      { inputs: onnx.inputs.map((t) => (t.name === 'numeric' ? { ...t, shape: ['batch', 'sequence'] } : t)) },
+      'input "numeric" (float32 [batch, sequence]) has a dynamic axis 1 ("sequence"): only the batch axis may be dynamic here. A dynamic sequence axis is a text or sequence model (input_ids [batch, sequence]): padding per run is not served yet',
+    ],
+    [
+      'an input with no batch axis at all',
+      { inputs: onnx.inputs.map((t) => (t.name === 'plan' ? { ...t, shape: [] } : t)) },
+      'input "plan" (int64 []) has no batch axis: predictql serves tensors whose first axis is the batch',
     ],
     [
       'a class output on an int tensor',
       { outputs: onnx.outputs.map((t) => (t.name === 'scores' ? tensor('scores', 'int64', 3) : t)) },
-      'class output "segment" reads "scores" of type int64: it needs float probabilities or logits',
+      'output "segment" (kind class) cannot read "scores": it reads "scores" of type int64: it needs float probabilities or logits',
     ],
   ])('refuses %s, naming both sides', (_label, change, message) => {
     expect(layoutOf(manifest(), { ...onnx, ...change })).toThrow(`m/manifest.json: does not fit model.onnx: ${message}`);
@@ -209,7 +224,11 @@ describe('the layout, checked against model.onnx', () => {
     expect(layoutOf(manifest(), { ...onnx, outputs: [...onnx.outputs, zipMap, cube] })).not.toThrow();
     const readsCube = manifest({ outputs: [{ name: 'spend', tensor: 'cube' }] });
     expect(layoutOf(readsCube, { ...onnx, outputs: [...onnx.outputs, cube] })).toThrow(
-      'm/manifest.json: does not fit model.onnx: output "cube" (float32 [batch, 2, 2]) must have a dynamic batch axis first',
+      'm/manifest.json: does not fit model.onnx: output "spend" (kind value) cannot read "cube": output "cube" has rows of 2 × 2: read it whole with kind "tensor" (nested lists), not kind "value"',
+    );
+    const readsZipMap = manifest({ outputs: [{ name: 'spend', tensor: 'zipmap' }] });
+    expect(layoutOf(readsZipMap, { ...onnx, outputs: [...onnx.outputs, zipMap] })).toThrow(
+      'm/manifest.json: does not fit model.onnx: output "zipmap" (? []) is not a tensor (a sequence or map output, e.g. a ZipMap): export the model with plain tensors',
     );
   });
 

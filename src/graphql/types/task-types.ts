@@ -1,27 +1,24 @@
 /**
- * The types of one task, from its manifests: the input (one field per feature: Float, Int,
- * Boolean, an enum per category, [Float!]! per vector, String; optional when the feature has a
- * default), the prediction (one field per output: Float, an enum label with per-class
- * probabilities, [Float!]!; and `model`), and, when the task has examples, the example and its
- * features. Prediction fields read the output row with the codec of the model that made it, so
- * models of one task may lay their tensors out differently.
+ * The types of one task, from its manifests: the input (one field per feature, typed by its kind:
+ * src/graphql/kinds/feature-fields.ts; optional when the feature has a default), the prediction
+ * (the fields of each output, by its kind: src/graphql/kinds/output-fields.ts; and `model`), and,
+ * when the task has examples, the example and its features. Prediction fields read the output row
+ * with the codec of the model that made it, so models of one task may lay their tensors out
+ * differently.
  */
 import type { EnumRef, InputFieldRef } from '@pothos/core';
-import { badArgument } from '../../errors.ts';
 import type { Example } from '../../examples/example-set.ts';
-import type { FeatureSpec, FieldReader, OutputSpec } from '../../inference/index.ts';
+import type { FeatureSpec, OutputSpec } from '../../inference/index.ts';
 import type { Builder, BuilderTypes } from '../builder.ts';
+import type { ClassProbability } from '../kinds/class-fields.ts';
+import { featureFields } from '../kinds/feature-fields.ts';
+import { outputFields } from '../kinds/output-fields.ts';
 import type { Prediction } from '../predict.ts';
 import type { TaskApi } from '../tasks.ts';
 import type { ModelRef } from './model.ts';
 
 type Types = PothosSchemaTypes.ExtendDefaultTypes<BuilderTypes>;
 type AnyInputField = InputFieldRef<Types, unknown>;
-
-export interface ClassProbability {
-  label: string;
-  probability: number;
-}
 
 export function defineTaskTypes(builder: Builder, task: TaskApi, Model: ModelRef) {
   const enums = new Map<string, EnumRef<Types, string, string>>();
@@ -51,19 +48,7 @@ export function defineTaskTypes(builder: Builder, task: TaskApi, Model: ModelRef
           description: describeFeature(f),
           ...(f.default !== undefined ? { defaultValue: f.default } : {}),
         };
-        fields[f.name] = (
-          f.type === 'float'
-            ? t.float(options as never)
-            : f.type === 'int'
-              ? t.int(options as never)
-              : f.type === 'bool'
-                ? t.boolean(options as never)
-                : f.type === 'string'
-                  ? t.string(options as never)
-                  : f.type === 'vector'
-                    ? t.floatList(options as never)
-                    : t.field({ type: categoryEnum(f), ...options } as never)
-        ) as AnyInputField;
+        fields[f.name] = featureFields[f.type].input(t, options, f, () => categoryEnum(f)) as AnyInputField;
       }
       return fields;
     },
@@ -79,44 +64,21 @@ export function defineTaskTypes(builder: Builder, task: TaskApi, Model: ModelRef
       }),
     });
 
+  const probabilityType = (o: OutputSpec) => {
+    let ref = probabilityTypes.get(o.name);
+    if (!ref) {
+      ref = defineProbability(o);
+      probabilityTypes.set(o.name, ref);
+    }
+    return ref;
+  };
+
   const Prediction = builder.objectRef<Prediction>(task.names.prediction).implement({
     description: `A prediction of task ${task.name}. Every prediction field of a request is computed in one batched model run per model.`,
     extensions: { predictqlPrediction: true },
     fields: (t) => {
       const fields: Record<string, unknown> = {};
-      for (const o of task.outputs) {
-        const description = `${o.description}${o.unit ? ` Unit: ${o.unit}.` : ''}`.trim();
-        const reader = (p: Prediction) => p.model.codec.reader(o.name) as FieldReader;
-        if (o.kind === 'value') {
-          fields[o.name] = t.float({ description, resolve: (p) => (reader(p) as Extract<FieldReader, { kind: 'value' }>).read(p.output) });
-        } else if (o.kind === 'vector') {
-          fields[o.name] = t.floatList({
-            description,
-            resolve: (p) => (reader(p) as Extract<FieldReader, { kind: 'vector' }>).read(p.output),
-          });
-        } else {
-          const Probability = probabilityTypes.get(o.name) ?? defineProbability(o);
-          probabilityTypes.set(o.name, Probability);
-          const classes = (p: Prediction) => reader(p) as Extract<FieldReader, { kind: 'class' }>;
-          fields[o.name] = t.field({
-            type: labelEnum(o),
-            description: `${description} The most probable class.`.trim(),
-            resolve: (p) => classes(p).label(p.output),
-          });
-          fields[task.names.probabilities.get(o.name)!.field] = t.field({
-            type: [Probability],
-            description: `Every class of ${o.name} with its probability, in class order; with \`top\`, the \`top\` most probable, most probable first.`,
-            args: { top: t.arg.int({ description: 'Only the most probable classes, at most this many (≥ 1).' }) },
-            resolve: (p, args) => {
-              const r = classes(p);
-              const all = r.probabilities(p.output).map((probability, i) => ({ label: r.labels[i]!, probability }));
-              if (args.top === null || args.top === undefined) return all;
-              if (args.top < 1) throw badArgument('top', 'a positive integer', args.top);
-              return all.sort((a, b) => b.probability - a.probability).slice(0, args.top);
-            },
-          });
-        }
-      }
+      for (const o of task.outputs) outputFields[o.kind].add(fields, t, o, { task, labelEnum, probabilityType });
       fields.model = t.field({ type: Model, description: 'The model that made this prediction.', resolve: (p) => p.model });
       return fields as never;
     },
@@ -134,18 +96,7 @@ export function defineTaskTypes(builder: Builder, task: TaskApi, Model: ModelRef
             description: describeFeature(f),
             resolve: (values: Readonly<Record<string, unknown>>) => values[f.name] ?? f.default,
           };
-          fields[f.name] =
-            f.type === 'float'
-              ? t.float(options as never)
-              : f.type === 'int'
-                ? t.int(options as never)
-                : f.type === 'bool'
-                  ? t.boolean(options as never)
-                  : f.type === 'string'
-                    ? t.string(options as never)
-                    : f.type === 'vector'
-                      ? t.floatList(options as never)
-                      : t.field({ type: categoryEnum(f), ...options } as never);
+          fields[f.name] = featureFields[f.type].output(t, options, f, () => categoryEnum(f));
         }
         return fields as never;
       },
@@ -196,6 +147,11 @@ export type TaskTypes = ReturnType<typeof defineTaskTypes>;
 function describeFeature(f: FeatureSpec): string {
   const range =
     f.min !== undefined || f.max !== undefined ? ` Range: [${f.min ?? '-∞'}, ${f.max ?? '∞'}${f.maxExclusive ? ')' : ']'}.` : '';
-  const length = f.type === 'vector' ? ` Exactly ${f.length} values${range ? ', each in range' : ''}.` : '';
+  const length =
+    f.type === 'vector'
+      ? ` Exactly ${f.length} values${range ? ', each in range' : ''}.`
+      : f.type === 'tensor'
+        ? ` Nested lists of ${f.shape!.join(' × ')} values${range ? ', each in range' : ''}.`
+        : '';
   return `${f.description}${f.unit ? ` Unit: ${f.unit}.` : ''}${length}${range}`.trim();
 }

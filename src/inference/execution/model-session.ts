@@ -108,9 +108,7 @@ export class ModelSession implements ModelRunner {
     for (const { spec } of this.codec.layout.fields) {
       const reader = this.codec.reader(spec.name)!;
       for (const row of outputs) {
-        const values =
-          reader.kind === 'class' ? reader.probabilities(row) : reader.kind === 'vector' ? reader.read(row) : [reader.read(row)];
-        if (!values.every(Number.isFinite))
+        if (!reader.numbers(row).every(Number.isFinite))
           throw new ManifestError(this.modelFile, `the warm-up run gave "${spec.name}" a value that is not finite`);
       }
     }

@@ -14,9 +14,10 @@ export async function runBatch(session: InferenceSession, batch: PackedBatch, fe
   return {
     outputs: fetches.map((name) => {
       const data = results[name]?.data;
-      if (data === undefined || typeof data === 'string' || Array.isArray(data))
-        throw new Error(`the run returned no numeric output "${name}"`);
-      return { name, data: data as NumericArray };
+      // Strings are a label tensor's: the codec decodes them to class indices (row-codec.ts).
+      if (data === undefined || (!ArrayBuffer.isView(data) && !Array.isArray(data)))
+        throw new Error(`the run returned no tensor output "${name}"`);
+      return { name, data: data as NumericArray | string[] };
     }),
   };
 }
@@ -34,7 +35,8 @@ export function transferables(arrays: readonly unknown[]): ArrayBuffer[] {
   return buffers;
 }
 
-/** The array alone in its buffer (a view on a larger one is copied), so it can be transferred. */
-export function owned<T extends NumericArray>(data: T): T {
+/** The array alone in its buffer (a view on a larger one is copied), so it can be transferred; strings are cloned anyway. */
+export function owned<T extends NumericArray | string[]>(data: T): T {
+  if (Array.isArray(data)) return data;
   return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : (data.slice() as T);
 }

@@ -24,7 +24,7 @@ export interface OutputChange {
   /** The ZipMap node dropped ('' when unnamed), and its labels: the columns of the new tensor. */
   zipMap: string;
   labels: LabelList;
-  /** e.g. "output_probability: seq(map(string, float32)) from ZipMap → float32 [N, 2] (labels churns, renews)". */
+  /** e.g. "output_probability: seq(map(string, float32)) from ZipMap → float32 [N, 2] (labels cat, dog)". */
   description: string;
 }
 

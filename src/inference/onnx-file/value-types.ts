@@ -4,7 +4,7 @@
  * inputMetadata says as much for tensors only; the rewrite needs the rest (a ZipMap's output is
  * seq(map(string, float32))) and the caller needs the words for its refusals.
  */
-import type { Dtype } from '../manifest.ts';
+import type { Dtype } from '../manifest-spec.ts';
 import { type DimensionProto, dataTypeName, int64, type TypeProto, type ValueInfoProto } from './onnx-schema.ts';
 
 /**
