@@ -23,7 +23,8 @@ export const errorCatalog = {
   // On a field: the rest of the operation is answered.
   BAD_USER_INPUT: {
     when:
-      'An input value is outside what the model accepts (range, NaN, a bad argument such as `first`): ' +
+      'An input value is outside what the model accepts (range, NaN, a category it does not know, a bad argument such as `first`), ' +
+      'or the model itself refused the row (onnxruntime failed a run of that row alone: `rejectedByModel`): ' +
       'on that field, 200. A variable that does not fit its type refuses the request: 400 (200 for `Accept: application/json`).',
     statuses: [200, 400],
   },
@@ -33,9 +34,10 @@ export const errorCatalog = {
   },
   INFERENCE_FAILED: {
     when:
-      'The model run that held this field failed; a merged run that fails is re-run in halves so ' +
-      'that only the rows at fault fail. Retrying may succeed. On that field; the cause is logged, ' +
-      'not sent.',
+      'The model run that held this field failed (a worker that died, a run past its timeout, a model that ' +
+      'failed every row); a merged run that fails is re-run in halves so that only the rows at fault fail, ' +
+      'and a row that onnxruntime refuses alone is BAD_USER_INPUT. Retrying may succeed. On that field; the cause ' +
+      'is logged, not sent.',
     statuses: [200],
   },
   OVERLOADED: {
@@ -212,6 +214,17 @@ export function badFeatureInput(model: string, problems: readonly FeatureProblem
   return createGraphQLError(`Invalid input for model "${model}": ${summary}.`, {
     extensions: { code: ErrorCode.BAD_USER_INPUT, model, problems },
   });
+}
+
+/**
+ * The model itself refused this row (an onnxruntime kernel error on a run of this row alone, e.g.
+ * a category its encoder does not know): deterministic, so never "retry". The cause is logged, not sent.
+ */
+export function inputRejected(model: string): GraphQLError {
+  return createGraphQLError(
+    `Model "${model}" rejected this input: it could not compute a prediction from one of its values. Retrying will not help; see the model's features in the \`models\` query.`,
+    { extensions: { code: ErrorCode.BAD_USER_INPUT, model, rejectedByModel: true } },
+  );
 }
 
 export function badArgument(argument: string, contract: string, value: unknown): GraphQLError {

@@ -98,4 +98,10 @@ export function logModels(log: ServerLog, loaded: Services): void {
   const models = loaded.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
   log.info(`models ${models.join(', ')}`);
   for (const [name, d] of loaded.inference.decisions) log.info(`${name} runs on ${d.executor} (${d.reason})`);
+  for (const batcher of loaded.inference.batchers())
+    if (batcher.model.rowLimit)
+      log.info(`${batcher.model.name} runs at most ${batcher.model.rowLimit.rows} row(s) at a time (${batcher.model.rowLimit.reason})`);
+  for (const model of loaded.registry.list())
+    for (const change of model.changes ?? [])
+      log.info(`${model.manifest.name}: served as rewritten at load (model.onnx unchanged): ${change}`);
 }

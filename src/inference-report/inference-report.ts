@@ -41,6 +41,8 @@ export interface TracedBatch {
   /** Field loads this run answered; larger than `items` when identical inputs were merged. */
   loads: number;
   failed: boolean;
+  /** Why the run holds fewer rows than it could: the model takes at most so many (a batch axis fixed to 1). */
+  limit?: string;
   fields: Record<string, number>;
   /** Response paths served, listed while there are at most `maxPathsPerBatch`. */
   paths?: string[];
@@ -105,6 +107,7 @@ export class InferenceRecorder {
       executionProvider: run.executionProvider,
       loads: 0,
       failed: run.failed,
+      ...(run.limit ? { limit: run.limit } : {}),
       fields: {},
       paths: [],
     };

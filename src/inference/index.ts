@@ -41,6 +41,7 @@ export {
 } from './manifest.ts';
 export { type ModelLayout, type OnnxValueInfo, resolveLayout, tensorSpecs } from './model-layout.ts';
 export { type ModelView, type ModelViewData, modelViewData, modelViewOf } from './model-view.ts';
+export { OnnxFileError, type OnnxGraph, readOnnxGraph, rewriteForServing } from './onnx-file/index.ts';
 export { ModelRegistry, type RegistryLoadOptions, runnersOf } from './registry.ts';
 export { type EncodeResult, type FeatureProblem, RowCodec, rowKey } from './row-codec.ts';
 export type { BatcherCounters, RunObservation } from './scheduler/dynamic-batcher.ts';

@@ -104,7 +104,20 @@ export class InferenceService {
       }
     };
     this.decisions.set(name, decision);
-    this.#batchers.set(name, new DynamicBatcher({ name, executionProvider: model.executionProvider }, executor, options.scheduler, onRun));
+    const rows = model.codec.layout.maxBatchRows;
+    const rowLimit =
+      rows === undefined
+        ? undefined
+        : { rows, reason: `model.onnx fixes its batch axis to ${rows}: ${rows === 1 ? 'one row' : `${rows} rows`} per run` };
+    this.#batchers.set(
+      name,
+      new DynamicBatcher(
+        { name, executionProvider: model.executionProvider, ...(rowLimit ? { rowLimit } : {}) },
+        executor,
+        options.scheduler,
+        onRun,
+      ),
+    );
   }
 
   /**
@@ -153,7 +166,11 @@ async function decideExecutor(model: ModelRunner, choice: ExecutorChoice, option
   if (choice === 'main') return { executor: 'main', reason: 'configured' };
   if (!model.workerSetup) return { executor: 'main', reason: 'this runner cannot run on a worker' };
   if (choice === 'worker') return { executor: 'worker', reason: 'configured' };
-  const rows = options.autoProbeRows ?? defaultInferenceOptions.autoProbeRows;
+  // A model that fixes its batch axis runs that many rows at most: the probe is one such run.
+  const rows = Math.min(
+    options.autoProbeRows ?? defaultInferenceOptions.autoProbeRows,
+    model.codec.layout.maxBatchRows ?? Number.POSITIVE_INFINITY,
+  );
   const thresholdMs = options.autoWorkerThresholdMs ?? defaultInferenceOptions.autoWorkerThresholdMs;
   const runMs = await medianRunMs(model, rows);
   return runMs > thresholdMs

@@ -5,6 +5,7 @@
  * every prediction field goes through `predictFromFeatures`, so they share the request's loader
  * and become one model run. A representation lacking a feature fails its own field only.
  */
+import { ListRef } from '@pothos/core';
 import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
 import { withContext } from '../../errors.ts';
 import {
@@ -84,8 +85,13 @@ export function defineEntityTypes(builder: Builder, bindings: readonly EntityBin
 // Private: the GraphQL type of an external field. Pothos cannot type a type chosen at run time, hence \`never\`.
 function outputOf(field: ExternalField, objectRefs: ReadonlyMap<string, unknown>): { type: never; nullable: never } {
   if ('object' in field) return { type: objectRefs.get(field.object.type) as never, nullable: field.object.nullable as never };
-  if (field.scalar.startsWith('['))
-    return { type: ['Float'] as never, nullable: { list: !field.scalar.endsWith('!'), items: false } as never };
+  if (field.scalar.startsWith('[')) {
+    // [[Float!]!]: the inner lists as list refs, the outermost as the field's own list.
+    const depth = field.scalar.indexOf('F');
+    let items: unknown = 'Float';
+    for (let level = 1; level < depth; level++) items = new ListRef(items as never, false);
+    return { type: [items] as never, nullable: { list: !field.scalar.endsWith('!'), items: false } as never };
+  }
   return { type: scalarOfField(field.scalar) as never, nullable: !field.scalar.endsWith('!') as never };
 }
 

@@ -7,7 +7,7 @@ export function defineModelTypes(builder: Builder) {
     description: "One input field of the model's task, and how this model reads it.",
     fields: (t) => ({
       name: t.exposeString('name'),
-      type: t.exposeString('type', { description: 'float, int, bool, category, vector or string.' }),
+      type: t.exposeString('type', { description: 'float, int, bool, category, vector, string or tensor.' }),
       unit: t.exposeString('unit'),
       min: t.float({
         nullable: true,
@@ -22,6 +22,7 @@ export function defineModelTypes(builder: Builder) {
       maxExclusive: t.boolean({ resolve: (f) => f.maxExclusive ?? false }),
       values: t.stringList({ nullable: true, description: "A category's values.", resolve: (f) => f.values ?? null }),
       length: t.int({ nullable: true, description: "A vector's length.", resolve: (f) => f.length ?? null }),
+      shape: t.intList({ nullable: true, description: "A tensor's row axes (e.g. [24, 3]).", resolve: (f) => f.shape ?? null }),
       optional: t.boolean({ description: 'Has a default, used when the input leaves it out.', resolve: (f) => f.default !== undefined }),
       tensor: t.string({ description: 'The ONNX input it feeds.', resolve: (f) => f.tensor! }),
       description: t.exposeString('description'),
@@ -32,7 +33,7 @@ export function defineModelTypes(builder: Builder) {
     description: "One prediction field of the model's task, and which output tensor it reads.",
     fields: (t) => ({
       name: t.exposeString('name'),
-      kind: t.exposeString('kind', { description: 'value, class or vector.' }),
+      kind: t.exposeString('kind', { description: 'value, class, vector or tensor.' }),
       unit: t.exposeString('unit'),
       labels: t.stringList({ nullable: true, description: "A class output's classes.", resolve: (o) => o.labels ?? null }),
       tensor: t.string({ description: 'The ONNX output it reads.', resolve: (o) => o.tensor! }),
@@ -72,6 +73,12 @@ export function defineModelTypes(builder: Builder) {
         type: [ModelTensor],
         description: 'The outputs its prediction fields read.',
         resolve: (m) => tensorSpecs(m.codec.layout.outputs),
+      }),
+      maxBatchRows: t.int({
+        nullable: true,
+        description:
+          'The most rows this model takes in one run, when model.onnx fixes its batch axis (to 1: runs of one row, so a request asking for several rows of it costs several runs); null when the batch axis is dynamic (runs up to PREDICTQL_MAX_BATCH_SIZE rows).',
+        resolve: (m) => m.codec.layout.maxBatchRows ?? null,
       }),
       executionProvider: t.string({
         description: 'The onnxruntime execution provider in use ("cpu" or "cuda").',

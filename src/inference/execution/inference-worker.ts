@@ -5,11 +5,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceSession } from 'onnxruntime-node';
+import { ModelRunError } from '../scheduler/scheduler-errors.ts';
 import type { PackedBatch, PackedOutputs } from '../tensors.ts';
 import { owned, runBatch, transferables } from './run-batch.ts';
 
 export interface WorkerSetup {
   modelFile: string;
+  /** The bytes to load instead of model.onnx's, when the loader rewrote them (model-session.ts). */
+  modelBytes?: Uint8Array;
   sessionOptions: InferenceSession.SessionOptions;
   /** The outputs a run fetches (those some prediction field reads), in order. */
   fetches: string[];
@@ -17,13 +20,20 @@ export interface WorkerSetup {
 
 /** A batch to run, or `stop`: exit once the runs under way have returned (see WorkerExecutor.terminate). */
 export type WorkerRequest = { id: number; batch: PackedBatch } | { stop: true };
-export type WorkerResponse = { id: number; outputs: PackedOutputs } | { id: number; error: string } | { ready: true } | { fatal: string };
+export type WorkerResponse =
+  | { id: number; outputs: PackedOutputs }
+  /** `modelRun`: onnxruntime itself refused the batch (a ModelRunError), not something around it. */
+  | { id: number; error: string; modelRun?: true }
+  | { ready: true }
+  | { fatal: string };
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 
 try {
-  const session = await InferenceSession.create(setup.modelFile, setup.sessionOptions);
+  const session = setup.modelBytes
+    ? await InferenceSession.create(setup.modelBytes, setup.sessionOptions)
+    : await InferenceSession.create(setup.modelFile, setup.sessionOptions);
   let running = 0;
   let stopping = false;
   port.on('message', (request: WorkerRequest) => {
@@ -43,7 +53,12 @@ try {
           const message: WorkerResponse = { id: request.id, outputs };
           port.postMessage(message, transferables(outputs.outputs.map((o) => o.data)));
         },
-        (error: unknown) => port.postMessage({ id: request.id, error: (error as Error).message } satisfies WorkerResponse),
+        (error: unknown) =>
+          port.postMessage({
+            id: request.id,
+            error: (error as Error).message,
+            ...(error instanceof ModelRunError ? { modelRun: true as const } : {}),
+          } satisfies WorkerResponse),
       )
       .finally(() => {
         if (--running === 0 && stopping) process.exit(0);

@@ -5,12 +5,18 @@
  * The row codec checks the outputs' sizes when it unpacks them.
  */
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
+import { ModelRunError } from '../scheduler/scheduler-errors.ts';
 import type { NumericArray, PackedBatch, PackedOutputs } from '../tensors.ts';
 
 export async function runBatch(session: InferenceSession, batch: PackedBatch, fetches: readonly string[]): Promise<PackedOutputs> {
   const feeds: Record<string, Tensor> = {};
   for (const input of batch.inputs) feeds[input.name] = new Tensor(input.dtype, input.data, [batch.rows, ...input.dims]);
-  const results = await session.run(feeds, [...fetches]);
+  let results: InferenceSession.OnnxValueMapType;
+  try {
+    results = await session.run(feeds, [...fetches]);
+  } catch (error) {
+    throw new ModelRunError((error as Error).message ?? String(error));
+  }
   return {
     outputs: fetches.map((name) => {
       const data = results[name]?.data;

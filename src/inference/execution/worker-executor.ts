@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BatchOutputs, RowsPart } from '../packed-rows.ts';
 import type { RowCodec } from '../row-codec.ts';
+import { ModelRunError } from '../scheduler/scheduler-errors.ts';
 import type { PackedOutputs } from '../tensors.ts';
 import type { BatchExecutor } from './executor.ts';
 import type { WorkerRequest, WorkerResponse, WorkerSetup } from './inference-worker.ts';
@@ -146,13 +147,13 @@ export class WorkerExecutor implements BatchExecutor {
     });
   }
 
-  #settle(message: { id: number; outputs: PackedOutputs } | { id: number; error: string }): void {
+  #settle(message: { id: number; outputs: PackedOutputs } | { id: number; error: string; modelRun?: true }): void {
     const run = this.#pending.get(message.id);
     if (!run) return;
     this.#pending.delete(message.id);
     clearTimeout(run.timer);
     if ('outputs' in message) run.resolve(message.outputs);
-    else run.reject(new Error(message.error));
+    else run.reject(message.modelRun ? new ModelRunError(message.error) : new Error(message.error));
   }
 
   #failPending(worker: Worker, reason: string): void {

@@ -34,6 +34,12 @@ export interface OnnxGraph {
   outputs: GraphValue[];
   classes: ClassLabels[];
   categories: InputCategories[];
+  /**
+   * The operator that computes each graph output, through Identity nodes ('Sigmoid', 'Softmax',
+   * 'Gemm', ...): what an output means when no classifier node says (a one-column sigmoid is a
+   * binary class).
+   */
+  outputOps: Record<string, string>;
 }
 
 export interface ServingModel {
@@ -78,7 +84,15 @@ function facts(index: GraphIndex): OnnxGraph {
     outputs: index.graph.output.map(graphValue),
     classes: classLabels(index),
     categories: inputCategories(index),
+    outputOps: Object.fromEntries(index.graph.output.flatMap((o) => (opOf(index, o.name) ? [[o.name, opOf(index, o.name)!]] : []))),
   };
+}
+
+// Private: the producer of `value`, looking through Identity nodes (torch.onnx.export names its outputs with one).
+function opOf(index: GraphIndex, value: string): string | undefined {
+  let node = index.producer(value);
+  for (let hops = 0; node?.opType === 'Identity' && hops < 8; hops++) node = index.producer(node.input[0] ?? '');
+  return node?.opType;
 }
 
 function decode(bytes: Uint8Array): ModelProto {

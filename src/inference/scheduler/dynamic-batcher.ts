@@ -14,12 +14,14 @@ import type { PackedBatch } from '../tensors.ts';
 import { type AssembledBatch, assembleBatch } from './batch-assembly.ts';
 import { Job, type JobMeta, type JobResult, type RunRecord } from './job.ts';
 import { PendingQueue, type Slice } from './pending-queue.ts';
-import { OverloadedError, RunFailedError } from './scheduler-errors.ts';
+import { ModelRunError, OverloadedError, RunFailedError } from './scheduler-errors.ts';
 import { getValidSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
 
 export interface BatcherModel {
   name: string;
   executionProvider: string;
+  /** The most rows the model itself takes in one run, and why (a batch axis fixed to 1); it bounds maxBatchSize. */
+  rowLimit?: { rows: number; reason: string };
 }
 
 export interface BatcherCounters {
@@ -63,7 +65,8 @@ export class DynamicBatcher {
     onRun?: (run: RunObservation) => void,
   ) {
     this.model = model;
-    this.options = getValidSchedulerOptions(options);
+    const valid = getValidSchedulerOptions(options);
+    this.options = model.rowLimit ? { ...valid, maxBatchSize: Math.min(valid.maxBatchSize, model.rowLimit.rows) } : valid;
     this.#executor = executor;
     this.#onRun = onRun;
   }
@@ -223,7 +226,9 @@ export class DynamicBatcher {
       return;
     }
     const error = new RunFailedError(this.model.name, batch.size, failure);
-    this.#record(runId, batch, startedAtMs, computeMs, error.message);
+    // onnxruntime refusing a run of one row: that row's values are what the model cannot take.
+    const rejected = batch.size === 1 && failure instanceof ModelRunError;
+    this.#record(runId, batch, startedAtMs, computeMs, error.message, rejected);
     if (this.options.isolateFailures && batch.size > 1 && budget.isolationRunsLeft >= 2) {
       // One bad row must not fail its neighbours: re-run each half until the failing rows are alone.
       // The budget (enough to corner a few bad rows) stops a model that fails everything from
@@ -238,7 +243,7 @@ export class DynamicBatcher {
     for (const { job, start, count } of batch.slices) job.complete(start, count);
   }
 
-  #record(runId: number, batch: AssembledBatch, startedAtMs: number, computeMs: number, failure?: string): void {
+  #record(runId: number, batch: AssembledBatch, startedAtMs: number, computeMs: number, failure?: string, rejected = false): void {
     const c = this.#counters;
     const failed = failure !== undefined;
     c.runs++;
@@ -255,6 +260,8 @@ export class DynamicBatcher {
       executionProvider: this.model.executionProvider,
       failed,
       ...(failed ? { failure } : {}),
+      ...(rejected ? { rejected } : {}),
+      ...(this.model.rowLimit ? { limit: this.model.rowLimit.reason } : {}),
     };
     for (const { job, start, count } of batch.slices) {
       job.addRun({ ...common, items: count, queueMs: startedAtMs - job.enqueuedAtMs }, start, count);

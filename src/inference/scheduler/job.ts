@@ -30,6 +30,10 @@ export interface RunRecord {
   failed: boolean;
   /** Why the run failed (for the log; never sent to clients). Present when `failed`. */
   failure?: string;
+  /** A failed run of one row that onnxruntime refused: the row's input is at fault, not the model or the server. */
+  rejected?: boolean;
+  /** Why runs of this model hold fewer rows than maxBatchSize (the model fixes its batch axis). */
+  limit?: string;
 }
 
 export interface JobResult {

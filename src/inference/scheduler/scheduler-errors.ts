@@ -25,3 +25,15 @@ export class RunFailedError extends Error {
     this.size = size;
   }
 }
+
+/**
+ * onnxruntime refused to run a batch: a kernel error on these inputs (an unknown category with
+ * OneHotEncoder's zeros=0, a value out of a lookup table). Deterministic for the rows it holds,
+ * unlike a worker that died or a run that timed out: on a run of one row, that row is at fault.
+ */
+export class ModelRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelRunError';
+  }
+}
