@@ -1,19 +1,31 @@
 /**
  * `npm run model:add -- <path/to/model.onnx> [--name N] [--task T] [--models-dir D]`: brings an
- * ONNX model into the model repository. Reads its inputs and outputs (names, dtypes, shapes) from
- * onnxruntime's session metadata, copies it to <models dir>/<name>/model.onnx, and writes a
- * manifest skeleton that validates as it is (one feature per input column, one value per output
- * column, or a vector for a wide output), then prints what to fill in. The server serves the new
- * task at its next start; no code changes.
+ * ONNX model into the model repository as the converters export it. Reads its graph (class labels,
+ * the categories its encoders know, what computes each output) and onnxruntime's view of its
+ * inputs and outputs after the rewrite the server makes at load (a ZipMap's seq(map) becomes the
+ * tensor it reads), and writes a manifest skeleton from them: one feature per input column (a
+ * category where the graph states the values, a nested tensor for rank-3 and up), a class output
+ * with the model's own labels where the graph has a classifier (or a one-column sigmoid), values,
+ * vectors and tensors elsewhere. Before writing anything it loads the model with that skeleton
+ * exactly as the server will (layout, warm-up run included); then it copies model.onnx to
+ * <models dir>/<name>/ and prints what to fill in. No code changes; the server serves it at its
+ * next start.
  */
-import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceSession } from 'onnxruntime-node';
 import { defaultModelsDir } from '../src/config.ts';
 import { plural } from '../src/graphql/tasks.ts';
-import type { FeatureSpec, OnnxValueInfo, OutputSpec } from '../src/inference/index.ts';
-import { parseManifest, resolveLayout, tensorSpecs } from '../src/inference/index.ts';
+import {
+  type FeatureSpec,
+  ModelRegistry,
+  type OnnxGraph,
+  type OnnxValueInfo,
+  type OutputSpec,
+  rewriteForServing,
+} from '../src/inference/index.ts';
 import { isMain } from './write-or-check.ts';
 
 /** An output this wide becomes one vector field rather than a field per column. */
@@ -36,11 +48,14 @@ export async function addModel(onnxFile: string, options: { name?: string; task?
   const folder = join(options.modelsDir ?? defaultModelsDir, name);
   if (await exists(folder)) throw new Error(`${folder} exists already: choose another --name, or remove it first`);
 
-  const session = await InferenceSession.create(onnxFile);
+  const served = rewriteForServing(await readFile(onnxFile));
+  const session = await InferenceSession.create(served.bytes);
   const onnx = { inputs: session.inputMetadata as readonly OnnxValueInfo[], outputs: session.outputMetadata as readonly OnnxValueInfo[] };
   await session.release();
-  const { features, outputs, todo } = skeleton(onnx);
-  const manifest = {
+  const { features, outputs, todo } = skeleton(onnx, served.graph);
+  for (const change of served.changes)
+    todo.unshift(`nothing to do: the server rewrites this at load (model.onnx stays as it is): ${change.description}`);
+  const manifest: Record<string, unknown> = {
     name,
     version: '0.1.0',
     task,
@@ -51,83 +66,232 @@ export async function addModel(onnxFile: string, options: { name?: string; task?
     features,
     outputs,
   };
-  // The skeleton must be a valid manifest of this very file: parse it and lay it out as the server will.
-  const parsed = parseManifest(join(folder, 'manifest.json'), manifest);
-  const layout = resolveLayout(join(folder, 'manifest.json'), parsed, onnx);
-  manifest.tensors = { inputs: tensorSpecs(layout.inputs), outputs: tensorSpecs(layout.outputs) };
-
+  manifest.tensors = (await loadAsTheServerWill(onnxFile, manifest)).tensors;
   await mkdir(folder, { recursive: true });
   await copyFile(onnxFile, join(folder, 'model.onnx'));
   await writeFile(join(folder, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { folder, manifest, todo };
 }
 
-// Private: one feature per input column (by dtype), one value per output column (or one vector).
-function skeleton(onnx: { inputs: readonly OnnxValueInfo[]; outputs: readonly OnnxValueInfo[] }) {
+// Private: the skeleton goes through the server's own loader in a scratch models folder: the
+// manifest's checks, the layout against model.onnx, the warm-up run. What it refuses, the server
+// would refuse; its messages name the user's file, not the scratch copy.
+async function loadAsTheServerWill(onnxFile: string, manifest: Record<string, unknown>): Promise<{ tensors: unknown }> {
+  const scratch = await mkdtemp(join(tmpdir(), 'predictql-model-add-'));
+  const folder = join(scratch, manifest.name as string);
+  try {
+    await mkdir(folder);
+    await copyFile(onnxFile, join(folder, 'model.onnx'));
+    await writeFile(join(folder, 'manifest.json'), JSON.stringify(manifest));
+    const registry = await ModelRegistry.load(scratch);
+    const [model] = registry.list();
+    await model?.release?.();
+    return { tensors: model!.manifest.tensors };
+  } catch (error) {
+    const message = (error as Error).message
+      .replaceAll(join(folder, 'manifest.json'), 'the manifest model:add would write')
+      .replaceAll(join(folder, 'model.onnx'), onnxFile);
+    throw new Error(`the model cannot be served as exported: ${message}`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+// Private: the manifest's features and outputs from onnxruntime's metadata and the graph's facts.
+function skeleton(onnx: { inputs: readonly OnnxValueInfo[]; outputs: readonly OnnxValueInfo[] }, graph: OnnxGraph) {
   const todo: string[] = [];
-  const used = new Set<string>();
-  const fieldName = (base: string) => {
-    let candidate = graphQLName(base);
-    for (let i = 2; used.has(candidate); i++) candidate = `${graphQLName(base)}${i}`;
-    used.add(candidate);
-    return candidate;
-  };
+  const names = new UniqueNames();
   const features: Partial<FeatureSpec>[] = [];
-  for (const input of onnx.inputs) {
-    const width = widthOf(input);
-    const type = input.type === 'bool' ? 'bool' : input.type === 'string' ? 'string' : /int/.test(input.type ?? '') ? 'int' : 'float';
-    for (let c = 0; c < width; c++) {
-      features.push({ name: fieldName(width === 1 ? input.name : `${input.name}${c}`), type, tensor: input.name, description: '' });
-    }
+  for (const input of onnx.inputs) features.push(...featuresOf(input, graph, names, todo));
+  const outputs: Partial<OutputSpec>[] = [];
+  const outputNames = new UniqueNames(['model']);
+  const read = new Set<string>();
+  const available = new Set(onnx.outputs.filter((o) => o.isTensor).map((o) => o.name));
+  const classifiers = graph.classes.filter((c) => [c.labelOutput, c.probabilityOutput].some((o) => o !== undefined && available.has(o)));
+  for (const classifier of classifiers) {
+    const spec = classOutput(classifier, available, classifiers.length, outputNames);
+    outputs.push(spec);
+    for (const o of [spec.tensor, spec.labelTensor]) if (o) read.add(o);
     todo.push(
-      `input "${input.name}" (${input.type}, ${width} column${width > 1 ? 's' : ''}): name each feature, give its unit and its range (min, max)` +
-        (type === 'int' || type === 'string' ? '; a closed set of values is better as type "category" (values, encoding)' : ''),
+      `output "${spec.name}": a class of ${spec.labels!.length} labels read from the model's ${classifier.opType} (${(spec.modelLabels ?? spec.labels)!.join(', ')})${spec.modelLabels ? '; rename the enum values in "labels" if you like (keep "modelLabels")' : ''}`,
     );
   }
-  used.clear();
-  used.add('model');
-  const outputs: Partial<OutputSpec>[] = [];
   for (const output of onnx.outputs) {
-    if (!output.isTensor || output.type === 'string' || output.type === 'bool') {
-      todo.push(`output "${output.name}" (${output.type ?? 'not a tensor'}) is not read: predictql reads numeric tensors`);
-      continue;
-    }
-    const shape = output.shape ?? [];
-    if (shape.length < 1 || shape.length > 2 || (shape.length === 2 && typeof shape[1] !== 'number')) {
-      todo.push(`output "${output.name}" (shape [${shape.join(', ')}]) is not read: predictql reads [batch] or [batch, width] tensors`);
-      continue;
-    }
-    const width = widthOf(output);
-    if (width >= VECTOR_FROM_WIDTH) {
-      outputs.push({ name: fieldName(output.name), kind: 'vector', tensor: output.name, description: '' });
-      todo.push(
-        `output "${output.name}" (${width} columns) is one vector field; if its columns are class probabilities, make it kind "class" with labels`,
-      );
-    } else {
-      for (let c = 0; c < width; c++)
-        outputs.push({ name: fieldName(width === 1 ? output.name : `${output.name}${c}`), tensor: output.name, description: '' });
-      todo.push(
-        `output "${output.name}" (${width} column${width > 1 ? 's' : ''}): name each field and give its unit, or make it kind "class" with labels`,
-      );
-    }
+    if (read.has(output.name)) continue;
+    outputs.push(...outputsOf(output, graph, outputNames, todo));
   }
   if (outputs.length === 0) throw new Error('the model has no numeric output tensor for predictql to read');
   return { features, outputs, todo };
 }
 
-function widthOf(info: OnnxValueInfo): number {
-  const shape = info.shape ?? [];
-  if (shape.length === 2 && typeof shape[1] === 'number') return shape[1];
-  if (shape.length === 1) return 1;
-  throw new Error(
-    `"${info.name}" has shape [${shape.join(', ')}]: predictql serves [batch] or [batch, width] tensors with a dynamic batch axis`,
-  );
+function featuresOf(input: OnnxValueInfo, graph: OnnxGraph, names: UniqueNames, todo: string[]): Partial<FeatureSpec>[] {
+  const dims = rowDims(input);
+  const dtype = input.type ?? '';
+  if (dims.length >= 2) {
+    todo.push(
+      `input "${input.name}" (${dtype}, rows of ${dims.join(' × ')}): one tensor feature; give its unit and range (min, max of every value)`,
+    );
+    return [{ name: names.take(input.name), type: 'tensor', shape: dims, tensor: input.name, description: '' }];
+  }
+  const width = dims[0] ?? 1;
+  const type = dtype === 'bool' ? 'bool' : dtype === 'string' ? 'string' : /int/.test(dtype) ? 'int' : 'float';
+  const features: Partial<FeatureSpec>[] = [];
+  for (let c = 0; c < width; c++) {
+    const name = names.take(width === 1 ? input.name : `${input.name}${c}`);
+    const known = graph.categories.find((k) => k.input === input.name && (k.column ?? 0) === c);
+    if (known) {
+      features.push({ name, ...categoryOf(known.categories), tensor: input.name, description: '' });
+      todo.push(
+        `input "${input.name}"${width > 1 ? ` column ${c}` : ''}: a category of the ${known.categories.values.length} values the model's ${known.encoder} knows` +
+          (known.unknown === 'fails'
+            ? ' (any other value would fail its run: predictql refuses it first, BAD_USER_INPUT)'
+            : ` (the model would encode any other value as ${known.unknown === 'zeros' ? 'zeros' : `its default ${JSON.stringify(known.defaultValue)}`}: predictql refuses it instead)`),
+      );
+      continue;
+    }
+    features.push({ name, type, tensor: input.name, description: '' });
+  }
+  const free = features.filter((f) => f.type !== 'category').length;
+  if (free > 0)
+    todo.push(
+      `input "${input.name}" (${dtype}, ${width} column${width > 1 ? 's' : ''}): name each feature, give its unit and its range (min, max)` +
+        (type === 'int' || type === 'string' ? '; a closed set of values is better as type "category" (values, encoding)' : ''),
+    );
+  return features;
 }
 
-/** A GraphQL field name from a tensor name: `input_ids:0` → `input_ids_0`, `2x` → `x2x`. */
+// Private: a category feature of the values an encoder lists: enum values as close to them as
+// GraphQL allows, with the model's own values as codes where they differ.
+function categoryOf(categories: OnnxGraph['categories'][number]['categories']): Partial<FeatureSpec> {
+  const values = enumValues(categories.values, categories.dtype === 'int64' ? 'VALUE' : undefined);
+  const codes = Object.fromEntries(values.flatMap((v, i) => (v === String(categories.values[i]) ? [] : [[v, categories.values[i]!]])));
+  return {
+    type: 'category',
+    values,
+    encoding: categories.dtype === 'string' ? 'string' : 'index',
+    ...(categories.dtype === 'int64' || Object.keys(codes).length > 0
+      ? { codes: categories.dtype === 'int64' ? Object.fromEntries(values.map((v, i) => [v, categories.values[i]!])) : codes }
+      : {}),
+  };
+}
+
+function classOutput(
+  classifier: OnnxGraph['classes'][number],
+  available: ReadonlySet<string>,
+  count: number,
+  names: UniqueNames,
+): Partial<OutputSpec> {
+  const modelLabels = classifier.labels.values;
+  const labels = enumValues(modelLabels, classifier.labels.dtype === 'int64' ? 'CLASS' : undefined);
+  const differs = labels.some((l, i) => l !== String(modelLabels[i]));
+  const probabilities =
+    classifier.probabilityOutput && available.has(classifier.probabilityOutput) ? classifier.probabilityOutput : undefined;
+  const labelTensor = classifier.labelOutput && available.has(classifier.labelOutput) ? classifier.labelOutput : undefined;
+  const name = names.take(count === 1 ? 'label' : `${labelTensor ?? probabilities}Label`);
+  return {
+    name,
+    kind: 'class',
+    labels,
+    ...(differs ? { modelLabels: [...modelLabels] } : {}),
+    ...(probabilities ? { tensor: probabilities } : { scores: 'none' as const }),
+    ...(labelTensor ? { labelTensor } : {}),
+    ...(count > 1 && probabilities ? { probabilitiesField: names.take(`${name}Probabilities`) } : {}),
+    description: '',
+  };
+}
+
+function outputsOf(output: OnnxValueInfo, graph: OnnxGraph, names: UniqueNames, todo: string[]): Partial<OutputSpec>[] {
+  if (!output.isTensor || output.type === 'string' || output.type === 'bool') {
+    todo.push(`output "${output.name}" (${output.type ?? 'not a tensor'}) is not read: predictql reads numeric tensors`);
+    return [];
+  }
+  const dims = rowDims(output);
+  const op = graph.outputOps[output.name];
+  if (dims.length >= 2) {
+    todo.push(`output "${output.name}" (rows of ${dims.join(' × ')}): one tensor field (nested lists); give its unit`);
+    return [{ name: names.take(output.name), kind: 'tensor', tensor: output.name, shape: dims, description: '' }];
+  }
+  const width = dims[0] ?? 1;
+  if (op === 'Sigmoid' && width === 1) {
+    todo.push(`output "${output.name}" (one sigmoid column): a class of two labels, NEGATIVE (p < 0.5) and POSITIVE; rename them`);
+    return [
+      {
+        name: names.take(output.name),
+        kind: 'class',
+        tensor: output.name,
+        scores: 'sigmoid',
+        labels: ['NEGATIVE', 'POSITIVE'],
+        description: '',
+      },
+    ];
+  }
+  if (op === 'Softmax' && width >= 2) {
+    todo.push(`output "${output.name}" (a softmax over ${width} columns): a class with labels CLASS_0 … CLASS_${width - 1}; rename them`);
+    const labels = Array.from({ length: width }, (_, i) => `CLASS_${i}`);
+    return [{ name: names.take(output.name), kind: 'class', tensor: output.name, labels, description: '' }];
+  }
+  if (width >= VECTOR_FROM_WIDTH) {
+    todo.push(
+      `output "${output.name}" (${width} columns) is one vector field; if its columns are class scores, make it kind "class" with labels ("scores": "logits" for logits)`,
+    );
+    return [{ name: names.take(output.name), kind: 'vector', tensor: output.name, description: '' }];
+  }
+  todo.push(
+    `output "${output.name}" (${width} column${width > 1 ? 's' : ''}): name each field and give its unit, or make it kind "class" with labels`,
+  );
+  return Array.from({ length: width }, (_, c) => ({
+    name: names.take(width === 1 ? output.name : `${output.name}${c}`),
+    tensor: output.name,
+    description: '',
+  }));
+}
+
+// Private: the axes of one row (below the batch axis); a dynamic one is refused as the server refuses it.
+function rowDims(info: OnnxValueInfo): number[] {
+  const shape = info.shape ?? [];
+  const dims = shape.slice(1);
+  if (shape.length === 0 || dims.some((d) => typeof d !== 'number' || d < 1)) {
+    const shown = shape.map((d) => (d === '' ? '?' : d)).join(', ');
+    throw new Error(
+      `"${info.name}" has shape [${shown}]: predictql serves tensors with a batch axis first and fixed row axes` +
+        (dims.some((d) => typeof d !== 'number') ? ' (a dynamic axis besides the batch is a text or sequence model, not served yet)' : ''),
+    );
+  }
+  return dims as number[];
+}
+
+/** GraphQL field names from tensor names, unique within their set: `input_ids:0` → `input_ids_0`, `2x` → `x2x`. */
+class UniqueNames {
+  readonly #used: Set<string>;
+  constructor(reserved: readonly string[] = []) {
+    this.#used = new Set(reserved);
+  }
+  take(base: string): string {
+    let candidate = graphQLName(base);
+    for (let i = 2; this.#used.has(candidate); i++) candidate = `${graphQLName(base)}${i}`;
+    this.#used.add(candidate);
+    return candidate;
+  }
+}
+
 function graphQLName(name: string): string {
   const cleaned = name.replace(/[^_0-9A-Za-z]/g, '_');
   return /^[_A-Za-z]/.test(cleaned) && !cleaned.startsWith('__') ? cleaned : `x${cleaned}`;
+}
+
+// Private: GraphQL enum values for labels or categories, unique: a string as close as allowed
+// ("high risk" → high_risk), an integer as `${prefix}_${n}`.
+function enumValues(values: readonly (string | number)[], prefix: string | undefined): string[] {
+  const used = new Set<string>();
+  return values.map((value) => {
+    let base = prefix ? `${prefix}_${value}` : String(value).replace(/[^_0-9A-Za-z]/g, '_');
+    if (!/^[_A-Za-z]/.test(base)) base = `_${base}`;
+    if (['true', 'false', 'null', ''].includes(base)) base = `${base}_`;
+    let candidate = base;
+    for (let i = 2; used.has(candidate); i++) candidate = `${base}_${i}`;
+    used.add(candidate);
+    return candidate;
+  });
 }
 
 function defaultName(onnxFile: string): string {
@@ -177,7 +341,9 @@ if (isMain(import.meta.url)) {
     });
     const task = manifest.task as string;
     console.log(`added ${join(folder, 'model.onnx')} and ${join(folder, 'manifest.json')} (task ${task}).`);
-    console.log(`\nIt is served as it is, at the next start: predict${task}(input: ${task}Input!), predict${plural(task)}(inputs: [...]).`);
+    console.log(
+      `\nIt loads and warms up as the server will load it, and is served as it is at the next start: predict${task}(input: ${task}Input!), predict${plural(task)}(inputs: [...]).`,
+    );
     console.log('Fill in manifest.json (docs/models.md describes every key):');
     for (const line of todo) console.log(`  - ${line}`);
     console.log("  - the model's description, framework and kind; optionally examples in <models dir>/<name>.examples.json");

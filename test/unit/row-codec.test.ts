@@ -281,3 +281,124 @@ describe('vectors into int tensors, and ranges without a minimum', () => {
     }
   });
 });
+
+describe('the kinds added for models as they are exported', () => {
+  const series = { name: 'series', isTensor: true, type: 'float32', shape: ['batch', 4, 2] } as OnnxValueInfo;
+  const exported = parseManifest('e/manifest.json', {
+    name: 'e',
+    version: '1',
+    task: 'Exported',
+    features: [{ name: 'window', type: 'tensor', tensor: 'series', shape: [4, 2], min: -10, max: 10 }],
+    outputs: [
+      {
+        name: 'label',
+        kind: 'class',
+        tensor: 'probabilities',
+        labelTensor: 'label',
+        labels: ['cats', 'dogs', 'CLASS_2'],
+        modelLabels: ['cats', 'dogs', 'other animals'],
+      },
+      {
+        name: 'alarm',
+        kind: 'class',
+        tensor: 'sigmoid',
+        scores: 'sigmoid',
+        labels: ['CALM', 'ALARM'],
+        probabilitiesField: 'alarmProbabilities',
+      },
+      { name: 'quantiles', kind: 'tensor', tensor: 'quantiles', shape: [2, 2] },
+    ],
+  });
+  const codec = new RowCodec(
+    resolveLayout('e/manifest.json', exported, {
+      inputs: [series],
+      outputs: [
+        tensor('label', 'string'),
+        tensor('probabilities', 'float32', 3),
+        tensor('sigmoid', 'float32', 1),
+        { name: 'quantiles', isTensor: true, type: 'float32', shape: ['batch', 2, 2] },
+      ],
+    }),
+  );
+  const window = [
+    [1, 2],
+    [3, 4],
+    [5, 6],
+    [7, 8],
+  ];
+
+  it('encodes a tensor feature row-major, checking every axis and every value', () => {
+    const ok = codec.encode({ window });
+    expect(ok.ok && Array.from(ok.row[0] as Float32Array)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const problem = (value: unknown) => {
+      const result = codec.encode({ window: value });
+      return result.ok ? undefined : result.problems[0]!.reason;
+    };
+    expect(problem(window.slice(0, 3))).toBe('must be nested lists of shape 4 × 2 (axis 0 has 3 values, not 4)');
+    expect(problem([...window.slice(0, 3), [7]])).toBe('must be nested lists of shape 4 × 2 (axis 1 has 1 values, not 2 (at [3]))');
+    expect(problem([...window.slice(0, 3), [7, 'x']])).toBe('must be nested lists of shape 4 × 2 ([3][1] is not a number)');
+    expect(problem([...window.slice(0, 3), [7, 80]])).toBe('element [3][1] must be within [-10, 10]');
+    expect(problem(7)).toBe('must be nested lists of shape 4 × 2 (a number at [] where axis 0 should have 4 values)');
+    for (let i = 0; i < 5; i++) expect(codec.encode(codec.sampleValues(i, 5)).ok).toBe(true);
+  });
+
+  it("reads the model's own labels (decoded on fetch), a sigmoid as two classes, and a tensor output as nested lists", () => {
+    const outputs = codec.unpack(
+      {
+        outputs: [
+          { name: 'probabilities', data: Float32Array.of(0.7, 0.2, 0.1, 0.1, 0.3, 0.6) },
+          { name: 'label', data: ['dogs', 'other animals'] },
+          { name: 'sigmoid', data: Float32Array.of(0.25, 0.5) },
+          { name: 'quantiles', data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8) },
+        ],
+      },
+      2,
+    );
+    const label = codec.reader('label')!;
+    const alarm = codec.reader('alarm')!;
+    const quantiles = codec.reader('quantiles')!;
+    if (label.kind !== 'class' || alarm.kind !== 'class' || quantiles.kind !== 'tensor') throw new Error('kinds');
+    // The model's label, not the most probable column (row 0 says dogs though cats has 0.7).
+    expect(outputs.map((o) => label.label(o))).toEqual(['dogs', 'CLASS_2']);
+    expect(alarm.probabilities!(outputs[0]!)).toEqual([0.75, 0.25]);
+    expect(outputs.map((o) => alarm.label(o))).toEqual(['CALM', 'CALM']);
+    expect(quantiles.read(outputs[1]!)).toEqual([
+      [5, 6],
+      [7, 8],
+    ]);
+    expect(() =>
+      codec.unpack(
+        {
+          outputs: [
+            { name: 'probabilities', data: Float32Array.of(1, 0, 0) },
+            { name: 'label', data: ['wolves'] },
+            { name: 'sigmoid', data: Float32Array.of(0) },
+            { name: 'quantiles', data: Float32Array.of(1, 2, 3, 4) },
+          ],
+        },
+        1,
+      ),
+    ).toThrow('output "label" gave the label "wolves", which is not one of cats, dogs, other animals');
+  });
+
+  it('refuses a sigmoid class without two labels, modelLabels of another length, and a tensor output of another shape', () => {
+    const parse = (output: Record<string, unknown>) => () =>
+      parseManifest('e/manifest.json', { name: 'e', version: '1', task: 'E', features: [{ name: 'x' }], outputs: [output] });
+    expect(parse({ name: 'y', kind: 'class', scores: 'sigmoid', labels: ['A', 'B', 'C'] })).toThrow(
+      '/outputs/0 reads one sigmoid column, so it has two labels (the first for p < 0.5), but got: 3',
+    );
+    expect(parse({ name: 'y', kind: 'class', labels: ['A', 'B'], labelTensor: 'l', modelLabels: [0, 1, 2] })).toThrow(
+      '/outputs/0 needs one of "modelLabels" per label (2), but got: 3',
+    );
+    const wrong = parseManifest('e/manifest.json', {
+      ...exported,
+      outputs: [{ name: 'quantiles', kind: 'tensor', tensor: 'quantiles', shape: [4] }],
+    });
+    expect(() =>
+      resolveLayout('e/manifest.json', wrong, {
+        inputs: [series],
+        outputs: [{ name: 'quantiles', isTensor: true, type: 'float32', shape: ['batch', 2, 2] }],
+      }),
+    ).toThrow('output "quantiles" (kind tensor) cannot read "quantiles": its shape is 4, and the rows of "quantiles" are 2 × 2');
+  });
+});
