@@ -8,7 +8,7 @@
  */
 import DataLoader from 'dataloader';
 import type { GraphQLError } from 'graphql';
-import { inferenceFailed, overloaded } from '../errors.ts';
+import { inferenceFailed, inputRejected, overloaded } from '../errors.ts';
 import {
   type EncodedRow,
   type JobMeta,
@@ -250,8 +250,14 @@ class ModelLoader {
       }
       let failure = failures.get(index);
       if (!failure) {
-        this.#options.logError?.(`Model "${name}" failed a run of ${run.size} item(s)`, new Error(run.failure ?? 'the run failed'));
-        failure = inferenceFailed(name, run.size);
+        const cause = new Error(run.failure ?? 'the run failed');
+        if (run.rejected) {
+          this.#options.logError?.(`Model "${name}" rejected an input (BAD_USER_INPUT)`, cause);
+          failure = inputRejected(name);
+        } else {
+          this.#options.logError?.(`Model "${name}" failed a run of ${run.size} item(s)`, cause);
+          failure = inferenceFailed(name, run.size);
+        }
         failures.set(index, failure);
       }
       values[i] = failure;
