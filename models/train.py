@@ -134,6 +134,7 @@ import math
 import os
 import sys
 import time
+import unicodedata
 
 import numpy as np
 import onnx
@@ -382,12 +383,12 @@ def versions():
             "scikit-learn": sklearn.__version__, "numpy": np.__version__}
 
 
-def write_json(path, obj, indent=2):
+def write_json(path, obj, indent=2, ensure_ascii=True):
     with open(path, "w") as fh:
         if indent is None:
-            json.dump(obj, fh, separators=(",", ":"))
+            json.dump(obj, fh, separators=(",", ":"), ensure_ascii=ensure_ascii)
         else:
-            json.dump(obj, fh, indent=indent)
+            json.dump(obj, fh, indent=indent, ensure_ascii=ensure_ascii)
         fh.write("\n")
 
 
@@ -1256,6 +1257,977 @@ def write_anomaly_examples():
         f"{N_ANOMALY_SAMPLES} traffic windows from the training generator with another seed ({ANOMALY_SAMPLE_SEED}); "
         f"injected anomalies: {marked}.",
         rows, "win", 3), int(np.sum(kind > 0))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Data: Text (product reviews)
+# ----------------------------------------------------------------------------------------------------------------
+
+TEXT_SEED = 46
+N_TEXT_TRAIN = 16_000
+N_TEXT_TEST = 4_000
+MAX_TOKENS = 128
+VOCAB_SIZE = 1200
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID = range(len(SPECIAL_TOKENS))
+MAX_INPUT_CHARS_PER_WORD = 100
+SENTIMENTS = ["NEGATIVE", "NEUTRAL", "POSITIVE"]
+SENTIMENT_DESCRIPTIONS = {"NEGATIVE": "The reviewer is unhappy with the product.",
+                          "NEUTRAL": "Mixed, lukewarm or purely factual.",
+                          "POSITIVE": "The reviewer is happy with the product."}
+NEUTRAL_BAND = 0.45  # a review's score in [-0.45, 0.45] is NEUTRAL
+LABEL_NOISE = 0.2    # the label is cut from score + N(0, 0.2)
+BERT_SIZE = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128}
+
+# topic, product nouns, parts (the things an opinion is about), sentences only this topic's reviews have
+REVIEW_TOPICS = [
+    ("headphones", ["headphones", "headset", "earbuds", "wireless earbuds"],
+     ["sound", "bass", "microphone", "noise cancelling", "bluetooth connection", "battery", "ear cushions", "cable"],
+     ["I use it on my commute.", "I wear them at the gym.", "I listen to podcasts at night.",
+      "I mostly use them for calls."]),
+    ("keyboard", ["keyboard", "mechanical keyboard", "wireless keyboard"],
+     ["keys", "keycaps", "switches", "spacebar", "backlight", "software", "cable", "battery"],
+     ["I type on it all day.", "I use it at the office.", "It has a quiet mode for meetings."]),
+    ("coffee", ["coffee maker", "espresso machine", "brewer"],
+     ["crema", "carafe", "water tank", "milk frother", "buttons", "timer", "coffee", "filter"],
+     ["It has a café mode for lattes.", "I make flat whites every morning.", "It even does a crème brûlée latte.",
+      "I use it in the kitchen."]),
+    ("lamp", ["desk lamp", "reading light", "lamp"],
+     ["brightness", "dimmer", "colour temperature", "base", "switch", "arm", "shade", "cable"],
+     ["I read with it at night.", "It sits on my desk at the office.", "It has a night mode."]),
+    ("shoes", ["running shoes", "sneakers", "trainers"],
+     ["sole", "laces", "heel", "arch support", "cushioning", "fit", "sizing", "fabric"],
+     ["I run in them three times a week.", "I wear them at the gym.", "I bought a size up."]),
+    ("case", ["phone case", "case", "cover"],
+     ["grip", "edges", "corners", "camera cutout", "clip", "finish", "buttons", "material"],
+     ["It fits my phone.", "I dropped my phone twice.", "I use it with a screen protector."]),
+    ("backpack", ["backpack", "daypack", "bag"],
+     ["zippers", "straps", "pockets", "buckles", "laptop sleeve", "fabric", "stitching", "material"],
+     ["I take it on my commute.", "I use it for travel.", "It holds my laptop."]),
+    ("blender", ["blender", "food processor", "mixer"],
+     ["motor", "blades", "jar", "lid", "speed settings", "base", "buttons", "seal"],
+     ["I make smoothies every morning.", "I use it in the kitchen.", "I mostly make soups with it."]),
+]
+TOPIC_NAMES = [t[0] for t in REVIEW_TOPICS]
+
+# polarity of an adjective, in [-1, 1]
+ADJECTIVES = {
+    "excellent": 1.0, "amazing": 1.0, "fantastic": 1.0, "perfect": 1.0, "superb": 1.0, "brilliant": 0.9,
+    "wonderful": 0.9, "awesome": 0.9, "great": 0.8, "impressive": 0.8,
+    "good": 0.6, "lovely": 0.6, "nice": 0.5, "solid": 0.5, "sturdy": 0.5, "comfortable": 0.5, "reliable": 0.5,
+    "durable": 0.5, "pleasant": 0.5, "smooth": 0.4, "decent": 0.3,
+    "okay": 0.1, "fine": 0.1, "adequate": 0.0, "acceptable": 0.0, "average": 0.0, "standard": 0.0, "normal": 0.0,
+    "ordinary": -0.1, "so-so": -0.1, "mediocre": -0.4,
+    "cheap": -0.5, "noisy": -0.5, "clunky": -0.5, "weak": -0.5, "fragile": -0.5, "flimsy": -0.6,
+    "uncomfortable": -0.6, "unreliable": -0.6, "annoying": -0.6, "disappointing": -0.7, "poor": -0.7,
+    "bad": -0.8, "faulty": -0.9, "terrible": -1.0, "awful": -1.0, "horrible": -1.0, "useless": -1.0,
+    "broken": -1.0, "defective": -1.0,
+}
+# multiplier of the adjective's polarity ("" = none)
+INTENSIFIERS = {"very": 1.4, "really": 1.4, "extremely": 1.7, "incredibly": 1.7, "absolutely": 1.6, "truly": 1.4,
+                "remarkably": 1.5, "super": 1.5, "so": 1.3, "quite": 1.15,
+                "slightly": 0.5, "a bit": 0.55, "a little": 0.5, "somewhat": 0.6, "fairly": 0.75, "rather": 0.8}
+NEGATION = -0.5  # "not good" = -0.5 * good: a negated opinion flips and softens
+VERBS = {"love": 1.0, "adore": 1.0, "enjoy": 0.7, "like": 0.6, "dislike": -0.6, "hate": -1.0, "can't stand": -1.0}
+VERB_NEGATIONS = ["do not", "don't", "didn't"]
+VERB_ADVERBS = {"really": 1.4, "absolutely": 1.6, "truly": 1.4, "honestly": 1.0}
+REVIEW_PHRASES = {
+    "five stars": 1.0, "four stars": 0.6, "three stars": 0.0, "two stars": -0.6, "one star": -1.0,
+    "worth every penny": 1.0, "highly recommended": 1.0, "exceeded my expectations": 1.0, "would buy again": 0.8,
+    "best purchase this year": 1.0, "does what it says": 0.3, "about what you would expect": 0.0,
+    "no complaints, no praise": 0.0, "could be better, could be worse": 0.0, "nothing special": -0.2,
+    "not worth the money": -0.8, "waste of money": -1.0, "do not buy": -1.0, "never again": -1.0,
+    "worst purchase ever": -1.0, "fell apart after a month": -1.0, "stopped working after a week": -1.0,
+    "sent it back the next day": -1.0, "i returned it": -0.8,
+}
+EMOJIS = {"❤": 1.0, "👍": 0.8, "🔥": 0.8, "😀": 0.6, "😐": 0.0, "🤷": 0.0, "😞": -0.6, "👎": -0.8, "😡": -1.0}
+EMOJI_WEIGHT = 0.5  # an emoji counts half an opinion
+CONTRAST_WEIGHTS = (0.35, 1.0)  # "A, but B": B decides
+ENDINGS = [".", "!", "!!", "!!!", "...", "?!", "?"]
+ENDING_P = [0.5, 0.2, 0.07, 0.05, 0.1, 0.05, 0.03]
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+NUMBER_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+RELATIONS = ["wife", "husband", "partner", "mum", "dad", "daughter", "son", "sister", "brother", "grandmother",
+             "friend", "roommate", "neighbour", "boss", "colleague"]
+COLOURS = ["black", "white", "grey", "silver", "red", "blue", "green", "pink", "navy", "beige"]
+LANGUAGES = ["english", "french", "german", "spanish", "italian"]
+USES = ["every morning", "every day", "twice a week", "on weekends", "at night", "at work", "at home"]
+BRAND_SYLLABLES = ["ar", "ax", "bel", "bra", "cor", "dor", "fi", "ga", "ko", "kra", "lu", "ly", "mi", "mo", "nex",
+                   "on", "pix", "ro", "sol", "sty", "tek", "tri", "ul", "vex", "vo", "zen", "qua", "ji", "wu", "hy"]
+MODEL_PREFIXES = ["XR", "ZX", "Go", "Pro", "Q", "M", "S", "Mk"]
+
+
+def is_plural(noun):
+    return noun.endswith("s") and not noun.endswith("ss")
+
+
+def draw_brands(rng, n=40):
+    """Brand names from 2-3 syllables ('Belaxtek'); one in ten with an accented vowel ('Coràx')."""
+    brands = []
+    while len(brands) < n:
+        name = "".join(BRAND_SYLLABLES[i] for i in rng.integers(0, len(BRAND_SYLLABLES), rng.integers(2, 4)))
+        if rng.random() < 0.1:
+            name = name.replace("a", "à", 1).replace("e", "é", 1)
+        if name.capitalize() not in brands:
+            brands.append(name.capitalize())
+    return brands
+
+
+class ReviewWriter:
+    """Draws one synthetic review at a time: sentences about one product, each an opinion with a score or a filler
+    sentence without one. See the module docstring for the scoring rules."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.brands = draw_brands(rng)
+
+    def pick(self, seq):
+        return seq[int(self.rng.integers(len(seq)))]
+
+    def chance(self, p):
+        return self.rng.random() < p
+
+    def model_name(self):
+        return f"{self.pick(MODEL_PREFIXES)}{self.pick(['', ' ', '-'])}{self.rng.integers(100, 1000)}"
+
+    def count(self, lo, hi):
+        n = int(self.rng.integers(lo, hi + 1))
+        return NUMBER_WORDS[n - 2] if 2 <= n <= 10 and self.chance(0.4) else str(n)
+
+    def price(self):
+        dollars = int(np.exp(self.rng.uniform(math.log(15), math.log(320))))
+        return f"${dollars}.{self.rng.integers(0, 100):02d}" if self.chance(0.5) else f"${dollars}"
+
+    def filler(self, topic):
+        _, nouns, _, extra = REVIEW_TOPICS[topic]
+        k = int(self.rng.integers(15))
+        day = self.pick(WEEKDAYS)
+        return [
+            lambda: f"It arrived on {day.capitalize() if self.chance(0.5) else day}.",
+            lambda: f"Shipping took {self.count(2, 10)} days.",
+            lambda: f"I paid {self.price()} for it.",
+            lambda: f"I bought this for my {self.pick(RELATIONS)}.",
+            lambda: f"My {self.pick(RELATIONS)} recommended the {self.pick(self.brands)} {self.model_name()}.",
+            lambda: f"I ordered it from the {self.pick(self.brands)} store.",
+            lambda: f"I got the {self.pick(COLOURS)} one.",
+            lambda: f"The {self.pick(self.brands)} {self.pick(nouns)} came in a {self.pick(COLOURS)} box.",
+            lambda: f"This is the {self.model_name()} version.",
+            lambda: f"I have had it for {self.count(2, 12)} {self.pick(['days', 'weeks', 'months'])}.",
+            lambda: f"I use it {self.pick(USES)}.",
+            lambda: f"It replaced my old {self.pick(nouns)}.",
+            lambda: f"The instructions were in {self.pick(LANGUAGES)}.",
+            lambda: f"I compared it with the {self.pick(self.brands)} one.",
+            lambda: self.pick(extra),
+        ][k]()
+
+    def clause_candidate(self, topic):
+        """-> (text, score): one opinion, lower case."""
+        _, nouns, parts, _ = REVIEW_TOPICS[topic]
+        r = self.rng.random()
+        if r < 0.45:  # the sound is not very good / this keyboard feels cheap / they look amazing
+            s = self.rng.random()
+            if s < 0.6:
+                noun = self.pick(parts)
+                subject, plural = f"the {noun}", is_plural(noun)
+            elif s < 0.8:
+                noun = self.pick(nouns)
+                subject, plural = (f"these {noun}", True) if is_plural(noun) else (f"this {noun}", False)
+            else:
+                subject, plural = ("they", True) if self.chance(0.4) else ("it", False)
+            verb = self.pick(["is", "was", "seems", "looks", "feels"])
+            if plural:
+                verb = {"is": "are", "was": "were"}.get(verb, verb[:-1])
+            negated = self.chance(0.25)
+            if negated and verb in ("is", "was", "are", "were"):
+                verb = f"{verb} not" if self.chance(0.4) else f"{verb}n't"
+            elif negated:
+                aux, stem = ("do", verb) if plural else ("does", verb[:-1])
+                verb = f"{aux} not {stem}" if self.chance(0.4) else f"{aux}n't {stem}"
+            adj = self.pick(list(ADJECTIVES))
+            intensifier = self.pick(list(INTENSIFIERS)) if self.chance(0.55) else ""
+            score = ADJECTIVES[adj] * INTENSIFIERS.get(intensifier, 1.0) * (NEGATION if negated else 1.0)
+            return " ".join(w for w in (subject, verb, intensifier, adj) if w), score
+        if r < 0.65:  # really sturdy brewer
+            adj = self.pick(list(ADJECTIVES))
+            intensifier = self.pick(list(INTENSIFIERS)) if self.chance(0.4) else ""
+            text = " ".join(w for w in (intensifier, adj, self.pick(nouns)) if w)
+            return text, ADJECTIVES[adj] * INTENSIFIERS.get(intensifier, 1.0)
+        if r < 0.85:  # i really like the keys / i don't hate it
+            verb = self.pick(list(VERBS))
+            adverb = self.pick(list(VERB_ADVERBS)) if self.chance(0.4) else ""
+            negated = verb != "can't stand" and self.chance(0.2)
+            verb_text = f"{self.pick(VERB_NEGATIONS)} {verb}" if negated else verb
+            s = self.rng.random()
+            obj = "it" if s < 0.4 else f"the {self.pick(parts)}" if s < 0.8 else f"this {self.pick(nouns)}"
+            score = VERBS[verb] * VERB_ADVERBS.get(adverb, 1.0) * (NEGATION if negated else 1.0)
+            return " ".join(w for w in ("i", adverb, verb_text, obj) if w), score
+        phrase = self.pick(list(REVIEW_PHRASES))
+        return phrase, REVIEW_PHRASES[phrase]
+
+    def clause(self, topic, target):
+        """The candidate (of four) whose score is nearest the target: opinions lean towards the review's mood."""
+        cands = [self.clause_candidate(topic) for _ in range(4)]
+        return min(cands, key=lambda c: abs(c[1] - target))
+
+    def opinion(self, topic, mood):
+        """-> (sentence without its ending, [(score, weight)])."""
+        r = self.rng.random()
+        if r < 0.2:  # contrast: the first half is any opinion, the second leans to the mood and counts most
+            a, sa = self.clause(topic, self.rng.normal(0, 0.8))
+            b, sb = self.clause(topic, mood + self.rng.normal(0, 0.5))
+            return f"{a}, but {b}", [(sa, CONTRAST_WEIGHTS[0]), (sb, CONTRAST_WEIGHTS[1])]
+        a, sa = self.clause(topic, mood + self.rng.normal(0, 0.5))
+        if r < 0.3:
+            b, sb = self.clause(topic, mood + self.rng.normal(0, 0.5))
+            return f"{a} and {b}", [(sa, 1.0), (sb, 1.0)]
+        return a, [(sa, 1.0)]
+
+    def review(self, topic, mood, n_sentences):
+        """-> (text, noise-free score in about [-1.7, 1.7])."""
+        sentences, scored = [], []
+        for i in range(n_sentences):
+            if self.chance(0.6) or (i == n_sentences - 1 and not scored):
+                text, parts = self.opinion(topic, mood)
+                scored += parts
+                text = text[0].upper() + text[1:]
+                if self.chance(0.7):
+                    text = text.replace(" i ", " I ")
+                text += ENDINGS[int(self.rng.choice(len(ENDINGS), p=ENDING_P))]
+            else:
+                text = self.filler(topic)
+                if self.chance(0.15):
+                    text = text[:-1] + ENDINGS[1 + int(self.rng.integers(len(ENDINGS) - 1))]
+            if self.chance(0.08):
+                text = text[0].lower() + text[1:]
+            elif self.chance(0.02):
+                text = text.upper()
+            sentences.append(text)
+        if self.chance(0.12):  # an emoji, the one of three that best fits the mood
+            emoji = min((self.pick(list(EMOJIS)) for _ in range(3)), key=lambda e: abs(EMOJIS[e] - mood))
+            scored.append((EMOJIS[emoji], EMOJI_WEIGHT))
+            if emoji == "❤" and self.chance(0.5):
+                emoji += "\ufe0f"
+            if self.chance(0.5):
+                sentences[-1] += " " + emoji
+            else:
+                k = int(self.rng.integers(len(sentences)))
+                sentences[k] = sentences[k].rstrip(".!?") + " " + emoji
+        text = " ".join(sentences)
+        if self.chance(0.03):
+            text = text.upper()
+        score = sum(s * w for s, w in scored) / sum(w for _, w in scored)
+        return text, score
+
+
+def sentiment_label(score):
+    return np.where(score < -NEUTRAL_BAND, 0, np.where(score > NEUTRAL_BAND, 2, 1)).astype(np.int64)
+
+
+def make_review_dataset():
+    """-> train and held-out dicts of texts, labels (noisy), topics and noise-free scores."""
+    rng = np.random.default_rng(TEXT_SEED)
+    writer = ReviewWriter(rng)
+    n = N_TEXT_TRAIN + N_TEXT_TEST
+    topic = rng.integers(0, len(REVIEW_TOPICS), n)
+    mood = rng.uniform(-1.25, 1.25, n)
+    n_sentences = np.clip(np.round(np.exp(rng.normal(math.log(4.6), 0.62, n))), 1, 17).astype(int)
+    texts, scores = [], []
+    for i in range(n):
+        text, score = writer.review(int(topic[i]), float(mood[i]), int(n_sentences[i]))
+        texts.append(text)
+        scores.append(score)
+    scores = np.array(scores)
+    label = sentiment_label(scores + rng.normal(0, LABEL_NOISE, n))
+    tr, te = split(n, rng)
+    pick = lambda idx: {"text": [texts[i] for i in idx], "label": label[idx], "topic": topic[idx].astype(np.int64),
+                        "score": scores[idx]}
+    return pick(tr), pick(te)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Text: the WordPiece tokenizer (BERT uncased), as @huggingface/tokenizers runs the tokenizer.json written below
+# ----------------------------------------------------------------------------------------------------------------
+
+# JavaScript's \s after BertNormalizer's clean_text (which has removed the control and format characters among them)
+JS_SPACE = set("\t\n\v\f\r \u2028\u2029\ufeff")
+
+
+def is_chinese_char(cp):
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF or 0x2A700 <= cp <= 0x2B73F
+            or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF or 0xF900 <= cp <= 0xFAFF
+            or 0x2F800 <= cp <= 0x2FA1F)
+
+
+def is_space(c):
+    return c in JS_SPACE or unicodedata.category(c) == "Zs"
+
+
+def is_punctuation(c):
+    cp = ord(c)
+    return 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126 or unicodedata.category(c)[0] == "P"
+
+
+def bert_normalize(text):
+    """BertNormalizer(clean_text, handle_chinese_chars, lowercase, strip_accents=None -> as lowercase): drop NUL,
+    U+FFFD and control/format/private/surrogate characters (tab, newline and carriage return are spaces), every
+    space becomes ' ', CJK ideographs get spaces around them, lowercase, NFD and drop the nonspacing marks."""
+    out = []
+    for c in text:
+        if c in "\0\ufffd" or (c not in "\t\n\r" and unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs")):
+            continue
+        if is_space(c):
+            out.append(" ")
+        elif is_chinese_char(ord(c)):
+            out.append(f" {c} ")
+        else:
+            out.append(c)
+    text = unicodedata.normalize("NFD", "".join(out).lower())
+    return "".join(c for c in text if unicodedata.category(c) != "Mn")
+
+
+def bert_pre_tokenize(text):
+    """BertPreTokenizer: split on spaces; every punctuation character (Unicode P* and ASCII symbols) is a word."""
+    words, word = [], []
+    for c in text:
+        if is_space(c) or is_punctuation(c):
+            if word:
+                words.append("".join(word))
+                word = []
+            if not is_space(c):
+                words.append(c)
+        else:
+            word.append(c)
+    if word:
+        words.append("".join(word))
+    return words
+
+
+class WordPieceTokenizer:
+    def __init__(self, vocab):
+        self.vocab = vocab
+        self.ids = {t: i for i, t in enumerate(vocab)}
+        self.cache = {}
+
+    def word_ids(self, word):
+        """Greedy longest-match WordPiece with ## continuations; a word that cannot be covered (or is longer than
+        100 characters) is one [UNK]."""
+        if word in self.cache:
+            return self.cache[word]
+        ids, start = [], 0
+        if len(word) > MAX_INPUT_CHARS_PER_WORD:
+            ids = [UNK_ID]
+        while start < len(word) and ids != [UNK_ID]:
+            for end in range(len(word), start, -1):
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in self.ids:
+                    ids.append(self.ids[piece])
+                    start = end
+                    break
+            else:
+                ids = [UNK_ID]
+        self.cache[word] = ids
+        return ids
+
+    def encode(self, text):
+        """-> ids with [CLS] and [SEP], not truncated. The special tokens are matched in the raw text first
+        (exactly, case-sensitive, longest first), as added tokens with normalized: false are."""
+        ids = [CLS_ID]
+        for section in split_special_tokens(text):
+            if section in SPECIAL_TOKENS:
+                ids.append(SPECIAL_TOKENS.index(section))
+            else:
+                for word in bert_pre_tokenize(bert_normalize(section)):
+                    ids += self.word_ids(word)
+        return ids + [SEP_ID]
+
+
+def split_special_tokens(text):
+    out, start, i = [], 0, 0
+    while i < len(text):
+        match = max((t for t in SPECIAL_TOKENS if text.startswith(t, i)), key=len, default=None)
+        if match:
+            if i > start:
+                out.append(text[start:i])
+            out.append(match)
+            i += len(match)
+            start = i
+        else:
+            i += 1
+    if start < len(text):
+        out.append(text[start:])
+    return out
+
+
+def truncate_ids(ids, n=MAX_TOKENS):
+    """truncation=True, max_length=128: [CLS] + the first 126 tokens + [SEP]."""
+    return ids if len(ids) <= n else ids[:n - 1] + [SEP_ID]
+
+
+def train_wordpiece(texts, size=VOCAB_SIZE):
+    """The WordPiece vocabulary, trained as Hugging Face's WordPieceTrainer does (byte-pair merges over the words
+    with ## continuations): the special tokens, every character of the training words and its ## form, then the
+    most frequent adjacent pair of pieces merged, again and again (ties: the smallest pair), until `size` tokens."""
+    counts = {}
+    for text in texts:
+        for word in bert_pre_tokenize(bert_normalize(text)):
+            counts[word] = counts.get(word, 0) + 1
+    words = sorted(counts)
+    freq = [counts[w] for w in words]
+    alphabet = sorted({c for w in words for c in w})
+    vocab = SPECIAL_TOKENS + alphabet + ["##" + c for c in alphabet]
+    known = set(vocab)
+    pieces = [[w[0]] + ["##" + c for c in w[1:]] for w in words]
+    pair_count, where = {}, {}
+
+    def count_pairs(k, sign):
+        p = pieces[k]
+        for a, b in zip(p, p[1:]):
+            pair_count[(a, b)] = pair_count.get((a, b), 0) + sign * freq[k]
+            if sign > 0:
+                where.setdefault((a, b), set()).add(k)
+
+    for k in range(len(words)):
+        count_pairs(k, 1)
+    while len(vocab) < size and pair_count:
+        best = min(pair_count, key=lambda p: (-pair_count[p], p))
+        a, b = best
+        merged = a + b[2:]
+        for k in sorted(where.pop(best)):
+            count_pairs(k, -1)
+            p, out, i = pieces[k], [], 0
+            while i < len(p):
+                if i + 1 < len(p) and p[i] == a and p[i + 1] == b:
+                    out.append(merged)
+                    i += 2
+                else:
+                    out.append(p[i])
+                    i += 1
+            pieces[k] = out
+            count_pairs(k, 1)
+        for p in [p for p, c in pair_count.items() if c <= 0]:
+            del pair_count[p]
+            where.pop(p, None)
+        if merged not in known:
+            known.add(merged)
+            vocab.append(merged)
+    assert len(vocab) == size, len(vocab)
+    return vocab
+
+
+def tokenizer_json(vocab):
+    """tokenizer.json (Hugging Face tokenizers format) for the vocabulary."""
+    special = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False,
+                "special": True} for i, t in enumerate(SPECIAL_TOKENS)]
+    cls, sep = ({"SpecialToken": {"id": t, "type_id": 0}} for t in ("[CLS]", "[SEP]"))
+    return {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": special,
+        "normalizer": {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
+                       "strip_accents": None, "lowercase": True},
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+        "post_processor": {
+            "type": "TemplateProcessing",
+            "single": [cls, {"Sequence": {"id": "A", "type_id": 0}}, sep],
+            "pair": [cls, {"Sequence": {"id": "A", "type_id": 0}}, sep, {"Sequence": {"id": "B", "type_id": 1}},
+                     {"SpecialToken": {"id": "[SEP]", "type_id": 1}}],
+            "special_tokens": {t: {"id": t, "ids": [SPECIAL_TOKENS.index(t)], "tokens": [t]} for t in ("[CLS]", "[SEP]")},
+        },
+        "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
+        "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                  "max_input_chars_per_word": MAX_INPUT_CHARS_PER_WORD, "vocab": {t: i for i, t in enumerate(vocab)}},
+    }
+
+
+def tokenizer_config():
+    return {
+        "added_tokens_decoder": {str(i): {"content": t, "lstrip": False, "normalized": False, "rstrip": False,
+                                          "single_word": False, "special": True} for i, t in enumerate(SPECIAL_TOKENS)},
+        "clean_up_tokenization_spaces": True,
+        "cls_token": "[CLS]",
+        "do_basic_tokenize": True,
+        "do_lower_case": True,
+        "mask_token": "[MASK]",
+        "model_max_length": MAX_TOKENS,
+        "never_split": None,
+        "pad_token": "[PAD]",
+        "sep_token": "[SEP]",
+        "strip_accents": None,
+        "tokenize_chinese_chars": True,
+        "tokenizer_class": "BertTokenizer",
+        "unk_token": "[UNK]",
+    }
+
+
+SPECIAL_TOKENS_MAP = {"cls_token": "[CLS]", "mask_token": "[MASK]", "pad_token": "[PAD]", "sep_token": "[SEP]",
+                      "unk_token": "[UNK]"}
+
+
+def bert_config(classifier):
+    """config.json as transformers writes it for BertForSequenceClassification / BertModel."""
+    c = {"architectures": ["BertForSequenceClassification" if classifier else "BertModel"],
+         "attention_probs_dropout_prob": 0.0, "hidden_act": "gelu", "hidden_dropout_prob": 0.0,
+         "hidden_size": BERT_SIZE["hidden_size"]}
+    if classifier:
+        c["id2label"] = {str(i): s for i, s in enumerate(SENTIMENTS)}
+    c["intermediate_size"] = BERT_SIZE["intermediate_size"]
+    if classifier:
+        c["label2id"] = {s: i for i, s in enumerate(SENTIMENTS)}
+    c.update({"layer_norm_eps": 1e-12, "max_position_embeddings": MAX_TOKENS, "model_type": "bert",
+              "num_attention_heads": BERT_SIZE["num_attention_heads"],
+              "num_hidden_layers": BERT_SIZE["num_hidden_layers"], "pad_token_id": PAD_ID,
+              "position_embedding_type": "absolute"})
+    if classifier:
+        c["problem_type"] = "single_label_classification"
+    c.update({"torch_dtype": "float32", "type_vocab_size": 0, "use_cache": True, "vocab_size": VOCAB_SIZE})
+    return c
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Text: a small BERT-style encoder (torch)
+# ----------------------------------------------------------------------------------------------------------------
+
+class EncoderLayer(torch.nn.Module):
+    """Post-norm transformer layer as BERT's: self-attention, add & norm, GELU feed-forward, add & norm."""
+
+    def __init__(self, hidden, heads, intermediate):
+        super().__init__()
+        self.heads = heads
+        self.query = torch.nn.Linear(hidden, hidden)
+        self.key = torch.nn.Linear(hidden, hidden)
+        self.value = torch.nn.Linear(hidden, hidden)
+        self.attention_output = torch.nn.Linear(hidden, hidden)
+        self.attention_norm = torch.nn.LayerNorm(hidden, eps=1e-12)
+        self.intermediate = torch.nn.Linear(hidden, intermediate)
+        self.output = torch.nn.Linear(intermediate, hidden)
+        self.output_norm = torch.nn.LayerNorm(hidden, eps=1e-12)
+
+    def forward(self, x, mask_bias):
+        batch, seq, hidden = x.shape
+        width = hidden // self.heads
+        split_heads = lambda t: t.reshape(batch, seq, self.heads, width).transpose(1, 2)
+        q, k, v = split_heads(self.query(x)), split_heads(self.key(x)), split_heads(self.value(x))
+        attention = torch.softmax(q @ k.transpose(2, 3) / math.sqrt(width) + mask_bias, dim=-1)
+        context = (attention @ v).transpose(1, 2).reshape(batch, seq, hidden)
+        x = self.attention_norm(x + self.attention_output(context))
+        return self.output_norm(x + self.output(torch.nn.functional.gelu(self.intermediate(x))))
+
+
+class ReviewEncoder(torch.nn.Module):
+    """Token + learned absolute position embeddings (no token types), LayerNorm, then the layers. Padding keys get
+    -10000 added to their attention scores, so (after the softmax, exp(-10000) = 0 in float32) they add nothing:
+    padding does not change the real tokens' states."""
+
+    def __init__(self, vocab_size=VOCAB_SIZE, hidden=BERT_SIZE["hidden_size"], layers=BERT_SIZE["num_hidden_layers"],
+                 heads=BERT_SIZE["num_attention_heads"], intermediate=BERT_SIZE["intermediate_size"]):
+        super().__init__()
+        self.register_buffer("position_ids", torch.arange(MAX_TOKENS)[None, :])
+        self.word_embeddings = torch.nn.Embedding(vocab_size, hidden, padding_idx=PAD_ID)
+        self.position_embeddings = torch.nn.Embedding(MAX_TOKENS, hidden)
+        self.embedding_norm = torch.nn.LayerNorm(hidden, eps=1e-12)
+        self.layers = torch.nn.ModuleList([EncoderLayer(hidden, heads, intermediate) for _ in range(layers)])
+
+    def forward(self, input_ids, attention_mask):
+        positions = self.position_ids[:, :input_ids.shape[1]]
+        x = self.embedding_norm(self.word_embeddings(input_ids) + self.position_embeddings(positions))
+        mask_bias = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * -10000.0
+        for layer in self.layers:
+            x = layer(x, mask_bias)
+        return x
+
+
+def mean_pool(hidden, attention_mask):
+    m = attention_mask.to(hidden.dtype)[:, :, None]
+    return (hidden * m).sum(dim=1) / m.sum(dim=1)
+
+
+class ReviewClassifier(torch.nn.Module):
+    """BertForSequenceClassification's head: tanh pooler over [CLS], then the 3 logits. The topic head (over the
+    mean-pooled states) is trained alongside and not exported: it keeps the product in the embedding."""
+
+    def __init__(self):
+        super().__init__()
+        hidden = BERT_SIZE["hidden_size"]
+        self.encoder = ReviewEncoder()
+        self.pooler = torch.nn.Linear(hidden, hidden)
+        self.classifier = torch.nn.Linear(hidden, len(SENTIMENTS))
+        self.topic = torch.nn.Linear(hidden, len(REVIEW_TOPICS))
+
+    def forward(self, input_ids, attention_mask):
+        return self.head(self.encoder(input_ids, attention_mask))
+
+    def head(self, hidden):
+        return self.classifier(torch.tanh(self.pooler(hidden[:, 0])))
+
+
+class SentimentExport(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, input_ids, attention_mask):
+        return self.net(input_ids, attention_mask)
+
+
+class EmbeddingExport(torch.nn.Module):
+    def __init__(self, encoder):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, input_ids, attention_mask):
+        return self.encoder(input_ids, attention_mask)
+
+
+def pad_batch(rows):
+    """Rows of ids -> (input_ids, attention_mask) int64 [len(rows), longest], padded with [PAD] = 0."""
+    n = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), n), np.int64)
+    mask = np.zeros((len(rows), n), np.int64)
+    for i, r in enumerate(rows):
+        ids[i, :len(r)] = r
+        mask[i, :len(r)] = 1
+    return torch.from_numpy(ids), torch.from_numpy(mask)
+
+
+def length_batches(lengths, batch, gen):
+    """Mini-batches of similar lengths (less padding): shuffle, sort within windows of 50 batches, shuffle batches."""
+    perm = torch.randperm(len(lengths), generator=gen).numpy()
+    out = []
+    for w in range(0, len(perm), batch * 50):
+        window = perm[w:w + batch * 50]
+        window = window[np.argsort(lengths[window], kind="stable")]
+        out += [window[i:i + batch] for i in range(0, len(window), batch)]
+    order = torch.randperm(len(out), generator=gen).numpy()
+    return [out[i] for i in order]
+
+
+def train_review_model(ids, labels, topics, epochs, batch, lr, topic_weight):
+    torch.manual_seed(TEXT_SEED)
+    model = ReviewClassifier()
+    lengths = np.array([len(r) for r in ids])
+    y, t = torch.from_numpy(labels), torch.from_numpy(topics)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    steps = epochs * len(length_batches(lengths, batch, torch.Generator().manual_seed(0)))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
+    gen = torch.Generator().manual_seed(TEXT_SEED)
+    for epoch in range(epochs):
+        total = correct = 0.0
+        for idx in length_batches(lengths, batch, gen):
+            input_ids, mask = pad_batch([ids[i] for i in idx])
+            hidden = model.encoder(input_ids, mask)
+            logits = model.head(hidden)
+            loss = torch.nn.functional.cross_entropy(logits, y[idx])
+            topic_loss = torch.nn.functional.cross_entropy(model.topic(mean_pool(hidden, mask)), t[idx])
+            opt.zero_grad()
+            (loss + topic_weight * topic_loss).backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+            correct += (logits.argmax(1) == y[idx]).sum().item()
+        if epoch % 4 == 0 or epoch == epochs - 1:
+            print(f"  epoch {epoch:3d}  train cross-entropy {total / len(ids):.4f}  accuracy {correct / len(ids):.4f}",
+                  flush=True)
+    return model.eval()
+
+
+def review_forward(model, rows, batch=256):
+    """-> (logits float32 [n, 3], mean-pooled embeddings float32 [n, 32], not normalised) for rows of ids."""
+    order = np.argsort([len(r) for r in rows], kind="stable")
+    logits = np.zeros((len(rows), len(SENTIMENTS)), np.float32)
+    pooled = np.zeros((len(rows), BERT_SIZE["hidden_size"]), np.float32)
+    with torch.no_grad():
+        for i in range(0, len(rows), batch):
+            idx = order[i:i + batch]
+            input_ids, mask = pad_batch([rows[k] for k in idx])
+            hidden = model.encoder(input_ids, mask)
+            logits[idx] = model.head(hidden).numpy()
+            pooled[idx] = mean_pool(hidden, mask).numpy()
+    return logits, pooled
+
+
+def l2_normalize(x):
+    x = x.astype(np.float64)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def token_stats(lengths):
+    return {"median": int(np.median(lengths)), "p95": int(round(float(np.percentile(lengths, 95)))),
+            "max": int(np.max(lengths)), "over128Share": round(float(np.mean(lengths > MAX_TOKENS)), 3),
+            "note": "token counts of the held-out reviews, [CLS] and [SEP] included, before truncation to 128"}
+
+
+def sentiment_metrics(y_true, prob, y_train, score, lengths):
+    pred = prob.argmax(axis=1)
+    prior = np.bincount(y_train, minlength=3) / len(y_train)
+    ll = lambda p: float(-np.mean(np.log(np.clip(p[np.arange(len(y_true)), y_true], 1e-15, 1))))
+    f1 = []
+    for c in range(3):
+        tp = np.sum((pred == c) & (y_true == c))
+        f1.append(2 * tp / max(1, np.sum(pred == c) + np.sum(y_true == c)))
+    return {
+        "heldOutReviews": int(len(y_true)),
+        "trainReviews": int(len(y_train)),
+        "classShare": {c: round(float(np.mean(y_true == i)), 4) for i, c in enumerate(SENTIMENTS)},
+        "accuracy": round(float(np.mean(pred == y_true)), 4),
+        "accuracyByLength": {
+            "upTo32Tokens": round(float(np.mean((pred == y_true)[lengths <= 32])), 4),
+            "over64Tokens": round(float(np.mean((pred == y_true)[lengths > 64])), 4),
+        },
+        "macroF1": round(float(np.mean(f1)), 4),
+        "logLoss": round(ll(prob), 4),
+        "baseline": {
+            "note": f"majority class / training class shares, and the generator's noise-free score cut at "
+                    f"+-{NEUTRAL_BAND} (the labels add N(0, {LABEL_NOISE}) noise to it, so no model can be right "
+                    f"every time)",
+            "majorityAccuracy": round(float(np.mean(y_true == np.argmax(prior))), 4),
+            "priorLogLoss": round(ll(np.tile(prior, (len(y_true), 1))), 4),
+            "generatorAccuracy": round(float(np.mean(sentiment_label(score) == y_true)), 4),
+        },
+        "tokens": token_stats(lengths),
+    }
+
+
+def embedding_metrics(emb_te, emb_tr, te, tr, lengths):
+    """Nearest training review by cosine for each held-out review; mean cosine over held-out pairs."""
+    nearest = np.zeros(len(emb_te), np.int64)
+    for i in range(0, len(emb_te), 500):
+        nearest[i:i + 500] = np.argmax(emb_te[i:i + 500] @ emb_tr.T, axis=1)
+    cos = emb_te @ emb_te.T
+    same = te["topic"][:, None] == te["topic"][None, :]
+    off_diagonal = ~np.eye(len(emb_te), dtype=bool)
+    return {
+        "heldOutReviews": int(len(emb_te)),
+        "trainReviews": int(len(emb_tr)),
+        "nearestNeighbourTopicAccuracy": round(float(np.mean(tr["topic"][nearest] == te["topic"])), 4),
+        "nearestNeighbourSentimentAgreement": round(float(np.mean(tr["label"][nearest] == te["label"])), 4),
+        "meanCosineSameTopic": round(float(cos[same & off_diagonal].mean()), 4),
+        "meanCosineOtherTopic": round(float(cos[~same].mean()), 4),
+        "note": "embedding = mean of last_hidden_state over the attention mask, L2-normalised; nearest neighbour by "
+                f"cosine among the training reviews; {len(REVIEW_TOPICS)} product topics, chance "
+                f"{1 / len(REVIEW_TOPICS):g}",
+        "tokens": token_stats(lengths),
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Text: reference cases, manifests, folders
+# ----------------------------------------------------------------------------------------------------------------
+
+# (text, note): the edge cases of every reference.json, then held-out reviews are added (see review_reference_texts)
+REVIEW_EDGE_CASES = [
+    ("", "empty text: [CLS] [SEP] only"),
+    ("great", "one word"),
+    ("Terrible.", None),
+    ("okay", None),
+    ("not good", "negation"),
+    ("Not bad at all!", "negated negative word"),
+    ("Caf\u00e9 GREAT!!", "accent stripped and lowercased: cafe great ! !"),
+    ("The sound is not very good, but the battery is excellent.", "contrast"),
+    ("I would never recommend these headphones.", None),
+    ("Absolutely PERFECT!!! \U0001f44d", "an emoji in the vocabulary"),
+    ("Worst purchase ever \U0001f621", None),
+    ("Flimsy zippers... broken after 2 weeks?!", "punctuation runs: one token per character"),
+    ("The Zorbulatronic quadfluxer works fine", "unknown words split into ## pieces"),
+    ("\u8fd9\u4e2a\u8033\u673a\u5f88\u597d", "CJK ideographs: one word each, none in the vocabulary: six [UNK]"),
+    ("Great \u8033\u673a!", "CJK next to Latin text"),
+    ("\u2764\ufe0f love it",
+     "U+2764 U+FE0F: the variation selector is a nonspacing mark and is stripped; \u2764 is known"),
+    ("\U0001f916\U0001f916\U0001f916 robot vibes", "an emoji outside the vocabulary: the whole word is one [UNK]"),
+    ("!!!???...,,,", "punctuation only"),
+    (" \t\n\r\n  ", "whitespace only: [CLS] [SEP]"),
+    ("The\u00a0lamp\u2003is\u3000bright", "no-break, em and ideographic spaces split words"),
+    ("zero\u200bwidth space, soft\u00adhyphen", "U+200B and U+00AD (format characters) are removed"),
+    ("bell\x07 and\x00 nul\ufffd gone", "a control character, NUL and U+FFFD are removed"),
+    ("\u0130stanbul \u00c5NGSTR\u00d6M \u00d8rsted Stra\u00dfe",
+     "\u0130 \u00c5 \u00d6 decompose and lose their marks; \u00d8 and \u00df do not decompose"),
+    ("\uff26\uff35\uff2c\uff2c\uff37\uff29\uff24\uff34\uff28 letters are great",
+     "fullwidth letters: NFD keeps them (only NFKD would not)"),
+    ("De\u0301ja\u0300 vu, d\u00e9j\u00e0 vu", "decomposed and precomposed accents give the same ids"),
+    ("Is this [MASK] good?", "a special token in the text is matched before normalisation"),
+    ("good[SEP]bad [cls] [Mask]", "special tokens match exactly (case-sensitive): [cls] and [Mask] are text"),
+    ("S" + "o" * 110 + " good", "a word over max_input_chars_per_word (100) is one [UNK]"),
+    ("\U0001f44d" * 60, "one 60-character word (120 UTF-16 code units): under the 100-character limit"),
+    ("$40 for this? 100% worth it.", None),
+    ("Don't buy it, it's a waste of money", "apostrophes split words"),
+    ("I can't stand the noise", None),
+    ("It's okay, I guess.", None),
+    ("Wasn't great, wasn't terrible.", None),
+    ("SUPER comfortable and really sturdy", None),
+    ("the", None),
+    ("headphones", None),
+    ("I have had it for six weeks. It arrived on Monday.", "filler only"),
+    (" ".join(["great"] * (MAX_TOKENS - 2)), "exactly 128 tokens: not truncated"),
+    (" ".join(["great"] * (MAX_TOKENS - 1)), "129 tokens: truncated to 128"),
+]
+
+
+def check_edge_cases(tok):
+    """What the notes of the edge cases say, for this vocabulary."""
+    enc = lambda t: tok.encode(t)[1:-1]
+    assert enc("") == [] and enc(" \t\n\r\n  ") == []
+    assert enc("\u8fd9\u4e2a\u8033\u673a\u5f88\u597d") == [UNK_ID] * 6
+    assert enc("\u2764\ufe0f love it")[0] == tok.ids["\u2764"] and enc("\U0001f44d")[0] == tok.ids["\U0001f44d"]
+    assert enc("\U0001f916\U0001f916\U0001f916 robot vibes")[0] == UNK_ID
+    assert len(enc("zorbulatronic")) > 1 and UNK_ID not in enc("The Zorbulatronic quadfluxer works fine")
+    assert enc("\uff26\uff35\uff2c\uff2c\uff37\uff29\uff24\uff34\uff28")[0] == UNK_ID
+    assert enc("De\u0301ja\u0300 vu") == enc("d\u00e9j\u00e0 vu") and enc("Caf\u00e9") == enc("cafe")
+    assert enc("Is this [MASK] good?")[2] == MASK_ID and SEP_ID in enc("good[SEP]bad [cls] [Mask]")
+    assert enc("S" + "o" * 110) == [UNK_ID] and len(enc("\U0001f44d" * 60)) == 60
+    assert len(tok.encode(" ".join(["great"] * (MAX_TOKENS - 2)))) == MAX_TOKENS
+
+
+def review_reference_texts(te, lengths):
+    """64 (text, note) cases: the edge cases, the longest held-out review, three long ones in one text, and held-out
+    reviews of 8 to 128 tokens (the first of each of 22 evenly spaced lengths)."""
+    cases = list(REVIEW_EDGE_CASES)
+    by_length = np.argsort(-lengths, kind="stable")
+    cases.append((te["text"][by_length[0]], "the longest held-out review: truncated"))
+    cases.append((" ".join(te["text"][i] for i in by_length[1:4]), "three long reviews in one text: truncated"))
+    targets = np.round(np.linspace(8, MAX_TOKENS, N_REFERENCE - len(cases))).astype(int)
+    used = set()
+    for n in targets:
+        i = min((i for i in range(len(lengths)) if i not in used), key=lambda i: (abs(int(lengths[i]) - n), i))
+        used.add(i)
+        cases.append((te["text"][i], None))
+    assert len(cases) == N_REFERENCE
+    return cases
+
+
+def write_text_reference(path, cases):
+    """One case per line, non-ASCII characters as they are."""
+    head = {"source": "torch",
+            "tokenizer": "train.py's WordPiece: BERT uncased normalisation and pre-tokenisation, greedy longest-match "
+                         "WordPiece, [CLS] $A [SEP]; truncatedIds = [CLS] + the first 126 tokens + [SEP] "
+                         "(truncation=True, max_length=128); outputs are for the ids the model is given"}
+    lines = [json.dumps(c, ensure_ascii=False, separators=(",", ":")) for c in cases]
+    with open(path, "w") as fh:
+        fh.write("{\n" + "".join(f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in head.items())
+                 + ' "cases": [\n  ' + ",\n  ".join(lines) + "\n ]\n}\n")
+
+
+def text_manifest(name, task, description, outputs, met):
+    feature = {"name": "text", "type": "text", "tensor": "input_ids",
+               "description": "The review, any length: tokenized with the folder's tokenizer.json (BERT uncased "
+                              f"WordPiece, {VOCAB_SIZE} tokens), at most {MAX_TOKENS} tokens with [CLS] and [SEP]; "
+                              "attention_mask is 1 on its tokens."}
+    return {"name": name, "version": "1.0.0", "task": task, "default": True, "description": description,
+            "framework": f"torch {torch.__version__}", "kind": "transformer", "features": [feature],
+            "outputs": outputs, "metrics": met,
+            "provenance": {"script": "models/train.py", "seed": TEXT_SEED, "trainedWith": versions(), "opset": OPSET,
+                           "tokenizer": "WordPiece trained by models/train.py on the training reviews",
+                           "createdBy": "predictql models/train.py"}}
+
+
+def write_text_folder(name, onnx_bytes, man, cases, tok_json, config):
+    out = os.path.join(HERE, name)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "model.onnx"), "wb") as fh:
+        fh.write(onnx_bytes)
+    write_json(os.path.join(out, "manifest.json"), man)
+    write_text_reference(os.path.join(out, "reference.json"), cases)
+    write_json(os.path.join(out, "config.json"), config)
+    write_json(os.path.join(out, "special_tokens_map.json"), SPECIAL_TOKENS_MAP)
+    write_json(os.path.join(out, "tokenizer_config.json"), tokenizer_config())
+    write_json(os.path.join(out, "tokenizer.json"), tok_json, ensure_ascii=False)
+    return out
+
+
+def write_sentence_transformers_files(out):
+    """The sentence-transformers layout: Transformer, mean Pooling, Normalize."""
+    os.makedirs(os.path.join(out, "1_Pooling"), exist_ok=True)
+    write_json(os.path.join(out, "1_Pooling", "config.json"), {
+        "word_embedding_dimension": BERT_SIZE["hidden_size"], "pooling_mode_cls_token": False,
+        "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
+        "pooling_mode_mean_sqrt_len_tokens": False, "pooling_mode_weightedmean_tokens": False,
+        "pooling_mode_lasttoken": False, "include_prompt": True})
+    write_json(os.path.join(out, "modules.json"), [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}])
+    write_json(os.path.join(out, "sentence_bert_config.json"), {"max_seq_length": MAX_TOKENS, "do_lower_case": False})
+
+
+def text_dynamic_axes(output, sequence_output):
+    axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}}
+    axes[output] = {0: "batch", 1: "sequence"} if sequence_output else {0: "batch"}
+    return axes
+
+
+def build_text():
+    """review-sentiment and review-embedding: data, tokenizer, one trained encoder, both exports, references."""
+    started = time.perf_counter()
+    tr, te = make_review_dataset()
+    vocab = train_wordpiece(tr["text"])
+    tok = WordPieceTokenizer(vocab)
+    check_edge_cases(tok)
+    ids_tr = [tok.encode(t) for t in tr["text"]]
+    ids_te = [tok.encode(t) for t in te["text"]]
+    len_tr, len_te = np.array([len(r) for r in ids_tr]), np.array([len(r) for r in ids_te])
+    print(f"text data: {len(ids_tr)} train / {len(ids_te)} held-out reviews, class shares "
+          f"{np.round(np.bincount(tr['label']) / len(tr['label']), 3).tolist()} ({', '.join(SENTIMENTS)}); "
+          f"tokens median {np.median(len_te):.0f}, p95 {np.percentile(len_te, 95):.0f}, max {len_te.max()}, "
+          f"over {MAX_TOKENS} {np.mean(len_te > MAX_TOKENS):.3f}; vocabulary {len(vocab)} "
+          f"({time.perf_counter() - started:.1f} s)", flush=True)
+
+    print("review-sentiment: training transformer (2 layers, hidden 32, 4 heads) + topic head", flush=True)
+    model = train_review_model([truncate_ids(r) for r in ids_tr], tr["label"], tr["topic"],
+                               epochs=16, batch=32, lr=2e-3, topic_weight=0.5)
+    print(f"  trained in {time.perf_counter() - started:.0f} s", flush=True)
+    logits_te, pooled_te = review_forward(model, [truncate_ids(r) for r in ids_te])
+    _, pooled_tr = review_forward(model, [truncate_ids(r) for r in ids_tr])
+    s_met = sentiment_metrics(te["label"], softmax64(logits_te), tr["label"], te["score"], len_te)
+    e_met = embedding_metrics(l2_normalize(pooled_te), l2_normalize(pooled_tr), te, tr, len_te)
+    print(f"  held-out {s_met}\n  embedding {e_met}", flush=True)
+
+    # References: each case alone (no padding), through the ids the model is given.
+    s_cases, e_cases, gaps = [], [], []
+    for text, note in review_reference_texts(te, len_te):
+        ids = tok.encode(text)
+        case = {"text": text}
+        if note:
+            case["note"] = note
+        case["ids"] = ids
+        given = truncate_ids(ids)
+        if given != ids:
+            case["truncatedIds"] = given
+        logits, pooled = review_forward(model, [given])
+        prob = softmax64(logits)[0]
+        gaps.append(np.sort(prob)[-1] - np.sort(prob)[-2])
+        s_cases.append({**case, "outputs": {"sentiment": SENTIMENTS[int(np.argmax(prob))],
+                                            "probabilities": [f32(p) for p in prob],
+                                            "logits": [f32(v) for v in logits[0]]}})
+        e_cases.append({**case, "outputs": {"embedding": [f32(v) for v in l2_normalize(pooled)[0]]}})
+    print(f"  reference: smallest gap between the top two probabilities {min(gaps):.2e}", flush=True)
+
+    example = pad_batch([[CLS_ID, SEP_ID]])
+    tok_json = tokenizer_json(vocab)
+    s_bytes = torch_export_as(SentimentExport(model), example, ["input_ids", "attention_mask"], ["logits"],
+                              text_dynamic_axes("logits", False))
+    s_man = text_manifest(
+        "review-sentiment", "ReviewSentiment",
+        "Small BERT-style transformer (2 layers, hidden 32) classifying a product review as NEGATIVE, NEUTRAL or "
+        "POSITIVE; reads negation (\"not good\"), intensifiers and contrast (\"..., but ...\").",
+        [{"name": "sentiment", "kind": "class", "tensor": "logits", "labels": SENTIMENTS,
+          "labelDescriptions": SENTIMENT_DESCRIPTIONS, "scores": "logits",
+          "description": "The review's overall sentiment; probabilities holds all three, in label order (softmax of "
+                         "the logits)."}], s_met)
+    outs = [write_text_folder("review-sentiment", s_bytes, s_man, s_cases, tok_json, bert_config(True))]
+
+    e_bytes = torch_export_as(EmbeddingExport(model.encoder), example, ["input_ids", "attention_mask"], ["last_hidden_state"],
+                              text_dynamic_axes("last_hidden_state", True))
+    e_man = text_manifest(
+        "review-embedding", "ReviewEmbedding",
+        "The review-sentiment encoder as an embedding model: 32-wide mean-pooled, L2-normalised vectors in which "
+        "reviews of the same kind of product lie close together.",
+        [{"name": "embedding", "kind": "vector", "tensor": "last_hidden_state", "pooling": "mean", "normalize": True,
+          "description": "A 32-wide embedding of the review for similarity search: the mean of the encoder's last "
+                         "hidden states over the text's tokens, L2-normalised (cosine similarity = dot product)."}],
+        e_met)
+    outs.append(write_text_folder("review-embedding", e_bytes, e_man, e_cases, tok_json, bert_config(False)))
+    write_sentence_transformers_files(outs[-1])
+    print(f"  text models written in {time.perf_counter() - started:.0f} s", flush=True)
+    return outs
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /**
- * `npm run model:add -- <path/to/model.onnx> [--name N] [--task T] [--models-dir D]`: brings an
- * ONNX model into the model repository as the converters export it. Reads its graph (class labels,
+ * `npm run model:add -- <path/to/model.onnx | path/to/folder> [--name N] [--task T] [--models-dir D]`:
+ * brings an ONNX model into the model repository as the converters export it (a text model as
+ * optimum exports it: a folder with model.onnx, tokenizer.json and config.json, all copied). Reads its graph (class labels,
  * the categories its encoders know, what computes each output) and onnxruntime's view of its
  * inputs and outputs after the rewrite the server makes at load (a ZipMap's seq(map) becomes the
  * tensor it reads), and writes a manifest skeleton from them: one feature per input column (a
@@ -25,6 +26,7 @@ import {
   type OnnxValueInfo,
   type OutputSpec,
   rewriteForServing,
+  TOKENIZER_FILES,
 } from '../src/inference/index.ts';
 import { isMain } from './write-or-check.ts';
 
@@ -38,7 +40,11 @@ export interface AddedModel {
   todo: string[];
 }
 
-export async function addModel(onnxFile: string, options: { name?: string; task?: string; modelsDir?: string } = {}): Promise<AddedModel> {
+/** Files of an export's folder that travel with model.onnx: the tokenizer's, transformers' config, sentence-transformers' pooling. */
+const COMPANION_FILES = [...TOKENIZER_FILES, 'config.json', join('1_Pooling', 'config.json')];
+
+export async function addModel(source: string, options: { name?: string; task?: string; modelsDir?: string } = {}): Promise<AddedModel> {
+  const onnxFile = await modelFileOf(source);
   const name = options.name ?? defaultName(onnxFile);
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name))
     throw new Error(`--name must be a model name (lowercase letters, digits, ".", "_", "-"), but got: ${JSON.stringify(name)}`);
@@ -52,7 +58,8 @@ export async function addModel(onnxFile: string, options: { name?: string; task?
   const session = await InferenceSession.create(served.bytes);
   const onnx = { inputs: session.inputMetadata as readonly OnnxValueInfo[], outputs: session.outputMetadata as readonly OnnxValueInfo[] };
   await session.release();
-  const { features, outputs, todo } = skeleton(onnx, served.graph);
+  const companions = await companionsOf(dirname(onnxFile));
+  const { features, outputs, todo } = skeleton(onnx, served.graph, await textHints(dirname(onnxFile), companions));
   for (const change of served.changes)
     todo.unshift(`nothing to do: the server rewrites this at load (model.onnx stays as it is): ${change.description}`);
   const manifest: Record<string, unknown> = {
@@ -66,22 +73,81 @@ export async function addModel(onnxFile: string, options: { name?: string; task?
     features,
     outputs,
   };
-  manifest.tensors = (await loadAsTheServerWill(onnxFile, manifest)).tensors;
-  await mkdir(folder, { recursive: true });
-  await copyFile(onnxFile, join(folder, 'model.onnx'));
+  manifest.tensors = (await loadAsTheServerWill(onnxFile, companions, manifest)).tensors;
+  await copyModel(onnxFile, companions, folder);
   await writeFile(join(folder, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const file of companions) todo.push(`nothing to do: copied ${file} beside model.onnx`);
   return { folder, manifest, todo };
+}
+
+// Private: model.onnx itself, or the one in a folder (optimum writes model.onnx, sometimes under onnx/).
+async function modelFileOf(source: string): Promise<string> {
+  const info = await stat(source).catch(() => undefined);
+  if (!info) throw new Error(`${source} does not exist`);
+  if (!info.isDirectory()) return source;
+  for (const candidate of [join(source, 'model.onnx'), join(source, 'onnx', 'model.onnx')]) if (await exists(candidate)) return candidate;
+  throw new Error(`${source} holds no model.onnx (nor onnx/model.onnx)`);
+}
+
+async function companionsOf(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const file of COMPANION_FILES) if (await exists(join(folder, file))) found.push(file);
+  return found;
+}
+
+async function copyModel(onnxFile: string, companions: readonly string[], folder: string): Promise<void> {
+  await mkdir(join(folder, '1_Pooling'), { recursive: true });
+  await copyFile(onnxFile, join(folder, 'model.onnx'));
+  for (const file of companions) await copyFile(join(dirname(onnxFile), file), join(folder, file));
+  if (!companions.includes(join('1_Pooling', 'config.json'))) await rm(join(folder, '1_Pooling'), { recursive: true });
+}
+
+/** What a text model's files say: transformers' labels (id2label), its longest input, sentence-transformers' pooling. */
+interface TextHints {
+  tokenizer: boolean;
+  /** tokenizer_config.json's model_max_length, when usable. */
+  modelMaxLength?: number;
+  labels?: string[];
+  maxPositions?: number;
+  pooling?: 'mean' | 'cls' | 'max';
+}
+
+async function textHints(folder: string, companions: readonly string[]): Promise<TextHints> {
+  const json = async (file: string) =>
+    companions.includes(file) ? (JSON.parse(await readFile(join(folder, file), 'utf8')) as Record<string, unknown>) : undefined;
+  const config = await json('config.json');
+  const pooling = await json(join('1_Pooling', 'config.json'));
+  const tokenizerConfig = await json('tokenizer_config.json');
+  const maxLength = Number(tokenizerConfig?.model_max_length);
+  const id2label = config?.id2label as Record<string, string> | undefined;
+  const labels = id2label
+    ? Object.keys(id2label)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((k) => id2label[k]!)
+    : undefined;
+  const maxPositions = typeof config?.max_position_embeddings === 'number' ? config.max_position_embeddings : undefined;
+  const mode = pooling?.pooling_mode_cls_token ? 'cls' : pooling?.pooling_mode_max_tokens ? 'max' : pooling ? 'mean' : undefined;
+  return {
+    tokenizer: companions.includes('tokenizer.json'),
+    ...(Number.isInteger(maxLength) && maxLength > 0 && maxLength < 1_000_000 ? { modelMaxLength: maxLength } : {}),
+    ...(labels ? { labels } : {}),
+    ...(maxPositions ? { maxPositions } : {}),
+    ...(mode ? { pooling: mode } : {}),
+  };
 }
 
 // Private: the skeleton goes through the server's own loader in a scratch models folder: the
 // manifest's checks, the layout against model.onnx, the warm-up run. What it refuses, the server
 // would refuse; its messages name the user's file, not the scratch copy.
-async function loadAsTheServerWill(onnxFile: string, manifest: Record<string, unknown>): Promise<{ tensors: unknown }> {
+async function loadAsTheServerWill(
+  onnxFile: string,
+  companions: readonly string[],
+  manifest: Record<string, unknown>,
+): Promise<{ tensors: unknown }> {
   const scratch = await mkdtemp(join(tmpdir(), 'predictql-model-add-'));
   const folder = join(scratch, manifest.name as string);
   try {
-    await mkdir(folder);
-    await copyFile(onnxFile, join(folder, 'model.onnx'));
+    await copyModel(onnxFile, companions, folder);
     await writeFile(join(folder, 'manifest.json'), JSON.stringify(manifest));
     const registry = await ModelRegistry.load(scratch);
     const [model] = registry.list();
@@ -98,11 +164,13 @@ async function loadAsTheServerWill(onnxFile: string, manifest: Record<string, un
 }
 
 // Private: the manifest's features and outputs from onnxruntime's metadata and the graph's facts.
-function skeleton(onnx: { inputs: readonly OnnxValueInfo[]; outputs: readonly OnnxValueInfo[] }, graph: OnnxGraph) {
+function skeleton(onnx: { inputs: readonly OnnxValueInfo[]; outputs: readonly OnnxValueInfo[] }, graph: OnnxGraph, text: TextHints) {
   const todo: string[] = [];
   const names = new UniqueNames();
   const features: Partial<FeatureSpec>[] = [];
-  for (const input of onnx.inputs) features.push(...featuresOf(input, graph, names, todo));
+  const sequences = onnx.inputs.filter(hasSequenceAxis);
+  if (sequences.length > 0) features.push(textFeature(sequences, text, todo));
+  for (const input of onnx.inputs) if (!hasSequenceAxis(input)) features.push(...featuresOf(input, graph, names, todo));
   const outputs: Partial<OutputSpec>[] = [];
   const outputNames = new UniqueNames(['model']);
   const read = new Set<string>();
@@ -118,7 +186,7 @@ function skeleton(onnx: { inputs: readonly OnnxValueInfo[]; outputs: readonly On
   }
   for (const output of onnx.outputs) {
     if (read.has(output.name)) continue;
-    outputs.push(...outputsOf(output, graph, outputNames, todo));
+    outputs.push(...outputsOf(output, graph, text, outputNames, todo));
   }
   if (outputs.length === 0) throw new Error('the model has no numeric output tensor for predictql to read');
   return { features, outputs, todo };
@@ -200,10 +268,27 @@ function classOutput(
   };
 }
 
-function outputsOf(output: OnnxValueInfo, graph: OnnxGraph, names: UniqueNames, todo: string[]): Partial<OutputSpec>[] {
+function outputsOf(output: OnnxValueInfo, graph: OnnxGraph, text: TextHints, names: UniqueNames, todo: string[]): Partial<OutputSpec>[] {
   if (!output.isTensor || output.type === 'string' || output.type === 'bool') {
     todo.push(`output "${output.name}" (${output.type ?? 'not a tensor'}) is not read: predictql reads numeric tensors`);
     return [];
+  }
+  if (hasSequenceAxis(output)) {
+    const pooling = text.pooling ?? 'mean';
+    todo.push(
+      `output "${output.name}" (per-token states): one vector per text, the ${pooling === 'mean' ? 'mean over its tokens' : pooling === 'cls' ? "first token's" : 'max over its tokens'}` +
+        `${text.pooling ? ' (as 1_Pooling/config.json says)' : ''}, L2-normalised; set "pooling" and "normalize" as the model was trained`,
+    );
+    return [
+      {
+        name: names.take(output.name === 'last_hidden_state' ? 'embedding' : output.name),
+        kind: 'vector',
+        tensor: output.name,
+        pooling,
+        normalize: true,
+        description: '',
+      },
+    ];
   }
   const dims = rowDims(output);
   const op = graph.outputOps[output.name];
@@ -212,6 +297,21 @@ function outputsOf(output: OnnxValueInfo, graph: OnnxGraph, names: UniqueNames, 
     return [{ name: names.take(output.name), kind: 'tensor', tensor: output.name, shape: dims, description: '' }];
   }
   const width = dims[0] ?? 1;
+  if (text.labels && text.labels.length === width && width >= 2) {
+    todo.push(
+      `output "${output.name}": a class of the ${width} labels of config.json's id2label (${text.labels.join(', ')}), its columns logits`,
+    );
+    return [
+      {
+        name: names.take('label'),
+        kind: 'class',
+        tensor: output.name,
+        labels: enumValues(text.labels, undefined),
+        scores: 'logits',
+        description: '',
+      },
+    ];
+  }
   if (op === 'Sigmoid' && width === 1) {
     todo.push(`output "${output.name}" (one sigmoid column): a class of two labels, NEGATIVE (p < 0.5) and POSITIVE; rename them`);
     return [
@@ -244,6 +344,38 @@ function outputsOf(output: OnnxValueInfo, graph: OnnxGraph, names: UniqueNames, 
     tensor: output.name,
     description: '',
   }));
+}
+
+// Private: a dynamic axis right after the batch: a text model's sequence.
+function hasSequenceAxis(info: OnnxValueInfo): boolean {
+  const axis = info.shape?.[1];
+  return (info.shape?.length ?? 0) >= 2 && !(typeof axis === 'number' && axis >= 1);
+}
+
+// Private: a text model's inputs (token ids, and the attention mask and token types they imply) are one text feature.
+function textFeature(sequences: readonly OnnxValueInfo[], text: TextHints, todo: string[]): Partial<FeatureSpec> {
+  const names = sequences.map((s) => `"${s.name}"`).join(', ');
+  if (!text.tokenizer)
+    throw new Error(
+      `inputs ${names} have a sequence axis (a text model): put the model's tokenizer.json beside model.onnx, and give model:add the folder`,
+    );
+  const ids = sequences.find((s) => s.name === 'input_ids') ?? sequences[0]!;
+  const others = sequences.filter((s) => s !== ids && s.name !== 'attention_mask' && s.name !== 'token_type_ids');
+  if (others.length > 0)
+    throw new Error(
+      `inputs ${others.map((s) => `"${s.name}"`).join(', ')} have a sequence axis but are neither "attention_mask" nor "token_type_ids": name them in the manifest's text feature (attentionMask, tokenTypeIds)`,
+    );
+  todo.push(
+    `inputs ${names}: one text feature, tokenized with tokenizer.json; a text longer than its maxTokens is refused (set "overflow": "truncate" to cut it instead)`,
+  );
+  return {
+    name: 'text',
+    type: 'text',
+    tensor: ids.name,
+    // The server reads tokenizer_config.json's model_max_length itself; without one, the model's positions bound a text.
+    ...(text.maxPositions && !text.modelMaxLength ? { maxTokens: text.maxPositions } : {}),
+    description: '',
+  };
 }
 
 // Private: the axes of one row (below the batch axis); a dynamic one is refused as the server refuses it.
@@ -330,7 +462,7 @@ if (isMain(import.meta.url)) {
     },
   });
   if (values.help || positionals.length !== 1) {
-    console.log('Usage: npm run model:add -- <path/to/model.onnx> [--name N] [--task T] [--models-dir D]');
+    console.log('Usage: npm run model:add -- <path/to/model.onnx | path/to/folder> [--name N] [--task T] [--models-dir D]');
     process.exit(values.help ? 0 : 1);
   }
   try {

@@ -110,7 +110,9 @@ export interface LoadOverrides {
 /** Loads every model and the examples, and builds the tasks; throws (naming the file) if anything is broken. */
 export async function loadServices(
   config: Pick<Config, 'modelsDir' | 'defaultModels' | 'session'> &
-    Partial<Pick<Config, 'batching' | 'scheduler' | 'executors' | 'entityBindings' | 'runTimeoutMs' | 'trustedDocuments'>> & {
+    Partial<
+      Pick<Config, 'batching' | 'scheduler' | 'executors' | 'entityBindings' | 'runTimeoutMs' | 'trustedDocuments' | 'textPadding'>
+    > & {
       /** Overrides `config.entityBindings` with a file that must exist. */
       entityBindingsFile?: string;
     },
@@ -119,7 +121,10 @@ export async function loadServices(
 ): Promise<Services> {
   assertSomeProviderInstalled(config.session.executionProviders);
   // Sessions do not warn one by one: a CUDA fallback is one warning for all models (below).
-  const loaded = await ModelRegistry.load(config.modelsDir, { settings: config.session });
+  const loaded = await ModelRegistry.load(config.modelsDir, {
+    settings: config.session,
+    ...(config.textPadding ? { textPadding: config.textPadding } : {}),
+  });
   const registry = overrides.wrapModels?.(loaded) ?? loaded;
   const fallback = providerFallbackWarning(
     registry.list().map((m) => ({ name: m.manifest.name, executionProvider: m.executionProvider, providerFailures: m.providerFailures })),
@@ -281,7 +286,13 @@ export function createApp(options: AppOptions): PredictQLApp {
       useOpenTelemetrySpans({ tracer: options.tracer, inference }),
       // After metrics and spans, which then see the refusal; before any prediction is asked for.
       usePredictionCost({ maxPredictions: limits.maxPredictionsPerOperation }),
-      usePredictionLoaders({ registry, predictor, batch: batching !== 'per-field', logError }),
+      usePredictionLoaders({
+        registry,
+        predictor,
+        batch: batching !== 'per-field',
+        logError,
+        maxTextTokens: limits.maxTextTokensPerOperation,
+      }),
       useOverloadStatus(),
     ],
   });

@@ -66,9 +66,17 @@ export const configVariables = {
     help: 'cross-request, per-request or per-field. The last two are baselines for benchmarks.',
     default: 'cross-request',
   },
+  PREDICTQL_TEXT_PADDING: {
+    help: "longest or max: a text model's runs are padded to their longest row, or to maxTokens (a baseline for benchmarks).",
+    default: 'longest',
+  },
   PREDICTQL_MAX_BATCH_SIZE: {
     help: 'Most rows in one model run; larger jobs are split (1-1048576).',
     default: String(scheduler.maxBatchSize),
+  },
+  PREDICTQL_MAX_BATCH_TOKENS: {
+    help: "A text model's most padded tokens in one run: rows × the run's longest row (16-16777216); a model's manifest may set its own (maxBatchTokens).",
+    default: String(scheduler.maxBatchTokens),
   },
   PREDICTQL_MAX_QUEUE_DELAY_MS: {
     help: 'Extra wait for more work before running an idle model (0-10000 ms); 0 = no timer.',
@@ -145,6 +153,12 @@ export const configVariables = {
       'Most predictions one operation may compute (prediction fields × list sizes, counted before ' +
       'execution); more is 400 PREDICTION_LIMIT_EXCEEDED (1-16777216).',
     default: String(limits.maxPredictionsPerOperation),
+  },
+  PREDICTQL_MAX_TEXT_TOKENS_PER_OPERATION: {
+    help:
+      "Most tokens one operation's texts may take, counted as they are tokenized; a text past it is " +
+      'PREDICTION_LIMIT_EXCEEDED on its field, the texts before it are answered (2-1073741824).',
+    default: String(limits.maxTextTokensPerOperation),
   },
   // Clients (docs/api.md, docs/security.md): CORS and persisted operations.
   PREDICTQL_CORS_ORIGINS: {

@@ -65,6 +65,8 @@ export interface Config {
   inferenceReport: InferenceReportMode;
   session: SessionSettings;
   batching: BatchingMode;
+  /** How a text model's runs are padded: to their longest row, or to maxTokens (a benchmark baseline). */
+  textPadding: 'longest' | 'max';
   scheduler: Omit<SchedulerOptions, 'mergeRequests' | 'isolateFailures'>;
   executors: { default: ExecutorChoice; perModel: Record<string, ExecutorChoice> };
   /** Worker executors: fail a run (and replace the worker) after this long; 0 = never. */
@@ -133,11 +135,13 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
       executionProviders: getProviders(env, label),
     },
     batching: getChoice(env, 'PREDICTQL_BATCHING', ['cross-request', 'per-request', 'per-field'] as const, 'cross-request', label),
+    textPadding: getChoice(env, 'PREDICTQL_TEXT_PADDING', ['longest', 'max'] as const, 'longest', label),
     scheduler: {
       maxBatchSize: getInteger(env, 'PREDICTQL_MAX_BATCH_SIZE', defaultSchedulerOptions.maxBatchSize, 1, 1_048_576, label),
       maxQueueDelayMs: getInteger(env, 'PREDICTQL_MAX_QUEUE_DELAY_MS', defaultSchedulerOptions.maxQueueDelayMs, 0, 10_000, label),
       maxQueueSize: getInteger(env, 'PREDICTQL_MAX_QUEUE_SIZE', defaultSchedulerOptions.maxQueueSize, 1, 16_777_216, label),
       queueTimeoutMs: getInteger(env, 'PREDICTQL_QUEUE_TIMEOUT_MS', defaultSchedulerOptions.queueTimeoutMs, 0, 600_000, label),
+      maxBatchTokens: getInteger(env, 'PREDICTQL_MAX_BATCH_TOKENS', defaultSchedulerOptions.maxBatchTokens, 16, 16_777_216, label),
     },
     executors: getExecutors(env, label),
     runTimeoutMs: getInteger(env, 'PREDICTQL_RUN_TIMEOUT_MS', defaultInferenceOptions.runTimeoutMs, 0, 600_000, label),
@@ -245,6 +249,14 @@ function getLimits(env: NodeJS.ProcessEnv, label: Label): RequestLimits {
       d.maxPredictionsPerOperation,
       1,
       16_777_216,
+      label,
+    ),
+    maxTextTokensPerOperation: getInteger(
+      env,
+      'PREDICTQL_MAX_TEXT_TOKENS_PER_OPERATION',
+      d.maxTextTokensPerOperation,
+      2,
+      1_073_741_824,
       label,
     ),
   };

@@ -60,8 +60,10 @@ export const errorCatalog = {
   ALIAS_LIMIT_EXCEEDED: { when: 'An operation has more aliases than PREDICTQL_MAX_ALIASES.', statuses: [400] },
   DIRECTIVE_LIMIT_EXCEEDED: { when: 'The document uses more directives than PREDICTQL_MAX_DIRECTIVES.', statuses: [400] },
   PREDICTION_LIMIT_EXCEEDED: {
-    when: 'An operation would compute more predictions than PREDICTQL_MAX_PREDICTIONS_PER_OPERATION (counted before execution).',
-    statuses: [400],
+    when:
+      'An operation would compute more predictions than PREDICTQL_MAX_PREDICTIONS_PER_OPERATION (counted before execution): 400; ' +
+      'or its texts take more tokens than PREDICTQL_MAX_TEXT_TOKENS_PER_OPERATION (counted as they are tokenized): on the field past the limit, 200.',
+    statuses: [400, 200],
   },
   BATCH_LIMIT_EXCEEDED: {
     when: 'An HTTP batch holds more operations than PREDICTQL_MAX_BATCH_OPERATIONS (or batching is off).',
@@ -214,6 +216,15 @@ export function badFeatureInput(model: string, problems: readonly FeatureProblem
   return createGraphQLError(`Invalid input for model "${model}": ${summary}.`, {
     extensions: { code: ErrorCode.BAD_USER_INPUT, model, problems },
   });
+}
+
+/** A text past the operation's token budget: on its field; the texts before it are answered. */
+export function textTokenLimit(tokens: number, used: number, limit: number): GraphQLError {
+  return createGraphQLError(
+    `This text takes ${tokens} tokens and the operation's texts ${used} before it; the limit is ${limit} per operation ` +
+      '(PREDICTQL_MAX_TEXT_TOKENS_PER_OPERATION). Split the texts over several operations.',
+    { extensions: { code: ErrorCode.PREDICTION_LIMIT_EXCEEDED, tokens, used, limit } },
+  );
 }
 
 /**

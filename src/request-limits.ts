@@ -21,6 +21,8 @@ export interface RequestLimits {
   maxPageSize: number;
   /** Most predictions an operation may compute: prediction fields × list sizes, counted before execution. */
   maxPredictionsPerOperation: number;
+  /** Most tokens the texts of one operation may take, counted as they are tokenized: a text costs its tokens, not one row. */
+  maxTextTokensPerOperation: number;
 }
 
 export const defaultRequestLimits: RequestLimits = {
@@ -32,6 +34,8 @@ export const defaultRequestLimits: RequestLimits = {
   maxBatchOperations: 10,
   maxPageSize: 5_000,
   maxPredictionsPerOperation: 10_000,
+  // 2048 texts of 128 tokens: a long list of reviews, not a run that pins the model for seconds.
+  maxTextTokensPerOperation: 262_144,
 };
 
 /**

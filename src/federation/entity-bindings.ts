@@ -57,6 +57,7 @@ const FIELD_TYPES_OF: Readonly<Record<Exclude<FeatureType, 'tensor'>, readonly s
   category: ['String'],
   string: ['String'],
   vector: ['[Float!]'],
+  text: ['String'],
 };
 
 // Private: a tensor feature of shape [24, 3] takes nested lists, one level per axis: [[Float!]!].

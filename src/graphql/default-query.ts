@@ -53,13 +53,14 @@ function inputLiteral(task: TaskApi, k: number): string {
 
 // Private: a value inside the feature's range, as the kind samples it (a float32 tensor's view of it).
 function sample(f: FeatureSpec, k: number): unknown {
+  if (f.type === 'text') return k === 0 ? 'Write a text here.' : 'Another text, in another run row.';
   const tensor: LayoutTensor = {
     name: f.tensor ?? '',
     dtype: f.type === 'int' ? 'int64' : 'float32',
     dims: f.shape ?? [],
     width: valuesOf(f),
   };
-  const value = featureKinds[f.type].sample(f, k === 0 ? 0.1 : 0.7, k, tensor);
+  const value = featureKinds[f.type].sample(f, k === 0 ? 0.1 : 0.7, k, tensor, {});
   return round(value);
 }
 

@@ -4,7 +4,7 @@
  * field alone.
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import { badFeatureInput, modelNotFound } from '../errors.ts';
+import { badFeatureInput, modelNotFound, textTokenLimit } from '../errors.ts';
 import type { EncodedRow, ModelView, OutputRow } from '../inference/index.ts';
 import type { PredictionSite } from '../inference-report/inference-report.ts';
 import type { PredictQLContext } from './context.ts';
@@ -14,6 +14,8 @@ import type { TaskApi } from './tasks.ts';
 export interface Prediction {
   output: OutputRow;
   model: ModelView;
+  /** Text features cut to their model's maxTokens (overflow: truncate). */
+  truncated?: readonly string[];
 }
 
 /** The model `name` (or the task's default) if it serves `task`; else MODEL_NOT_FOUND. */
@@ -36,7 +38,14 @@ export function predictFromFeatures(
   const model = resolveModel(context, task, modelName);
   const encoded = model.codec.encode(values);
   if (!encoded.ok) throw badFeatureInput(model.manifest.name, encoded.problems);
-  return predictRow(context, model, encoded.row, encoded.key, info, pathSuffix);
+  if (encoded.tokens !== undefined) {
+    const over = context.predictions.takeTextTokens(encoded.tokens);
+    if (over) throw textTokenLimit(encoded.tokens, over.used, over.limit);
+  }
+  const prediction = predictRow(context, model, encoded.row, encoded.key, info, pathSuffix);
+  if (!encoded.truncated) return prediction;
+  const truncated = encoded.truncated;
+  return prediction instanceof Promise ? prediction.then((p) => ({ ...p, truncated })) : { ...prediction, truncated };
 }
 
 /**

@@ -43,6 +43,11 @@ export interface TracedBatch {
   failed: boolean;
   /** Why the run holds fewer rows than it could: the model takes at most so many (a batch axis fixed to 1). */
   limit?: string;
+  /**
+   * A text model's run: its real tokens, the tokens it ran (every row padded to the run's longest),
+   * and the padding efficiency, real / padded.
+   */
+  tokens?: { real: number; padded: number; efficiency: number };
   fields: Record<string, number>;
   /** Response paths served, listed while there are at most `maxPathsPerBatch`. */
   paths?: string[];
@@ -108,6 +113,9 @@ export class InferenceRecorder {
       loads: 0,
       failed: run.failed,
       ...(run.limit ? { limit: run.limit } : {}),
+      ...(run.tokens
+        ? { tokens: { ...run.tokens, efficiency: Math.round((run.tokens.real / Math.max(run.tokens.padded, 1)) * 1000) / 1000 } }
+        : {}),
       fields: {},
       paths: [],
     };

@@ -49,3 +49,5 @@ export type { JobMeta, JobResult, RunRecord } from './scheduler/job.ts';
 export { OverloadedError } from './scheduler/scheduler-errors.ts';
 export { defaultSchedulerOptions, type SchedulerOptions } from './scheduler/scheduler-options.ts';
 export type { EncodedRow, LayoutTensor, NumericArray, OutputRow, PackedBatch, PackedOutputs, TensorData } from './tensors.ts';
+export { TextTokenizer, type TokenizerFiles } from './text/text-tokenizer.ts';
+export { readTokenizerFiles, TOKENIZER_FILES } from './text/tokenizer-files.ts';

@@ -9,7 +9,7 @@ import { WorkerExecutor, type WorkerExecutorOptions } from './execution/worker-e
 import type { ModelRegistry } from './registry.ts';
 import { type BatcherCounters, DynamicBatcher, type RunObservation } from './scheduler/dynamic-batcher.ts';
 import type { JobMeta, JobResult } from './scheduler/job.ts';
-import type { SchedulerOptions } from './scheduler/scheduler-options.ts';
+import { defaultSchedulerOptions, type SchedulerOptions } from './scheduler/scheduler-options.ts';
 import type { PackedBatch } from './tensors.ts';
 
 /** `auto` measures the model at start and picks `worker` when a large batch would block the event loop. */
@@ -105,6 +105,7 @@ export class InferenceService {
     };
     this.decisions.set(name, decision);
     const rows = model.codec.layout.maxBatchRows;
+    const padTo = model.codec.layout.inputs.find((t) => t.sequence?.fill === 'ids')?.sequence?.padTo;
     const rowLimit =
       rows === undefined
         ? undefined
@@ -112,9 +113,15 @@ export class InferenceService {
     this.#batchers.set(
       name,
       new DynamicBatcher(
-        { name, executionProvider: model.executionProvider, ...(rowLimit ? { rowLimit } : {}) },
+        {
+          name,
+          executionProvider: model.executionProvider,
+          ...(rowLimit ? { rowLimit } : {}),
+          ...(padTo ? { padTo } : {}),
+        },
         executor,
-        options.scheduler,
+        // A text model's own token budget (its manifest's maxBatchTokens) over the server's.
+        model.manifest.maxBatchTokens ? { ...options.scheduler, maxBatchTokens: model.manifest.maxBatchTokens } : options.scheduler,
         onRun,
       ),
     );
@@ -167,12 +174,14 @@ async function decideExecutor(model: ModelRunner, choice: ExecutorChoice, option
   if (!model.workerSetup) return { executor: 'main', reason: 'this runner cannot run on a worker' };
   if (choice === 'worker') return { executor: 'worker', reason: 'configured' };
   // A model that fixes its batch axis runs that many rows at most: the probe is one such run.
-  const rows = Math.min(
+  let rows = Math.min(
     options.autoProbeRows ?? defaultInferenceOptions.autoProbeRows,
     model.codec.layout.maxBatchRows ?? Number.POSITIVE_INFINITY,
   );
   const thresholdMs = options.autoWorkerThresholdMs ?? defaultInferenceOptions.autoWorkerThresholdMs;
-  const runMs = await medianRunMs(model, rows);
+  const maxBatchTokens = model.manifest.maxBatchTokens ?? options.scheduler?.maxBatchTokens ?? defaultSchedulerOptions.maxBatchTokens;
+  const { runMs, rows: probed } = await medianRunMs(model, rows, maxBatchTokens);
+  rows = probed;
   return runMs > thresholdMs
     ? { executor: 'worker', reason: `a ${rows}-row run takes ${runMs.toFixed(2)} ms > ${thresholdMs} ms on the JS thread` }
     : {
@@ -182,15 +191,18 @@ async function decideExecutor(model: ModelRunner, choice: ExecutorChoice, option
 }
 
 // Private: median of a few runs of rows spread over every feature's range, as they will be served
-// (packed, run, unpacked); the first run (allocator growth) is discarded.
-async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
+// (packed, run, unpacked); the first run (allocator growth) is discarded. A text model's run is
+// one the batcher could form: as many sample rows as its token budget holds (rows × the longest).
+async function medianRunMs(model: ModelRunner, rows: number, maxBatchTokens: number): Promise<{ runMs: number; rows: number }> {
   const executor = new InThreadExecutor(model);
-  const encoded = Array.from({ length: rows }, (_, r) => {
+  let encoded = Array.from({ length: rows }, (_, r) => {
     const result = model.codec.encode(model.codec.sampleValues(r % 97, 97));
     if (!result.ok) throw new Error(`${model.manifest.name}: a probe input is invalid: ${JSON.stringify(result.problems)}`);
     return result.row;
   });
-  const parts = [{ rows: model.codec.pack(encoded), start: 0, count: rows }];
+  const lengths = model.codec.pack(encoded).lengths;
+  if (lengths) encoded = encoded.slice(0, rowsWithinTokens(lengths, maxBatchTokens));
+  const parts = [{ rows: model.codec.pack(encoded), start: 0, count: encoded.length }];
   await executor.run(parts);
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -199,7 +211,17 @@ async function medianRunMs(model: ModelRunner, rows: number): Promise<number> {
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
-  return times[2]!;
+  return { runMs: times[2]!, rows: encoded.length };
+}
+
+// Private: how many of the first rows fit in one run of at most `maxTokens` padded tokens (one at least).
+function rowsWithinTokens(lengths: Int32Array, maxTokens: number): number {
+  let longest = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    longest = Math.max(longest, lengths[i]!);
+    if ((i + 1) * longest > maxTokens) return Math.max(1, i);
+  }
+  return lengths.length;
 }
 
 async function createExecutor(model: ModelRunner, kind: 'main' | 'worker', options: WorkerExecutorOptions): Promise<BatchExecutor> {

@@ -69,6 +69,7 @@ export function parseManifest(file: string, raw: unknown): ModelManifest {
     outputs: m.outputs.map((o) => ({ ...o, kind: o.kind ?? 'value', description: o.description ?? '', unit: o.unit ?? '' })),
     metrics: (m.metrics as Record<string, unknown> | undefined) ?? {},
     provenance: (m.provenance as Record<string, unknown> | undefined) ?? {},
+    ...(m.maxBatchTokens !== undefined ? { maxBatchTokens: m.maxBatchTokens as number } : {}),
   };
   checkRules(file, manifest);
   return manifest;
@@ -86,6 +87,8 @@ function checkRules(file: string, m: ModelManifest): void {
   const fieldNames = m.outputs.flatMap((o) => outputKinds[o.kind].fieldNames(o));
   if (fieldNames.includes('model'))
     fail('/outputs', 'must not name a prediction field "model": predictql adds it (the model that answered)');
+  if (m.features.some((f) => f.type === 'text') && fieldNames.includes('truncated'))
+    fail('/outputs', 'must not name a prediction field "truncated": predictql adds it to a text model (whether a text was cut)');
   unique(fieldNames, (name) => fail('/outputs', `give the prediction field "${name}" twice`));
   m.features.forEach((f, i) => {
     const at = `/features/${i}`;
@@ -95,8 +98,14 @@ function checkRules(file: string, m: ModelManifest): void {
     for (const [key, type] of [
       ['values', 'category'],
       ['shape', 'tensor'],
+      ['maxTokens', 'text'],
+      ['overflow', 'text'],
+      ['attentionMask', 'text'],
+      ['tokenTypeIds', 'text'],
     ] as const) {
-      if ((f.type === type) !== (f[key] !== undefined))
+      // values and shape are required by their kind; the text keys are optional on a text feature.
+      const required = key === 'values' || key === 'shape';
+      if ((required && f.type === type && f[key] === undefined) || (f.type !== type && f[key] !== undefined))
         fail(at, `"${key}" belongs to a ${type} feature (and only there), type is "${f.type}"`);
     }
     const kind = featureKinds[f.type];
@@ -114,6 +123,8 @@ function checkRules(file: string, m: ModelManifest): void {
     }
   });
   m.outputs.forEach((o, i) => {
+    if (o.kind !== 'vector' && (o.pooling !== undefined || o.normalize !== undefined))
+      fail(`/outputs/${i}`, `"pooling" and "normalize" belong to a vector output (and only there), kind is "${o.kind}"`);
     if ((o.kind === 'class') !== (o.labels !== undefined))
       fail(`/outputs/${i}`, `"labels" belongs to a class output (and only there), kind is "${o.kind}"`);
     const problem = outputKinds[o.kind].specProblem(o);

@@ -8,7 +8,8 @@
 import { featureKinds, type OutputSlot, outputKinds } from './kinds/index.ts';
 import { ManifestError } from './manifest.ts';
 import type { Dtype, FeatureSpec, ModelManifest, OutputSpec, TensorSpec } from './manifest-spec.ts';
-import type { LayoutTensor } from './tensors.ts';
+import type { LayoutTensor, TextPadding } from './tensors.ts';
+import { TextTokenizer, type TokenizerFiles } from './text/text-tokenizer.ts';
 
 /** What onnxruntime says of one input or output (InferenceSession's inputMetadata / outputMetadata). */
 export interface OnnxValueInfo {
@@ -28,6 +29,8 @@ export interface FeatureSlot {
 }
 
 export interface ModelLayout {
+  /** A text model's tokenizer files, for the codec of every thread to compile. */
+  tokenizer?: TokenizerFiles;
   inputs: LayoutTensor[];
   /** The output tensors some prediction field reads: what a run fetches. */
   outputs: LayoutTensor[];
@@ -47,6 +50,9 @@ export function resolveLayout(
   manifestFile: string,
   manifest: ModelManifest,
   onnx: { inputs: readonly OnnxValueInfo[]; outputs: readonly OnnxValueInfo[] },
+  /** The model folder's tokenizer files, for a text feature. */
+  tokenizer?: TokenizerFiles,
+  textPadding: TextPadding = 'longest',
 ): ModelLayout {
   const fail = (problem: string): never => {
     throw new ManifestError(manifestFile, `does not fit model.onnx: ${problem}`);
@@ -72,13 +78,25 @@ export function resolveLayout(
   matchDeclared('output', manifest.tensors.outputs, onnxOutputs, fail);
   const maxBatchRows = batchLimit(inputs, fail);
   const features = placeFeatures(manifest.features, inputs, fail);
+  placeText(manifest.features, inputs, tokenizer, textPadding, fail);
   const { outputs, fields } = placeOutputs(manifest.outputs, manifest.tensors.outputs, onnxOutputs, fail);
-  return { inputs: inputs.map(served), outputs, features, fields, ...(maxBatchRows ? { maxBatchRows } : {}) };
+  return {
+    ...(tokenizer && manifest.features.some((f) => f.type === 'text') ? { tokenizer } : {}),
+    inputs: inputs.map(served),
+    outputs,
+    features,
+    fields,
+    ...(maxBatchRows ? { maxBatchRows } : {}),
+  };
 }
 
-/** The tensors as the manifest would declare them (what `model:add` writes). */
+/** The tensors as the manifest would declare them (what `model:add` writes); a pooled output as model.onnx has it. */
 export function tensorSpecs(tensors: readonly LayoutTensor[], maxBatchRows?: number): TensorSpec[] {
-  return tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [maxBatchRows === 1 ? 1 : 'batch', ...t.dims] }));
+  return tensors.map((t) => ({
+    name: t.name,
+    dtype: t.dtype,
+    shape: [maxBatchRows === 1 ? 1 : 'batch', ...(t.sequence ? ['sequence' as const] : []), ...t.dims] as TensorSpec['shape'],
+  }));
 }
 
 // Private: a tensor of the file, with its batch axis (a fixed length, or undefined when dynamic).
@@ -102,18 +120,86 @@ function fromOnnx(info: OnnxValueInfo, side: 'input' | 'output'): ServedTensor |
   if (batch !== undefined && batch !== 1) {
     return `${described} fixes its batch axis (axis 0) to ${batch}: export it with a dynamic batch axis (torch.onnx.export's dynamic_axes={"${info.name}": {0: "batch"}}), or with 1`;
   }
+  // Axis 1 may be dynamic: a sequence (a text model's tokens), padded per run (sequence.ts). Any other is refused.
+  const sequence = shape.length >= 2 && !isFixed(shape[1]);
   const dims: number[] = [];
-  for (let axis = 1; axis < shape.length; axis++) {
+  for (let axis = sequence ? 2 : 1; axis < shape.length; axis++) {
     const d = shape[axis];
-    if (typeof d !== 'number' || d < 1) {
-      return (
-        `${described} has a dynamic axis ${axis} (${d === '' || d === undefined ? 'unnamed' : `"${d}"`}): only the batch axis may be dynamic here. ` +
-        'A dynamic sequence axis is a text or sequence model (input_ids [batch, sequence]): padding per run is not served yet'
-      );
+    if (!isFixed(d)) {
+      return `${described} has a dynamic axis ${axis} (${d === '' || d === undefined ? 'unnamed' : `"${d}"`}): only the batch axis and a sequence axis right after it may be dynamic`;
     }
-    dims.push(d);
+    dims.push(d as number);
   }
-  return { name: info.name, dtype: info.type as Dtype, dims, width: dims.reduce((a, b) => a * b, 1), batch };
+  return {
+    name: info.name,
+    dtype: info.type as Dtype,
+    dims,
+    width: dims.reduce((a, b) => a * b, 1),
+    batch,
+    ...(sequence ? { sequence: {} } : {}),
+  };
+}
+
+function isFixed(d: number | string | undefined): boolean {
+  return typeof d === 'number' && d >= 1;
+}
+
+// Private: the sequence inputs of a text model: the text feature's token ids (padded with the
+// tokenizer's pad id), and the attention mask and token types it implies; no other may be dynamic.
+function placeText(
+  features: readonly FeatureSpec[],
+  inputs: LayoutTensor[],
+  files: TokenizerFiles | undefined,
+  padding: TextPadding,
+  fail: (p: string) => never,
+): void {
+  const texts = features.filter((f) => f.type === 'text');
+  const sequences = inputs.filter((t) => t.sequence);
+  if (texts.length === 0) {
+    const [first] = sequences;
+    if (first)
+      fail(
+        `input "${first.name}" has a dynamic axis 1 (a sequence): it is a text model's input, fed by a feature of type "text" (token ids from the folder's tokenizer.json)`,
+      );
+    return;
+  }
+  if (texts.length > 1)
+    fail(`features ${texts.map((f) => `"${f.name}"`).join(', ')} are all text: a model takes one text feature (one sequence axis)`);
+  const [text] = texts as [FeatureSpec];
+  if (!files) fail(`feature "${text.name}" is text: the model folder needs its tokenizer.json`);
+  const tokenizer = new TextTokenizer(files!);
+  if (text.maxTokens === undefined && tokenizer.modelMaxLength === undefined)
+    fail(`feature "${text.name}" needs "maxTokens": the tokenizer states no model_max_length`);
+  const ids = inputs.find((t) => t.name === (text.tensor ?? 'input_ids')) ?? (sequences.length === 1 ? sequences[0] : undefined);
+  if (!ids)
+    fail(
+      `feature "${text.name}" must name its token-id input ("tensor"): the model has inputs ${inputs.map((t) => `"${t.name}"`).join(', ')}`,
+    );
+  ids!.sequence = {
+    fill: 'ids',
+    pad: tokenizer.padId,
+    ...(padding === 'max' ? { padTo: text.maxTokens ?? tokenizer.modelMaxLength! } : {}),
+  };
+  const derived = (name: string | undefined, fallback: string, fill: 'mask' | 'zeros'): void => {
+    const t = inputs.find((i) => i.name === (name ?? fallback));
+    if (!t) {
+      if (name !== undefined)
+        fail(`feature "${text.name}" names input "${name}", model.onnx has inputs ${inputs.map((i) => `"${i.name}"`).join(', ')}`);
+      return;
+    }
+    if (!t.sequence || t.dims.length > 0 || (t.dtype !== 'int64' && t.dtype !== 'int32'))
+      fail(
+        `input "${t.name}" is the text's ${fill === 'mask' ? 'attention mask' : 'token types'}: it must be int64 or int32 [batch, sequence]`,
+      );
+    t.sequence = { fill };
+  };
+  derived(text.attentionMask, 'attention_mask', 'mask');
+  derived(text.tokenTypeIds, 'token_type_ids', 'zeros');
+  const unfed = inputs.filter((t) => t.sequence && t.sequence.fill === undefined);
+  if (unfed.length > 0)
+    fail(
+      `input${unfed.length > 1 ? 's' : ''} ${unfed.map((t) => `"${t.name}"`).join(', ')} ha${unfed.length > 1 ? 've' : 's'} a sequence axis but ${unfed.length > 1 ? 'are' : 'is'} neither the text's token ids, attention mask nor token types`,
+    );
 }
 
 // Private: a batch axis fixed to 1 on every input means runs of one row; a mix cannot be served.
@@ -137,13 +223,20 @@ function matchDeclared(
   fail: (p: string) => never,
 ): void {
   if (!declared) return;
-  const shown = (t: ServedTensor) => `${t.dtype} [${[t.batch ?? 'batch', ...t.dims].join(', ')}]`;
+  const shown = (t: ServedTensor) => `${t.dtype} [${[t.batch ?? 'batch', ...(t.sequence ? ['sequence'] : []), ...t.dims].join(', ')}]`;
   for (const spec of declared) {
     const found = actual.find((t) => t.name === spec.name);
     if (!found)
       fail(`the manifest declares ${side} "${spec.name}", model.onnx has ${side}s ${actual.map((t) => `"${t.name}"`).join(', ')}`);
-    const [batch, ...dims] = spec.shape;
-    if (found.dtype !== spec.dtype || dims.join(',') !== found.dims.join(',') || (batch === 1) !== (found.batch === 1)) {
+    const [batch, ...axes] = spec.shape;
+    const sequence = typeof axes[0] === 'string';
+    const dims = sequence ? axes.slice(1) : axes;
+    if (
+      found.dtype !== spec.dtype ||
+      dims.join(',') !== found.dims.join(',') ||
+      (batch === 1) !== (found.batch === 1) ||
+      sequence !== (found.sequence !== undefined)
+    ) {
       fail(`the manifest says ${side} "${spec.name}" is ${spec.dtype} [${spec.shape.join(', ')}], model.onnx has ${shown(found)}`);
     }
   }
@@ -160,9 +253,11 @@ function placeFeatures(features: readonly FeatureSpec[], inputs: readonly Layout
     const tensor = pickTensor(`feature "${spec.name}"`, spec.tensor, inputs, 'input', fail);
     const t = inputs[tensor]!;
     const problem =
-      spec.type !== 'tensor' && t.dims.length > 1
-        ? `input "${t.name}" has rows of ${t.dims.join(' × ')}: feed it whole with one feature of type "tensor" (shape [${t.dims.join(', ')}])`
-        : kind.feedProblem(spec, t);
+      t.sequence && spec.type !== 'text'
+        ? `input "${t.name}" has a dynamic axis 1 (a sequence): only a feature of type "text" feeds it (token ids from the folder's tokenizer.json)`
+        : spec.type !== 'tensor' && t.dims.length > 1
+          ? `input "${t.name}" has rows of ${t.dims.join(' × ')}: feed it whole with one feature of type "tensor" (shape [${t.dims.join(', ')}])`
+          : kind.feedProblem(spec, t);
     if (problem) fail(`feature "${spec.name}" (${kind.describe(spec)}) cannot feed input "${t.name}" of type ${t.dtype}: ${problem}`);
     const width = kind.width(spec, t);
     const column = spec.column ?? next.get(t.name) ?? 0;
@@ -171,8 +266,10 @@ function placeFeatures(features: readonly FeatureSpec[], inputs: readonly Layout
       fail(`feature "${spec.name}" takes columns ${column}..${column + width - 1} of input "${t.name}", which has ${t.width}`);
     return { spec, tensor, column, width };
   });
-  // Every input column must be fed by exactly one feature: a gap would be fed garbage.
+  // Every input column must be fed by exactly one feature: a gap would be fed garbage. A sequence
+  // input is the text feature's (placeText).
   inputs.forEach((t, ti) => {
+    if (t.sequence) return;
     const owner = Array.from<string | undefined>({ length: t.width });
     for (const slot of slots.filter((s) => s.tensor === ti)) {
       for (let c = slot.column; c < slot.column + slot.width; c++) {
@@ -218,6 +315,7 @@ function placeOutputs(
       fail(`output "${spec.name}" reads columns ${column}..${column + width - 1} of output "${t.name}", which has ${t.width}`);
     }
     const slot: OutputSlot = { spec, tensor: fetch(t), column, width, dims: t.dims };
+    if (spec.pooling) outputs[slot.tensor]!.sequence = { pool: { mode: spec.pooling, normalize: spec.normalize ?? false } };
     if (spec.labelTensor !== undefined) slot.labelTensor = placeLabels(spec, onnxOutputs, outputs, fetch, fail);
     return slot;
   });

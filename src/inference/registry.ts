@@ -10,10 +10,13 @@ import { type ModelRunner, ModelSession } from './execution/model-session.ts';
 import { defaultSessionSettings, type SessionSettings } from './execution/session-options.ts';
 import { ManifestError, readManifest } from './manifest.ts';
 import type { ModelView } from './model-view.ts';
+import type { TextPadding } from './tensors.ts';
 
 export interface RegistryLoadOptions {
   settings?: SessionSettings;
   warn?: (message: string) => void;
+  /** How a text model's runs are padded: to their longest row (default), or to maxTokens (the fixed-length baseline of the benchmarks). */
+  textPadding?: TextPadding;
 }
 
 /**
@@ -44,7 +47,9 @@ export class ModelRegistry<M extends ModelView = ModelRunner> {
       if (manifest.name !== folderName) {
         throw new ManifestError(manifestFile, `"name" is "${manifest.name}" but the folder is "${folderName}"; they must match`);
       }
-      models.push(await ModelSession.load(folder, manifest, { settings, warn: options.warn }));
+      models.push(
+        await ModelSession.load(folder, manifest, { settings, warn: options.warn, textPadding: options.textPadding ?? 'longest' }),
+      );
     }
     return new ModelRegistry(models);
   }

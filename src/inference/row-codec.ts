@@ -6,7 +6,7 @@
  * from an output row. Each feature and output kind does its own part (kinds/). Nothing is clamped
  * or coerced: a value outside what the model accepts is a problem the caller must see.
  */
-import { type FieldReader, featureKinds, outputKinds } from './kinds/index.ts';
+import { type EncodeNotes, type FeatureWriter, type FieldReader, featureKinds, type KindResources, outputKinds } from './kinds/index.ts';
 import type { ModelLayout } from './model-layout.ts';
 import { BatchOutputs, concatParts, packedJob, packRows, type RowsPart } from './packed-rows.ts';
 import {
@@ -19,6 +19,8 @@ import {
   type PackedOutputs,
   type TensorData,
 } from './tensors.ts';
+import { pool } from './text/pooling.ts';
+import { TextTokenizer } from './text/text-tokenizer.ts';
 
 export type { FieldReader } from './kinds/index.ts';
 
@@ -28,18 +30,36 @@ export interface FeatureProblem {
   reason: string;
 }
 
-export type EncodeResult = { ok: true; row: EncodedRow; key: string } | { ok: false; problems: FeatureProblem[] };
+export type EncodeResult =
+  | {
+      ok: true;
+      row: EncodedRow;
+      key: string;
+      /** Text features cut to their model's maxTokens (overflow: truncate): the prediction says so. */
+      truncated?: string[];
+      /** Tokens the row's text takes (a text model's), special tokens included. */
+      tokens?: number;
+    }
+  | { ok: false; problems: FeatureProblem[] };
 
 export class RowCodec {
   readonly layout: ModelLayout;
-  readonly #writers: ((part: TensorData, value: unknown) => string | undefined)[];
+  readonly #writers: FeatureWriter[];
+  /** A text model's tokenizer (compiled from the layout's files, in every thread). */
+  readonly tokenizer: TextTokenizer | undefined;
   readonly #readers = new Map<string, FieldReader>();
   /** Per fetched output, how a run's label tensor becomes class indices (undefined: kept as it is). */
   readonly #decoders: (((data: unknown) => Int32Array) | undefined)[];
+  readonly #sequence: boolean;
 
   constructor(layout: ModelLayout) {
     this.layout = layout;
-    this.#writers = layout.features.map(({ spec, tensor, column }) => featureKinds[spec.type].writer(spec, layout.inputs[tensor]!, column));
+    this.tokenizer = layout.tokenizer ? new TextTokenizer(layout.tokenizer) : undefined;
+    const resources: KindResources = this.tokenizer ? { tokenizer: this.tokenizer } : {};
+    this.#writers = layout.features.map(({ spec, tensor, column }) =>
+      featureKinds[spec.type].writer(spec, layout.inputs[tensor]!, column, tensor, resources),
+    );
+    this.#sequence = layout.inputs.some((t) => t.sequence);
     for (const slot of layout.fields) this.#readers.set(slot.spec.name, outputKinds[slot.spec.kind].reader(slot));
     this.#decoders = layout.outputs.map((t) => (t.classes ? labelDecoder(t) : undefined));
   }
@@ -48,18 +68,28 @@ export class RowCodec {
   encode(values: Readonly<Record<string, unknown>>): EncodeResult {
     const parts = this.layout.inputs.map(allocateRow);
     let problems: FeatureProblem[] | undefined;
+    const notes: EncodeNotes = {};
     const { features } = this.layout;
     for (let i = 0; i < features.length; i++) {
-      const { spec, tensor } = features[i]!;
+      const { spec } = features[i]!;
       const given = values[spec.name];
       const value = given === undefined || given === null ? spec.default : given;
-      const reason = value === undefined ? 'is required' : this.#writers[i]!(parts[tensor]!, value);
+      const reason = value === undefined ? 'is required' : this.#writers[i]!(parts, value, notes);
       if (reason !== undefined) {
         problems ??= [];
         problems.push({ feature: spec.name, value: given ?? null, reason });
       }
     }
-    return problems ? { ok: false, problems } : { ok: true, row: parts, key: rowKey(parts) };
+    if (problems) return { ok: false, problems };
+    // Parts of a text model differ in length: their lengths are part of the key.
+    const key = this.#sequence ? rowKeyWithLengths(parts) : rowKey(parts);
+    return {
+      ok: true,
+      row: parts,
+      key,
+      ...(notes.truncated ? { truncated: notes.truncated } : {}),
+      ...(notes.tokens !== undefined ? { tokens: notes.tokens } : {}),
+    };
   }
 
   /** The job of `rows`: one tensor per input, holding them in order (each array owns its buffer: it can be transferred). */
@@ -67,9 +97,9 @@ export class RowCodec {
     return packRows(this.layout.inputs, rows);
   }
 
-  /** A job packed on another thread, as its arrays came; throws if they do not fit this model's inputs. */
-  packedJob(rows: number, data: readonly TensorData[]): PackedBatch {
-    return packedJob(this.layout.inputs, rows, data);
+  /** A job packed on another thread, as its arrays came (and a text's lengths); throws if they do not fit this model's inputs. */
+  packedJob(rows: number, data: readonly TensorData[], lengths?: Int32Array): PackedBatch {
+    return packedJob(this.layout.inputs, rows, data, lengths);
   }
 
   /** One run of the parts' rows (see concatParts: `owned` for arrays that may be transferred). */
@@ -81,7 +111,7 @@ export class RowCodec {
    * The run's outputs, checked, label tensors decoded to class indices; throws if a tensor is
    * missing, does not hold `rows` × its width values, or holds a label that is not one of its classes.
    */
-  outputs(packed: PackedOutputs, rows: number): BatchOutputs {
+  outputs(packed: PackedOutputs, rows: number, lengths?: Int32Array): BatchOutputs {
     return this.#checked(
       (t, i) => {
         const output = packed.outputs[i];
@@ -89,6 +119,8 @@ export class RowCodec {
         const decode = this.#decoders[i];
         if (decode) return decode(output.data);
         if (Array.isArray(output.data)) throw new Error(`output "${t.name}" holds strings: only a class output's labelTensor may`);
+        // A [batch, sequence, hidden] output becomes one vector per row, over the run's real tokens.
+        if (t.sequence?.pool) return pool(output.data, rows, t.width, lengths, t.sequence.pool, t.name);
         return output.data;
       },
       rows,
@@ -112,8 +144,8 @@ export class RowCodec {
   }
 
   /** Views of each row's outputs; throws as `outputs` does. */
-  unpack(packed: PackedOutputs, rows: number): OutputRow[] {
-    return this.outputs(packed, rows).views(0, rows);
+  unpack(packed: PackedOutputs, rows: number, lengths?: Int32Array): OutputRow[] {
+    return this.outputs(packed, rows, lengths).views(0, rows);
   }
 
   reader(field: string): FieldReader | undefined {
@@ -124,7 +156,10 @@ export class RowCodec {
   sampleValues(i: number, n: number): Record<string, unknown> {
     const t = n <= 1 ? 0.5 : i / (n - 1);
     return Object.fromEntries(
-      this.layout.features.map(({ spec, tensor }) => [spec.name, featureKinds[spec.type].sample(spec, t, i, this.layout.inputs[tensor]!)]),
+      this.layout.features.map(({ spec, tensor }) => [
+        spec.name,
+        featureKinds[spec.type].sample(spec, t, i, this.layout.inputs[tensor]!, this.tokenizer ? { tokenizer: this.tokenizer } : {}),
+      ]),
     );
   }
 }
@@ -134,6 +169,13 @@ export function rowKey(parts: EncodedRow): string {
   if (parts.length === 1 && !Array.isArray(parts[0])) return bytesOf(parts[0] as NumericArray);
   let key = '';
   for (const part of parts) key += Array.isArray(part) ? JSON.stringify(part) : bytesOf(part as NumericArray);
+  return key;
+}
+
+/** rowKey for parts of varying lengths (a text's ids): each part's length first, so "ab" + "c" ≠ "a" + "bc". */
+function rowKeyWithLengths(parts: EncodedRow): string {
+  let key = '';
+  for (const part of parts) key += `${part.length}:${Array.isArray(part) ? JSON.stringify(part) : bytesOf(part as NumericArray)}`;
   return key;
 }
 

@@ -30,10 +30,17 @@ export interface PackedTensor {
   data: TensorData;
 }
 
-/** Rows packed as onnxruntime takes them: one array per input tensor, `rows` rows each. */
+/**
+ * Rows packed as onnxruntime takes them: one array per input tensor, `rows` rows each. A model with
+ * a text feature has a sequence axis: a job keeps its token ids ragged (each row's ids one after the
+ * other, `lengths` per row; the mask and token types derived from them), and a run pads every row
+ * to its longest (dims [longest]).
+ */
 export interface PackedBatch {
   rows: number;
   inputs: PackedTensor[];
+  /** Tokens per row, when the model has a sequence axis. */
+  lengths?: Int32Array;
 }
 
 /** The fetched outputs of a run, in the layout's output order (strings: a label tensor, decoded by the codec). */
@@ -54,7 +61,25 @@ export interface LayoutTensor {
    * decoded to class indices on fetch, so answers stay numeric on every path.
    */
   classes?: (string | number)[];
+  /** A dynamic axis right after the batch (a text model's sequence): how it is filled, or pooled away. */
+  sequence?: SequenceAxis;
 }
+
+/**
+ * A sequence axis: an input holds the text feature's token ids (padded with `pad`), its attention
+ * mask (1 where a token is, 0 in the padding) or its token types (zeros: one segment); an output of
+ * rows [sequence, hidden] is pooled over the mask into one vector of `hidden` per row.
+ */
+export interface SequenceAxis {
+  fill?: 'ids' | 'mask' | 'zeros';
+  pad?: number;
+  /** Pad every run to this many tokens, not to its longest row: the fixed-length baseline (textPadding "max"). */
+  padTo?: number;
+  pool?: { mode: 'mean' | 'cls' | 'max'; normalize: boolean };
+}
+
+/** How a text model's runs are padded: to each run's longest row, or to maxTokens (the fixed-length baseline). */
+export type TextPadding = 'longest' | 'max';
 
 /** A zeroed array of `length` values of `dtype` (strings: empty). */
 export function allocate(dtype: Dtype, length: number): TensorData {

@@ -40,6 +40,8 @@ export interface PredictionLoadersOptions {
   logError?: (message: string, error: unknown) => void;
   /** Opaque, passed with every job (JobMeta.traceContext): the request's OpenTelemetry operation. */
   traceContext?: unknown;
+  /** Most tokens this request's texts may take (RequestLimits.maxTextTokensPerOperation); default unbounded. */
+  maxTextTokens?: number;
 }
 
 function noop(): void {}
@@ -47,9 +49,21 @@ function noop(): void {}
 export class PredictionLoaders {
   readonly #options: PredictionLoadersOptions;
   readonly #loaders = new Map<string, ModelLoader>();
+  #textTokens = 0;
 
   constructor(options: PredictionLoadersOptions) {
     this.#options = options;
+  }
+
+  /**
+   * Counts a text's tokens against the request's budget: undefined when they fit (and are now
+   * counted), else the tokens counted before it (the text is refused, and counts nothing).
+   */
+  takeTextTokens(tokens: number): { used: number; limit: number } | undefined {
+    const limit = this.#options.maxTextTokens ?? Number.POSITIVE_INFINITY;
+    if (this.#textTokens + tokens > limit) return { used: this.#textTokens, limit };
+    this.#textTokens += tokens;
+    return undefined;
   }
 
   /** Resolves to the model's output row for `row`; `key` must identify the row's values. */

@@ -26,6 +26,7 @@ export class InferenceMetrics {
   readonly #batchSize: Histogram<'model' | 'executor'>;
   readonly #queueSeconds: Histogram<'model'>;
   readonly #computeSeconds: Histogram<'model' | 'executor'>;
+  readonly #paddingEfficiency: Histogram<'model'>;
 
   /** The metrics of `service`, created (and subscribed to its runs) on first use. */
   static for(service: InferenceService): InferenceMetrics {
@@ -60,6 +61,13 @@ export class InferenceMetrics {
       buckets: COMPUTE_SECONDS_BUCKETS,
       registers,
     });
+    this.#paddingEfficiency = new Histogram({
+      name: 'predictql_padding_efficiency',
+      help: "A text model's runs by padding efficiency: real tokens / tokens run once padded to the run's longest row.",
+      labelNames: ['model'],
+      buckets: [0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1],
+      registers,
+    });
     const batchers = () => service.batchers();
     const counter = (name: string, help: string, read: (c: ReturnType<InferenceService['counters']>) => number) =>
       new Counter({
@@ -88,6 +96,7 @@ export class InferenceMetrics {
       this.#batchSize,
       this.#queueSeconds,
       this.#computeSeconds,
+      this.#paddingEfficiency,
       counter('predictql_inference_runs_total', 'Model runs (executions), failed ones included.', (c) => c.runs),
       counter('predictql_inference_items_total', 'Rows run through the model (inferences).', (c) => c.items),
       counter(
@@ -96,6 +105,12 @@ export class InferenceMetrics {
         (c) => c.failedRuns,
       ),
       counter('predictql_inference_failed_items_total', 'Rows whose final run failed (answered INFERENCE_FAILED).', (c) => c.failedItems),
+      counter('predictql_inference_tokens_total', "A text model's real tokens run (its padding left out).", (c) => c.tokens),
+      counter(
+        'predictql_inference_padded_tokens_total',
+        "A text model's tokens as run, every row padded to its run's longest: tokens_total / padded_tokens_total is the padding efficiency.",
+        (c) => c.paddedTokens,
+      ),
       counter(
         'predictql_inference_refused_items_total',
         'Rows refused before running: queue full, queue timeout or shutting down (OVERLOADED).',
@@ -128,6 +143,7 @@ export class InferenceMetrics {
   }
 
   #observe(run: RunObservation): void {
+    if (run.tokens) this.#paddingEfficiency.observe({ model: run.model }, run.tokens.real / Math.max(run.tokens.padded, 1));
     const labels = { model: run.model, executor: run.executor };
     this.#batchSize.observe(labels, run.size);
     this.#computeSeconds.observe(labels, run.computeMs / 1000);

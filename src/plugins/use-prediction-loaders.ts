@@ -13,10 +13,12 @@ export interface PredictionLoadersPluginOptions {
   /** false: one run per field (benchmark baseline only). */
   batch?: boolean;
   logError?: (message: string, error: unknown) => void;
+  /** Most tokens one request's texts may take. */
+  maxTextTokens?: number;
 }
 
 export function usePredictionLoaders(options: PredictionLoadersPluginOptions): Plugin<PredictQLContext> {
-  const { registry, predictor, batch, logError } = options;
+  const { registry, predictor, batch, logError, maxTextTokens } = options;
   return {
     onContextBuilding({ context, extendContext }) {
       // Runs after useInferenceReport's and useOpenTelemetrySpans' hooks (plugin order), so the
@@ -24,7 +26,15 @@ export function usePredictionLoaders(options: PredictionLoadersPluginOptions): P
       const { inferenceReport: report, operationSpan } = context as Partial<PredictQLContext>;
       extendContext({
         registry,
-        predictions: new PredictionLoaders({ predictor, models: registry, batch, report, logError, traceContext: operationSpan }),
+        predictions: new PredictionLoaders({
+          predictor,
+          models: registry,
+          batch,
+          report,
+          logError,
+          traceContext: operationSpan,
+          ...(maxTextTokens !== undefined ? { maxTextTokens } : {}),
+        }),
       });
     },
   };

@@ -29,7 +29,7 @@ async function predict(service: InferenceService, message: PredictMessage): Prom
   try {
     const model = service.registry.get(message.model);
     if (!model) throw new Error(`No model named "${message.model}".`);
-    result = await service.predict(message.model, model.codec.packedJob(message.rows, message.inputs), {
+    result = await service.predict(message.model, model.codec.packedJob(message.rows, message.inputs, message.lengths), {
       requestId: message.requestId,
       enqueuedAtMs: fromProcessMs(message.enqueuedAtMs),
       ...(message.trace ? { traceContext: message.trace } : {}),

@@ -51,13 +51,14 @@ export class RemotePredictor implements Predictor {
       model,
       rows: job.rows,
       inputs: job.inputs.map((input) => input.data),
+      ...(job.lengths ? { lengths: job.lengths } : {}),
       requestId: `${this.#thread}.${this.#requestNumber(meta.requestId)}`,
       enqueuedAtMs: toProcessMs(meta.enqueuedAtMs ?? performance.now()),
       ...(trace ? { trace } : {}),
     };
     return new Promise<JobResult>((resolve, reject) => {
       this.#pending.set(id, { model, resolve, reject });
-      this.#port.postMessage(message, transferables(message.inputs));
+      this.#port.postMessage(message, transferables([...message.inputs, message.lengths]));
     });
   }
 

@@ -27,6 +27,8 @@ export interface PredictMessage {
   rows: number;
   /** One array per input tensor holding every row (transferred, so copied nowhere). */
   inputs: TensorData[];
+  /** A text model's tokens per row (its ids are ragged until a run pads them). */
+  lengths?: Int32Array;
   /** Unique across threads: `<thread>.<request>`. */
   requestId: string;
   /** When the request first asked for a row of the job, on the process-wide clock (monotonic-clock.ts). */

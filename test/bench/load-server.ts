@@ -53,12 +53,16 @@ let baseline = snapshotCounters();
 function snapshotCounters() {
   let runs = 0;
   let items = 0;
+  let tokens = 0;
+  let paddedTokens = 0;
   for (const name of services.registry.names) {
     const c = services.inference.counters(name);
     runs += c.runs;
     items += c.items;
+    tokens += c.tokens;
+    paddedTokens += c.paddedTokens;
   }
-  return { runs, items };
+  return { runs, items, tokens, paddedTokens };
 }
 
 process.on('message', (message: { cmd: string }) => {
@@ -75,6 +79,8 @@ process.on('message', (message: { cmd: string }) => {
       cmd: 'stats',
       runs: now.runs - baseline.runs,
       items: now.items - baseline.items,
+      tokens: now.tokens - baseline.tokens,
+      paddedTokens: now.paddedTokens - baseline.paddedTokens,
       eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
       eventLoopMaxMs: loopDelay.max / 1e6,
       peakRssMb: Math.max(peakRssBytes, process.memoryUsage.rss()) / 2 ** 20,

@@ -233,12 +233,16 @@ describe('production behaviour', () => {
       maxBatchOperations: 10,
       maxPageSize: 5000,
       maxPredictionsPerOperation: 10_000,
+      maxTextTokensPerOperation: 262_144,
     });
     expect(() => readConfig({ PREDICTQL_MAX_TOKENS: '10' })).toThrow(
       'PREDICTQL_MAX_TOKENS must be an integer within [100, 10000000], but got: "10"',
     );
     expect(() => readConfig({}, ['--max-predictions-per-operation', '0'])).toThrow(
       '--max-predictions-per-operation (PREDICTQL_MAX_PREDICTIONS_PER_OPERATION) must be an integer within [1, 16777216], but got: "0"',
+    );
+    expect(() => readConfig({ PREDICTQL_MAX_TEXT_TOKENS_PER_OPERATION: '1' })).toThrow(
+      'PREDICTQL_MAX_TEXT_TOKENS_PER_OPERATION must be an integer within [2, 1073741824], but got: "1"',
     );
     expect(() => readConfig({ PREDICTQL_INTROSPECTION: 'no' })).toThrow('PREDICTQL_INTROSPECTION must be one of on, off, but got: "no"');
   });

@@ -12,7 +12,7 @@ import { schemaFile } from '../../scripts/print-schema.ts';
 import type { Services } from '../../src/app.ts';
 import { ModelsDocument, PredictManyDocument, PredictOneDocument } from '../generated/graphql.ts';
 import { type Fetcher, gql, send } from '../support/graphql.ts';
-import { ALL_MODELS, ANOMALY, CHURN, CHURN_GBDT, GBDT, MLP, readReference } from '../support/models.ts';
+import { ALL_MODELS, ANOMALY, CHURN, CHURN_GBDT, GBDT, MLP, readReference, TABULAR_MODELS } from '../support/models.ts';
 import { nodeBinary, repoRoot } from '../support/node.ts';
 import type { Probes } from '../support/probe.ts';
 import { serveDuringSuite, servingModes } from '../support/served-app.ts';
@@ -60,7 +60,7 @@ describe.each(servingModes)('$name', (mode) => {
     return problems;
   }
 
-  describe.each(ALL_MODELS)('reference vectors of %s', (name) => {
+  describe.each(TABULAR_MODELS)('reference vectors of %s', (name) => {
     it('answers the 64 reference cases through GraphQL, in one run, with what torch / xgboost computed', async () => {
       const { model, task, selection } = apiOf(name);
       const reference = readReference(name);

@@ -13,8 +13,12 @@ export const MODEL_NAMES = [MLP, GBDT] as const;
 export const CHURN = 'customer-churn';
 export const CHURN_GBDT = 'customer-churn-gbdt';
 export const ANOMALY = 'traffic-anomaly';
+export const REVIEW_EMBEDDING = 'review-embedding';
+export const REVIEW_SENTIMENT = 'review-sentiment';
+/** The shipped models of tabular features, whose reference.json holds features (the text models' hold texts: text.test.ts). */
+export const TABULAR_MODELS = [CHURN, CHURN_GBDT, MLP, GBDT, ANOMALY] as const;
 /** Every shipped model, in the order the registry loads them (by folder name). */
-export const ALL_MODELS = [CHURN, CHURN_GBDT, MLP, GBDT, ANOMALY] as const;
+export const ALL_MODELS = [CHURN, CHURN_GBDT, MLP, GBDT, REVIEW_EMBEDDING, REVIEW_SENTIMENT, ANOMALY] as const;
 
 export interface SampleEntry {
   id: string;

@@ -7,7 +7,7 @@
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { fieldPathsOf } from '../../src/graphiql/panel/field-paths.ts';
-import { type Report, reportOf } from '../../src/graphiql/panel/report.ts';
+import { paddingText, type Report, reportOf } from '../../src/graphiql/panel/report.ts';
 import { pathAt, pathRanges, servedBy } from '../../src/graphiql/panel/response-paths.ts';
 import { tickStep, timelineOf } from '../../src/graphiql/panel/timeline-geometry.ts';
 import { verdictOf } from '../../src/graphiql/panel/verdict.ts';
@@ -249,5 +249,26 @@ describe('paths in the result text', () => {
     expect(reportOf(response)?.batches.map((b) => b.runId)).toEqual([7, 8]);
     expect(reportOf({ data: {} })).toBeUndefined();
     expect(reportOf(null)).toBeUndefined();
+  });
+});
+
+describe("a text model's run", () => {
+  it('shows its padding efficiency, computed by the server from real and padded tokens', () => {
+    const report = reportFrom([
+      {
+        runId: 9,
+        model: 'review-sentiment',
+        queuedAt: 1,
+        startedAt: 2,
+        tokens: { real: 412, padded: 512 },
+        sites: [['Query.predictReview', 'a']],
+      },
+    ]);
+    const batch = report.batches[0]!;
+    expect(batch.tokens).toEqual({ real: 412, padded: 512, efficiency: 0.805 });
+    expect(paddingText(batch.tokens!)).toBe('412 of 512 tokens (81 %)');
+    expect(
+      reportFrom(list(2).map(([c, p], i) => ({ runId: i, queuedAt: 0, startedAt: 1, sites: [[c, p]] }))).batches[0]!.tokens,
+    ).toBeUndefined();
   });
 });

@@ -278,3 +278,43 @@ describe('DynamicBatcher never leaves a job waiting', () => {
     expect(executor.runs).toEqual([[1, 2, 3]]);
   });
 });
+
+describe('DynamicBatcher with text jobs (a sequence axis)', () => {
+  /** A job of texts of these lengths (the ids themselves are the length, so the executor can tell the rows apart). */
+  const texts = (...lengths: number[]): PackedBatch => ({
+    rows: lengths.length,
+    inputs: [{ name: 'x', dtype: 'float32', dims: [], data: Float32Array.from(lengths) }],
+    lengths: Int32Array.from(lengths),
+  });
+
+  it('after the oldest job, takes the queued jobs no longer than the run, wherever they wait; the longer ones run next', async () => {
+    const { executor, batcher } = make();
+    let open!: () => void;
+    executor.gate = new Promise((resolve) => (open = resolve));
+    const first = batcher.submit(texts(5), { requestId: 0 });
+    await sleep(5); // the model is busy; jobs of mixed lengths queue behind it
+    const queued = [texts(10, 20), texts(100), texts(15), texts(90, 8), texts(20)].map((job, i) =>
+      batcher.submit(job, { requestId: i + 1 }),
+    );
+    executor.gate = undefined;
+    open();
+    const results = await Promise.all([first, ...queued]);
+    // [10, 20] leads: 15 and 20 join it; 100 leads the next run, and [90, 8] joins it.
+    expect(executor.runs).toEqual([[5], [10, 20, 15, 20], [100, 90, 8]]);
+    expect(results.map((r) => r.runs.length)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(results[1]!.runs[0]!.tokens).toEqual({ real: 65, padded: 80 });
+  });
+
+  it('splits a job larger than maxBatchTokens into runs within the budget, rows in order', async () => {
+    const { executor, batcher } = make({ maxBatchTokens: 100 });
+    const result = await batcher.submit(texts(30, 30, 30, 10, 60, 60), { requestId: 1 });
+    // 3 × 30 = 90 fits 100; 10 then 60 would pad to 2 × 60 = 120: the 10 runs alone, then each 60.
+    expect(executor.runs).toEqual([[30, 30, 30], [10], [60], [60]]);
+    expect(result.runs.map((r) => r.tokens)).toEqual([
+      { real: 90, padded: 90 },
+      { real: 10, padded: 10 },
+      { real: 60, padded: 60 },
+      { real: 60, padded: 60 },
+    ]);
+  });
+});

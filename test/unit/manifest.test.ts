@@ -40,7 +40,7 @@ describe('parseManifest', () => {
     [
       'an unknown type',
       (m: Record<string, unknown>) => (features(m)[0]!.type = 'double'),
-      '/features/0/type must be equal to one of the allowed values ("float", "int", "bool", "category", "vector", "string", "tensor"), but got: "double"',
+      '/features/0/type must be equal to one of the allowed values ("float", "int", "bool", "category", "vector", "string", "tensor", "text"), but got: "double"',
     ],
     [
       'a category without values',

@@ -328,7 +328,7 @@ describe('rewriteForServing', () => {
 
 describe('the protobuf round trip', () => {
   it('decode → encode gives back every shipped model byte for byte', () => {
-    expect(shippedModels.length).toBe(5);
+    expect(shippedModels.length).toBe(7);
     for (const file of shippedModels) {
       const bytes = readFileSync(file);
       expect(Buffer.from(encodeModel(decodeModel(bytes))).equals(bytes), file).toBe(true);

@@ -192,7 +192,7 @@ describe('the layout, checked against model.onnx', () => {
     [
       'an input with a dynamic axis besides the batch',
       { inputs: onnx.inputs.map((t) => (t.name === 'numeric' ? { ...t, shape: ['batch', 'sequence'] } : t)) },
-      'input "numeric" (float32 [batch, sequence]) has a dynamic axis 1 ("sequence"): only the batch axis may be dynamic here. A dynamic sequence axis is a text or sequence model (input_ids [batch, sequence]): padding per run is not served yet',
+      'feature "price" (float) cannot feed input "numeric" of type float32: input "numeric" has a dynamic axis 1 (a sequence): only a feature of type "text" feeds it (token ids from the folder\'s tokenizer.json)',
     ],
     [
       'an input with no batch axis at all',

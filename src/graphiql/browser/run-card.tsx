@@ -4,7 +4,7 @@
  * field's response paths, clicking pins them.
  */
 import type { FieldPaths } from '../panel/field-paths.ts';
-import { isShared, type ReportBatch } from '../panel/report.ts';
+import { isShared, paddingText, type ReportBatch } from '../panel/report.ts';
 import { plural } from '../panel/verdict.ts';
 
 export interface FieldKey {
@@ -49,12 +49,21 @@ export function RunCard({ batch, fieldPaths, picked, marked, onHover, onPick }: 
           <dt>compute</dt>
           <dd>{batch.computeMs} ms</dd>
         </div>
+        {batch.tokens ? (
+          <div>
+            <dt>padding efficiency</dt>
+            <dd data-figure="padding" title="real tokens / tokens run, every row padded to the run's longest">
+              {paddingText(batch.tokens)}
+            </dd>
+          </div>
+        ) : null}
       </dl>
       <p className="predictql-note">
         {isShared(batch)
           ? `Shared: ${plural(others, 'row')} of ${plural(batch.requests - 1, 'other request')} ran with this response's ${batch.items}.`
           : 'Not shared: only this response ran in it.'}
         {batch.loads > batch.items ? ` ${batch.loads} fields asked for ${plural(batch.items, 'distinct row')}.` : ''}
+        {batch.limit ? ` ${batch.limit}.` : ''}
       </p>
       <div className="predictql-chips">
         {Object.entries(batch.fields).map(([coordinate, count]) => {

@@ -25,6 +25,10 @@ export interface ReportBatch {
   /** Prediction fields the run answered (identical inputs share a row, so loads ≥ items). */
   loads: number;
   failed: boolean;
+  /** Why the run holds fewer rows than it could (a model that takes one row per run). */
+  limit?: string;
+  /** A text model's run: real tokens, tokens once padded to its longest row, and their ratio. */
+  tokens?: { real: number; padded: number; efficiency: number };
   /** Fields answered, counted per coordinate (`OrderExample.prediction`). */
   fields: Record<string, number>;
   /** Response paths answered (`orderExamples.3.prediction`), absent past the server's limit (50). */
@@ -33,6 +37,11 @@ export interface ReportBatch {
 
 export interface Report {
   batches: ReportBatch[];
+}
+
+/** "412 of 512 tokens (80 %)": what padding a text model's run to its longest row cost. */
+export function paddingText(tokens: NonNullable<ReportBatch['tokens']>): string {
+  return `${tokens.real} of ${tokens.padded} tokens (${Math.round(tokens.efficiency * 100)} %)`;
 }
 
 /** A run holds other requests' rows: it was merged by the dynamic batcher. */

@@ -34,6 +34,7 @@ export const featureFields: Readonly<Record<FeatureType, FeatureField>> = {
   int: { input: (t, o) => t.int(o), output: (t, o) => t.int(o), literal: json },
   bool: { input: (t, o) => t.boolean(o), output: (t, o) => t.boolean(o), literal: json },
   string: { input: (t, o) => t.string(o), output: (t, o) => t.string(o), literal: json },
+  text: { input: (t, o) => t.string(o), output: (t, o) => t.string(o), literal: json },
   vector: { input: (t, o) => t.floatList(o), output: (t, o) => t.floatList(o), literal: nested },
   category: {
     input: (t, o, _spec, enumType) => t.field({ type: enumType(), ...o }),

@@ -80,6 +80,12 @@ export function defineTaskTypes(builder: Builder, task: TaskApi, Model: ModelRef
       const fields: Record<string, unknown> = {};
       for (const o of task.outputs) outputFields[o.kind].add(fields, t, o, { task, labelEnum, probabilityType });
       fields.model = t.field({ type: Model, description: 'The model that made this prediction.', resolve: (p) => p.model });
+      if (task.features.some((f) => f.type === 'text'))
+        fields.truncated = t.boolean({
+          description:
+            "True when a text input was longer than its model's maxTokens and was cut to them (overflow: truncate): this prediction read only the text's first tokens.",
+          resolve: (p) => (p.truncated?.length ?? 0) > 0,
+        });
       return fields as never;
     },
   });

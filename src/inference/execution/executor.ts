@@ -27,7 +27,7 @@ export class InThreadExecutor implements BatchExecutor {
     const { codec } = this.#model;
     // A run of one whole job runs on the job's own arrays (concatParts): nothing is copied.
     const batch = codec.concat(parts);
-    return codec.outputs(await this.#model.run(batch), batch.rows);
+    return codec.outputs(await this.#model.run(batch), batch.rows, batch.lengths);
   }
 
   async close(): Promise<void> {}

@@ -11,7 +11,8 @@ import { resolveLayout, tensorSpecs } from '../model-layout.ts';
 import type { ModelView } from '../model-view.ts';
 import { OnnxFileError, type OnnxGraph, rewriteForServing } from '../onnx-file/index.ts';
 import { RowCodec } from '../row-codec.ts';
-import type { OutputRow, PackedBatch, PackedOutputs } from '../tensors.ts';
+import type { OutputRow, PackedBatch, PackedOutputs, TextPadding } from '../tensors.ts';
+import { readTokenizerFiles } from '../text/tokenizer-files.ts';
 import { GPU_INSTALL_HINT, installedProviders } from './execution-providers.ts';
 import type { WorkerSetup } from './inference-worker.ts';
 import { runBatch } from './run-batch.ts';
@@ -30,6 +31,8 @@ export interface ModelRunner extends ModelView {
 
 export interface LoadModelOptions {
   settings: SessionSettings;
+  /** How a text model's runs are padded (RegistryLoadOptions.textPadding). */
+  textPadding?: TextPadding;
   /** Called once when a requested provider cannot be used and a later one is. */
   warn?: (message: string) => void;
 }
@@ -80,10 +83,14 @@ export class ModelSession implements ModelRunner {
       served.rewritten ? served.bytes : modelFile,
       options,
     );
-    const layout = resolveLayout(join(folder, 'manifest.json'), manifest, {
-      inputs: session.inputMetadata,
-      outputs: session.outputMetadata,
-    });
+    const tokenizer = manifest.features.some((f) => f.type === 'text') ? await readTokenizerFiles(folder) : undefined;
+    const layout = resolveLayout(
+      join(folder, 'manifest.json'),
+      manifest,
+      { inputs: session.inputMetadata, outputs: session.outputMetadata },
+      tokenizer,
+      options.textPadding,
+    );
     // The manifest as served: its tensors completed from the file (what `models { tensors }` shows).
     const completed = {
       ...manifest,
@@ -132,7 +139,9 @@ export class ModelSession implements ModelRunner {
     try {
       for (let at = 0; at < rows.length; at += step) {
         const part = rows.slice(at, at + step);
-        outputs.push(...this.codec.unpack(await this.run(this.codec.pack(part)), part.length));
+        // As a run goes: a text model's rows padded to the longest, the mask made to match.
+        const batch = this.codec.concat([{ rows: this.codec.pack(part), start: 0, count: part.length }]);
+        outputs.push(...this.codec.unpack(await this.run(batch), part.length, batch.lengths));
       }
     } catch (error) {
       throw new ManifestError(this.modelFile, `the warm-up run failed: ${(error as Error).message}${warmUpHint(this.codec)}`);

@@ -72,7 +72,7 @@ export class WorkerExecutor implements BatchExecutor {
       const request: WorkerRequest = { id, batch };
       worker.postMessage(request, transferables(batch.inputs.map((input) => input.data)));
     });
-    return this.#codec.outputs(outputs, batch.rows);
+    return this.#codec.outputs(outputs, batch.rows, batch.lengths);
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import type { Dtype, FeatureSpec } from '../manifest-spec.ts';
 import type { LayoutTensor, NumericArray, TensorData } from '../tensors.ts';
+import type { TextTokenizer } from '../text/text-tokenizer.ts';
 
 export interface FeatureKind {
   /** Columns of its input tensor's row the feature takes. */
@@ -16,14 +17,32 @@ export interface FeatureKind {
   specProblem(spec: FeatureSpec): string | undefined;
   /** Why `spec.default` is not a value this feature accepts; undefined when it is. */
   defaultProblem(spec: FeatureSpec): string | undefined;
-  /** Writes a value into its columns of a row's part, or says why not ("must be ..."): nothing is clamped or coerced. */
-  writer(spec: FeatureSpec, tensor: LayoutTensor, column: number): (part: TensorData, value: unknown) => string | undefined;
+  /**
+   * Writes a value into its columns of a row's parts (`parts[at]`, its tensor's), or says why not
+   * ("must be ..."): nothing is clamped or coerced. A text's ids are the part itself (their length
+   * is the text's); what the caller should know of a value that was accepted goes in `notes`.
+   */
+  writer(spec: FeatureSpec, tensor: LayoutTensor, column: number, at: number, resources: KindResources): FeatureWriter;
   /** A valid value, the t-th (0..1) of a spread over the feature's range; `i` picks among categories and booleans. */
-  sample(spec: FeatureSpec, t: number, i: number, tensor: LayoutTensor): unknown;
+  sample(spec: FeatureSpec, t: number, i: number, tensor: LayoutTensor, resources: KindResources): unknown;
   /** What a client sends and may leave out: two models of one task must agree on it. */
   signature(spec: FeatureSpec): string;
   /** The kind in a few words, for messages ("category, onehot", "vector of 8"). */
   describe(spec: FeatureSpec): string;
+}
+
+export type FeatureWriter = (parts: TensorData[], value: unknown, notes: EncodeNotes) => string | undefined;
+
+/** What an accepted value changed (a text cut to its model's maximum). */
+export interface EncodeNotes {
+  truncated?: string[];
+  /** Tokens a text takes (as it will run, special tokens included). */
+  tokens?: number;
+}
+
+/** What a kind may need beyond its spec: a text feature's tokenizer. */
+export interface KindResources {
+  tokenizer?: TextTokenizer;
 }
 
 export const NUMERIC: readonly Dtype[] = ['float32', 'float64', 'int32', 'int64'];

@@ -9,6 +9,7 @@ import { categoryFeature } from './features/category.ts';
 import { floatFeature, intFeature } from './features/number.ts';
 import { stringFeature } from './features/string.ts';
 import { tensorFeature } from './features/tensor.ts';
+import { textFeature } from './features/text.ts';
 import { vectorFeature } from './features/vector.ts';
 import type { OutputKind } from './output-kind.ts';
 import { classOutput } from './outputs/class.ts';
@@ -24,6 +25,7 @@ export const featureKinds: Readonly<Record<FeatureType, FeatureKind>> = {
   vector: vectorFeature,
   string: stringFeature,
   tensor: tensorFeature,
+  text: textFeature,
 };
 
 export const outputKinds: Readonly<Record<OutputKindName, OutputKind>> = {
@@ -33,5 +35,5 @@ export const outputKinds: Readonly<Record<OutputKindName, OutputKind>> = {
   tensor: tensorOutput,
 };
 
-export type { FeatureKind } from './feature-kind.ts';
+export type { EncodeNotes, FeatureKind, FeatureWriter, KindResources } from './feature-kind.ts';
 export type { FieldReader, OutputKind, OutputSlot } from './output-kind.ts';

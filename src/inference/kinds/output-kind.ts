@@ -56,6 +56,7 @@ export function columns(row: OutputRow, tensor: number, column: number, width: n
 
 /** value, vector and class read a [batch] or [batch, width] tensor; rank-3 and up is read whole, as a tensor output. */
 export function flatRowProblem(spec: OutputSpec, t: LayoutTensor): string | undefined {
+  if (t.sequence && !spec.pooling) return `output "${t.name}" has a sequence axis: only a vector output with "pooling" reads it`;
   return t.dims.length <= 1
     ? undefined
     : `output "${t.name}" has rows of ${t.dims.join(' × ')}: read it whole with kind "tensor" (nested lists), not kind "${spec.kind}"`;

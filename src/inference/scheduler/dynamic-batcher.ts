@@ -9,7 +9,7 @@
  */
 
 import type { BatchExecutor } from '../execution/executor.ts';
-import type { BatchOutputs } from '../packed-rows.ts';
+import { type BatchOutputs, tokenCounts } from '../packed-rows.ts';
 import type { PackedBatch } from '../tensors.ts';
 import { type AssembledBatch, assembleBatch } from './batch-assembly.ts';
 import { Job, type JobMeta, type JobResult, type RunRecord } from './job.ts';
@@ -22,6 +22,8 @@ export interface BatcherModel {
   executionProvider: string;
   /** The most rows the model itself takes in one run, and why (a batch axis fixed to 1); it bounds maxBatchSize. */
   rowLimit?: { rows: number; reason: string };
+  /** A text model whose runs are padded to this many tokens (the fixed-length baseline), not to their longest row. */
+  padTo?: number;
 }
 
 export interface BatcherCounters {
@@ -32,6 +34,9 @@ export interface BatcherCounters {
   refusedJobs: number;
   /** Rows of the refused jobs. */
   refusedItems: number;
+  /** A text model's real tokens run, and the tokens run once padded to each run's longest row. */
+  tokens: number;
+  paddedTokens: number;
 }
 
 export interface RunObservation extends Omit<RunRecord, 'items' | 'queueMs'> {
@@ -47,7 +52,16 @@ export class DynamicBatcher {
   readonly #executor: BatchExecutor;
   readonly #queue = new PendingQueue();
   readonly #onRun: ((run: RunObservation) => void) | undefined;
-  readonly #counters: BatcherCounters = { runs: 0, items: 0, failedRuns: 0, failedItems: 0, refusedJobs: 0, refusedItems: 0 };
+  readonly #counters: BatcherCounters = {
+    runs: 0,
+    items: 0,
+    failedRuns: 0,
+    failedItems: 0,
+    refusedJobs: 0,
+    refusedItems: 0,
+    tokens: 0,
+    paddedTokens: 0,
+  };
   #running = false;
   #dispatchScheduled = false;
   /** The maxQueueDelayMs timer of an idle model waiting for more work, while it runs. */
@@ -186,7 +200,7 @@ export class DynamicBatcher {
       this.#notifyIdle();
       return;
     }
-    const slices = this.#queue.take(this.options.maxBatchSize, !this.options.mergeRequests);
+    const slices = this.#queue.take(this.options.maxBatchSize, !this.options.mergeRequests, this.options.maxBatchTokens, this.model.padTo);
     this.#running = true;
     this.#runSlices(slices, { isolationRunsLeft: isolationBudget(slices) })
       .catch(() => {}) // #runSlices settles every slice itself; nothing may escape and stop the loop
@@ -249,6 +263,11 @@ export class DynamicBatcher {
     c.runs++;
     c.items += batch.size;
     if (failed) c.failedRuns++;
+    const tokens = tokenCounts(batch.slices, this.model.padTo);
+    if (tokens) {
+      c.tokens += tokens.real;
+      c.paddedTokens += tokens.padded;
+    }
     const common = {
       runId,
       model: this.model.name,
@@ -262,6 +281,7 @@ export class DynamicBatcher {
       ...(failed ? { failure } : {}),
       ...(rejected ? { rejected } : {}),
       ...(this.model.rowLimit ? { limit: this.model.rowLimit.reason } : {}),
+      ...(tokens ? { tokens: { real: tokens.real, padded: tokens.padded } } : {}),
     };
     for (const { job, start, count } of batch.slices) {
       job.addRun({ ...common, items: count, queueMs: startedAtMs - job.enqueuedAtMs }, start, count);

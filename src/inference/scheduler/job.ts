@@ -34,6 +34,8 @@ export interface RunRecord {
   rejected?: boolean;
   /** Why runs of this model hold fewer rows than maxBatchSize (the model fixes its batch axis). */
   limit?: string;
+  /** A text model's run: its real tokens and the tokens it ran once padded to its longest row (rows × longest). */
+  tokens?: { real: number; padded: number };
 }
 
 export interface JobResult {
@@ -93,6 +95,15 @@ export class Job {
 
   get remainingRows(): number {
     return this.size - this.nextRow;
+  }
+
+  /** A text job's longest row not yet taken into a batch (0 without a sequence axis). */
+  get longestRemaining(): number {
+    const lengths = this.rows.lengths;
+    if (!lengths) return 0;
+    let longest = 0;
+    for (let r = this.nextRow; r < this.size; r++) if (lengths[r]! > longest) longest = lengths[r]!;
+    return longest;
   }
 
   /** Notes that rows [start, start + count) were answered by `run`. */

@@ -20,6 +20,11 @@ export interface SchedulerOptions {
   mergeRequests: boolean;
   /** When a run of several rows fails, re-run halves to find the row(s) at fault, so only they fail. */
   isolateFailures: boolean;
+  /**
+   * A text model's most padded tokens in one run: rows × the run's longest row (Text Embeddings
+   * Inference's max_batch_tokens). A job of texts is split only when it alone is larger.
+   */
+  maxBatchTokens: number;
 }
 
 export const defaultSchedulerOptions: SchedulerOptions = {
@@ -29,6 +34,7 @@ export const defaultSchedulerOptions: SchedulerOptions = {
   queueTimeoutMs: 0,
   mergeRequests: true,
   isolateFailures: true,
+  maxBatchTokens: 16_384,
 };
 
 export function getValidSchedulerOptions(options: Partial<SchedulerOptions> = {}): SchedulerOptions {
@@ -40,6 +46,7 @@ export function getValidSchedulerOptions(options: Partial<SchedulerOptions> = {}
     queueTimeoutMs: getNonNegativeNumber('queueTimeoutMs', merged.queueTimeoutMs),
     mergeRequests: getBoolean('mergeRequests', merged.mergeRequests),
     isolateFailures: getBoolean('isolateFailures', merged.isolateFailures),
+    maxBatchTokens: getPositiveInteger('maxBatchTokens', merged.maxBatchTokens),
   };
 }
 

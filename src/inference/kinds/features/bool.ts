@@ -7,9 +7,9 @@ export const boolFeature: FeatureKind = {
     t.dtype === 'bool' || NUMERIC.includes(t.dtype) ? undefined : 'a bool feature needs a bool or numeric tensor',
   specProblem: () => undefined,
   defaultProblem: (spec) => (typeof spec.default === 'boolean' ? undefined : 'must be true or false'),
-  writer: (_spec, _t, column) => (part, value) => {
+  writer: (_spec, _t, column, at) => (parts, value) => {
     if (typeof value !== 'boolean') return 'must be true or false';
-    store(part, column, value ? 1 : 0);
+    store(parts[at]!, column, value ? 1 : 0);
     return undefined;
   },
   sample: (_spec, _t, i) => i % 2 === 1,

@@ -35,23 +35,23 @@ export const categoryFeature: FeatureKind = {
     typeof spec.default === 'string' && spec.values!.includes(spec.default)
       ? undefined
       : `must be one of values [${spec.values!.join(', ')}]`,
-  writer: (spec, _t, column) => {
+  writer: (spec, _t, column, at) => {
     const values = spec.values!;
     const contract = `must be one of ${values.join(', ')}`;
     if (spec.encoding === 'onehot') {
-      return (part, value) => {
+      return (parts, value) => {
         const index = values.indexOf(value as string);
         if (index === -1) return contract;
-        for (let k = 0; k < values.length; k++) store(part, column + k, k === index ? 1 : 0);
+        for (let k = 0; k < values.length; k++) store(parts[at]!, column + k, k === index ? 1 : 0);
         return undefined;
       };
     }
     const codes = new Map(values.map((name, index) => [name, codeOf(spec, name, index)]));
-    return (part, value) => {
+    return (parts, value) => {
       const code = codes.get(value as string);
       if (code === undefined) return contract;
-      if (typeof code === 'string') (part as string[])[column] = code;
-      else store(part, column, code);
+      if (typeof code === 'string') (parts[at] as string[])[column] = code;
+      else store(parts[at]!, column, code);
       return undefined;
     };
   },

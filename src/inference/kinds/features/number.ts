@@ -34,14 +34,14 @@ function numberKind(type: 'float' | 'int'): FeatureKind {
       const ok = typeof d === 'number' && (!integer || Number.isInteger(d)) && inRange(spec, d);
       return ok ? undefined : `must be ${integer ? 'an integer' : 'a number'} within the feature's range`;
     },
-    writer: (spec: FeatureSpec, t: LayoutTensor, column: number) => {
+    writer: (spec: FeatureSpec, t: LayoutTensor, column: number, at: number) => {
       const range = rangeCheck(spec, t.dtype);
-      return (part, value) => {
+      return (parts, value) => {
         if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a finite number';
         if (integer && !Number.isInteger(value)) return 'must be an integer';
         const problem = range(value);
         if (problem) return problem;
-        store(part, column, value);
+        store(parts[at]!, column, value);
         return undefined;
       };
     },

@@ -9,10 +9,10 @@ export const stringFeature: FeatureKind = {
     typeof spec.default === 'string' && (spec.maxLength === undefined || spec.default.length <= spec.maxLength)
       ? undefined
       : 'must be a string within maxLength',
-  writer: (spec, _t, column) => (part, value) => {
+  writer: (spec, _t, column, at) => (parts, value) => {
     if (typeof value !== 'string') return 'must be a string';
     if (spec.maxLength !== undefined && value.length > spec.maxLength) return `must be at most ${spec.maxLength} characters long`;
-    (part as string[])[column] = value;
+    (parts[at] as string[])[column] = value;
     return undefined;
   },
   sample: (spec) => (typeof spec.default === 'string' ? spec.default : ''),

@@ -19,12 +19,12 @@ export const tensorFeature: FeatureKind = {
     flatten(spec.default, spec.shape!)?.every((v) => inRange(spec, v))
       ? undefined
       : `must be nested lists of shape ${spec.shape!.join(' × ')}`,
-  writer: (spec, t, column) => {
+  writer: (spec, t, column, at) => {
     const range = rangeCheck(spec, t.dtype);
     const integral = isIntegral(t.dtype);
     const shape = spec.shape!;
     const shown = `nested lists of shape ${shape.join(' × ')}`;
-    return (part, value) => {
+    return (parts, value) => {
       const problem = checkShape(value, shape, []);
       if (problem) return `must be ${shown} (${problem})`;
       const values = flatten(value, shape)!;
@@ -36,7 +36,7 @@ export const tensorFeature: FeatureKind = {
         const outside = range(v);
         if (outside) return `element ${indexOf(k, shape)} ${outside}`;
       }
-      for (let k = 0; k < values.length; k++) store(part, column + k, values[k]!);
+      for (let k = 0; k < values.length; k++) store(parts[at]!, column + k, values[k]!);
       return undefined;
     };
   },

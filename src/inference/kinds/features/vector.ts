@@ -11,10 +11,10 @@ export const vectorFeature: FeatureKind = {
       ? undefined
       : `must be ${spec.length} numbers within the feature's range`;
   },
-  writer: (spec, t, column) => {
+  writer: (spec, t, column, at) => {
     const range = rangeCheck(spec, t.dtype);
     const integral = isIntegral(t.dtype);
-    return (part, value) => {
+    return (parts, value) => {
       if (!Array.isArray(value) || value.length !== spec.length) return `must be a list of ${spec.length} numbers`;
       for (let k = 0; k < value.length; k++) {
         const v = value[k] as unknown;
@@ -24,7 +24,7 @@ export const vectorFeature: FeatureKind = {
         const problem = range(v);
         if (problem) return `element ${k} ${problem}`;
       }
-      for (let k = 0; k < value.length; k++) store(part, column + k, value[k] as number);
+      for (let k = 0; k < value.length; k++) store(parts[at]!, column + k, value[k] as number);
       return undefined;
     };
   },

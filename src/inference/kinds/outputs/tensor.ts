@@ -6,6 +6,7 @@ import { columns, type OutputKind } from '../output-kind.ts';
 export const tensorOutput: OutputKind = {
   width: (_spec, t) => t.width,
   tensorProblem: (spec, t) => {
+    if (t.sequence) return `"${t.name}" has a sequence axis: a tensor output reads fixed rows (a pooled vector reads a sequence)`;
     if (!NUMERIC.includes(t.dtype)) return `it reads "${t.name}" of type ${t.dtype}: it needs a numeric tensor`;
     const shape = spec.shape!.join(' × ');
     return t.dims.join(' × ') === shape
