@@ -1,13 +1,14 @@
 #!/usr/bin/python3
-"""Train predictql's models (three tasks) and write them, with manifests, references and examples, to models/.
+"""Train predictql's models (five tasks) and write them, with manifests, references and examples, to models/.
 
 Run by hand (not in CI), with Debian's Python and packages:
 
     apt-get install -y --no-install-recommends python3-torch python3-onnx python3-xgboost python3-sklearn \\
         python3-numpy
-    /usr/bin/python3 models/train.py            # the 5 shipped models, 3 examples files, test/fixtures/two-inputs
+    /usr/bin/python3 models/train.py            # the 7 shipped models, 3 examples files, test/fixtures/two-inputs
     /usr/bin/python3 models/train.py --heavy    # also request-latency-heavy (large MLP, for load tests)
     /usr/bin/python3 models/train.py --exports  # only test/fixtures/exports/ (models as people export them)
+    /usr/bin/python3 models/train.py --text     # only models/review-sentiment/ and models/review-embedding/
 
 Everything is seeded and single-threaded so that a rerun on the same package versions rewrites the same bytes.
 
@@ -88,6 +89,41 @@ Injected anomalies (in rate, before the Poisson draw), one per anomalous window,
 Training: 40 000 normal windows (seed 44). Held-out: 10 000 windows, 30 % anomalous. anomaly.examples.json: 100
 windows (seed 4244), 20 % anomalous.
 
+Tasks ReviewSentiment and ReviewEmbedding. Synthetic data set: product reviews
+-----------------------------------------------------------------------------
+A review is about one of 8 products (headphones, keyboard, coffee maker, desk lamp, running shoes, phone case,
+backpack, blender: 3-4 product nouns and 8 parts each, REVIEW_TOPICS) and has round(exp(N(ln 6, 0.72))) sentences,
+clipped to 1..18. The reviewer's mood is negative, mixed or positive (1/3 each): -U(0.75, 1.6), U(-0.25, 0.25) or
+U(0.75, 1.6). A sentence is an opinion with p 0.6 (the last one is, if none was), else a filler without a score
+(arrival day, shipping time, price, who it was for, brand and model, colour, store, version, language of the
+instructions, a topic's own sentences). An opinion is one clause, "A and B" (p 0.1) or "A, but B" (p 0.2); each
+clause is, of six drawn, the one whose score is nearest mood + N(0, 0.5) (the A of "A, but B": N(0, 0.8), any mood):
+
+  the <part> | this <product> | it | they   is | was | seems | looks | feels  [not]  [intensifier]  <adjective>
+                                            score = polarity * intensifier, * -0.5 when negated ("not good")
+  [intensifier] <adjective> <product>       score = polarity * intensifier
+  [not] [intensifier] <adjective> [at all]  likewise ("not bad at all" = -0.5 * bad)
+  I [adverb] [don't | do not | didn't] love | adore | enjoy | like | dislike | hate | can't stand  <it | the part>
+                                            score = verb polarity * adverb, * -0.5 when negated
+  a stock phrase ("five stars", "waste of money", "about what you would expect", ...) with its own score
+
+  polarity in [-1, 1]: excellent 1, great 0.8, good 0.6, decent 0.3, okay 0.1, average 0, mediocre -0.4, cheap -0.5,
+  flimsy -0.6, bad -0.8, terrible -1 (ADJECTIVES); intensifiers x1.15 (quite) .. x1.7 (extremely, incredibly), and
+  x0.5 (slightly, a little) .. x0.8 (rather).
+
+  score = weighted mean of the clause scores: weight 1, but in "A, but B" 0.35 for A and 1 for B; an emoji (in 12 %
+          of the reviews, the one of three drawn nearest the mood: ❤ 1, 👍 🔥 0.8, 😀 0.6, 😐 🤷 0, 😞 -0.6,
+          👎 -0.8, 😡 -1) counts 0.5.
+  label = NEGATIVE below -0.45, POSITIVE above 0.45, else NEUTRAL, cut from score + N(0, 0.2).
+
+Surface noise: endings . ! !! !!! ... ?! ?, 8 % of the sentences start in lower case, 2 % of the sentences and 3 %
+of the reviews are upper case, brand names from syllables (some accented: Coràx), model numbers (XR-688, Go225),
+prices ($33.68), "café", "crème brûlée". 20 000 reviews (seed 46), split 80/20: 16 000 training, 4 000 held-out.
+The WordPiece vocabulary (1200 tokens) is trained on the training reviews (train_wordpiece: the characters, their
+## forms, then byte-pair merges, as Hugging Face's WordPieceTrainer does); the Python tokenizer here (BERT's
+BasicTokenizer + greedy longest-match WordPiece) gives the ids @huggingface/tokenizers gives for the tokenizer.json
+it writes. The models see at most 128 tokens: [CLS] + the first 126 + [SEP].
+
 Models
 ------
 request-latency       torch MLP. Inside the graph: log1p of the skewed counts/sizes, sin/cos of the hour, then
@@ -102,6 +138,15 @@ customer-churn-gbdt   XGBoost multi:softprob, converted by hand to ai.onnx.ml Tr
                       region comes in as a lowercase string and goes through an ai.onnx.ml LabelEncoder in the graph.
 traffic-anomaly       torch autoencoder over the normalised window (log1p, centred) and the hour; outputs the
                       reconstruction error (score, [batch]) and the 8-wide bottleneck (embedding).
+review-sentiment      BERT-style transformer trained from scratch (2 layers, hidden 32, 4 heads, feed-forward 128,
+                      GELU, learned positions up to 128, no token types): tanh pooler over [CLS] -> 3 logits.
+                      Inputs input_ids and attention_mask int64 [batch, sequence]; padding keys get -10000 on their
+                      attention scores, so padding never changes a real token's answer. Ships tokenizer.json,
+                      tokenizer_config.json, special_tokens_map.json and config.json as transformers writes them.
+review-embedding      the same encoder (trained once, with a topic head on its mean-pooled states beside the sentiment
+                      head; the topic head is not exported): last_hidden_state [batch, sequence, 32], which the server
+                      mean-pools over the mask and L2-normalises, as 1_Pooling/config.json and modules.json (the
+                      sentence-transformers layout) say.
 
 Also writes test/fixtures/two-inputs/ (a hand-built two-input ONNX model and its expected outputs) for the
 "bring your own model" test.
@@ -129,6 +174,7 @@ go through torch.onnx.export.
 """
 
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -1447,11 +1493,19 @@ class ReviewWriter:
             intensifier = self.pick(list(INTENSIFIERS)) if self.chance(0.55) else ""
             score = ADJECTIVES[adj] * INTENSIFIERS.get(intensifier, 1.0) * (NEGATION if negated else 1.0)
             return " ".join(w for w in (subject, verb, intensifier, adj) if w), score
-        if r < 0.65:  # really sturdy brewer
+        if r < 0.55:  # really sturdy brewer
             adj = self.pick(list(ADJECTIVES))
             intensifier = self.pick(list(INTENSIFIERS)) if self.chance(0.4) else ""
             text = " ".join(w for w in (intensifier, adj, self.pick(nouns)) if w)
             return text, ADJECTIVES[adj] * INTENSIFIERS.get(intensifier, 1.0)
+        if r < 0.65:  # terrible / not very good / not bad at all
+            adj = self.pick(list(ADJECTIVES))
+            intensifier = self.pick(list(INTENSIFIERS)) if self.chance(0.4) else ""
+            negated = self.chance(0.35)
+            text = " ".join(w for w in ("not" if negated else "", intensifier, adj) if w)
+            if negated and self.chance(0.3):
+                text += " at all"
+            return text, ADJECTIVES[adj] * INTENSIFIERS.get(intensifier, 1.0) * (NEGATION if negated else 1.0)
         if r < 0.85:  # i really like the keys / i don't hate it
             verb = self.pick(list(VERBS))
             adverb = self.pick(list(VERB_ADVERBS)) if self.chance(0.4) else ""
@@ -1465,8 +1519,8 @@ class ReviewWriter:
         return phrase, REVIEW_PHRASES[phrase]
 
     def clause(self, topic, target):
-        """The candidate (of four) whose score is nearest the target: opinions lean towards the review's mood."""
-        cands = [self.clause_candidate(topic) for _ in range(4)]
+        """The candidate (of six) whose score is nearest the target: opinions lean towards the review's mood."""
+        cands = [self.clause_candidate(topic) for _ in range(6)]
         return min(cands, key=lambda c: abs(c[1] - target))
 
     def opinion(self, topic, mood):
@@ -1529,8 +1583,9 @@ def make_review_dataset():
     writer = ReviewWriter(rng)
     n = N_TEXT_TRAIN + N_TEXT_TEST
     topic = rng.integers(0, len(REVIEW_TOPICS), n)
-    mood = rng.uniform(-1.25, 1.25, n)
-    n_sentences = np.clip(np.round(np.exp(rng.normal(math.log(4.6), 0.62, n))), 1, 17).astype(int)
+    leaning = rng.integers(0, 3, n) - 1  # the reviewer's mood: negative, mixed or positive, then how strongly
+    mood = np.where(leaning == 0, rng.uniform(-0.25, 0.25, n), leaning * rng.uniform(0.75, 1.6, n))
+    n_sentences = np.clip(np.round(np.exp(rng.normal(math.log(6), 0.72, n))), 1, 18).astype(int)
     texts, scores = [], []
     for i in range(n):
         text, score = writer.review(int(topic[i]), float(mood[i]), int(n_sentences[i]))
@@ -1732,7 +1787,8 @@ def tokenizer_json(vocab):
             "single": [cls, {"Sequence": {"id": "A", "type_id": 0}}, sep],
             "pair": [cls, {"Sequence": {"id": "A", "type_id": 0}}, sep, {"Sequence": {"id": "B", "type_id": 1}},
                      {"SpecialToken": {"id": "[SEP]", "type_id": 1}}],
-            "special_tokens": {t: {"id": t, "ids": [SPECIAL_TOKENS.index(t)], "tokens": [t]} for t in ("[CLS]", "[SEP]")},
+            "special_tokens": {t: {"id": t, "ids": [SPECIAL_TOKENS.index(t)], "tokens": [t]}
+                               for t in ("[CLS]", "[SEP]")},
         },
         "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
         "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
@@ -1793,7 +1849,7 @@ class EncoderLayer(torch.nn.Module):
 
     def __init__(self, hidden, heads, intermediate):
         super().__init__()
-        self.heads = heads
+        self.heads, self.width = heads, hidden // heads
         self.query = torch.nn.Linear(hidden, hidden)
         self.key = torch.nn.Linear(hidden, hidden)
         self.value = torch.nn.Linear(hidden, hidden)
@@ -1804,12 +1860,11 @@ class EncoderLayer(torch.nn.Module):
         self.output_norm = torch.nn.LayerNorm(hidden, eps=1e-12)
 
     def forward(self, x, mask_bias):
-        batch, seq, hidden = x.shape
-        width = hidden // self.heads
-        split_heads = lambda t: t.reshape(batch, seq, self.heads, width).transpose(1, 2)
+        batch, seq = x.shape[0], x.shape[1]
+        split_heads = lambda t: t.reshape(batch, seq, self.heads, self.width).transpose(1, 2)
         q, k, v = split_heads(self.query(x)), split_heads(self.key(x)), split_heads(self.value(x))
-        attention = torch.softmax(q @ k.transpose(2, 3) / math.sqrt(width) + mask_bias, dim=-1)
-        context = (attention @ v).transpose(1, 2).reshape(batch, seq, hidden)
+        attention = torch.softmax(q @ k.transpose(2, 3) / math.sqrt(self.width) + mask_bias, dim=-1)
+        context = (attention @ v).transpose(1, 2).reshape(batch, seq, self.heads * self.width)
         x = self.attention_norm(x + self.attention_output(context))
         return self.output_norm(x + self.output(torch.nn.functional.gelu(self.intermediate(x))))
 
@@ -2154,8 +2209,30 @@ def text_dynamic_axes(output, sequence_output):
     return axes
 
 
+def openblas_threads(n):
+    """Set OpenBLAS's thread count (torch.set_num_threads does not reach Debian's OpenBLAS, which torch's matmuls
+    use) and return the previous one; None where the BLAS is not OpenBLAS."""
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        previous = lib.openblas_get_num_threads()
+        lib.openblas_set_num_threads(n)
+        return previous
+    except (OSError, AttributeError):
+        return None
+
+
 def build_text():
-    """review-sentiment and review-embedding: data, tokenizer, one trained encoder, both exports, references."""
+    """review-sentiment and review-embedding, on one BLAS thread (the same bytes on any machine, and no core spent
+    spinning): data, tokenizer, one trained encoder, both exports, references."""
+    previous = openblas_threads(1)
+    try:
+        return build_text_models()
+    finally:
+        if previous is not None:
+            openblas_threads(previous)
+
+
+def build_text_models():
     started = time.perf_counter()
     tr, te = make_review_dataset()
     vocab = train_wordpiece(tr["text"])
@@ -2172,7 +2249,7 @@ def build_text():
 
     print("review-sentiment: training transformer (2 layers, hidden 32, 4 heads) + topic head", flush=True)
     model = train_review_model([truncate_ids(r) for r in ids_tr], tr["label"], tr["topic"],
-                               epochs=16, batch=32, lr=2e-3, topic_weight=0.5)
+                               epochs=8, batch=32, lr=2e-3, topic_weight=0.5)
     print(f"  trained in {time.perf_counter() - started:.0f} s", flush=True)
     logits_te, pooled_te = review_forward(model, [truncate_ids(r) for r in ids_te])
     _, pooled_tr = review_forward(model, [truncate_ids(r) for r in ids_tr])
@@ -2214,8 +2291,8 @@ def build_text():
                          "the logits)."}], s_met)
     outs = [write_text_folder("review-sentiment", s_bytes, s_man, s_cases, tok_json, bert_config(True))]
 
-    e_bytes = torch_export_as(EmbeddingExport(model.encoder), example, ["input_ids", "attention_mask"], ["last_hidden_state"],
-                              text_dynamic_axes("last_hidden_state", True))
+    e_bytes = torch_export_as(EmbeddingExport(model.encoder), example, ["input_ids", "attention_mask"],
+                              ["last_hidden_state"], text_dynamic_axes("last_hidden_state", True))
     e_man = text_manifest(
         "review-embedding", "ReviewEmbedding",
         "The review-sentiment encoder as an embedding model: 32-wide mean-pooled, L2-normalised vectors in which "
@@ -3023,6 +3100,8 @@ def main():
     ap.add_argument("--heavy", action="store_true", help="also train and write request-latency-heavy (large MLP)")
     ap.add_argument("--exports", action="store_true",
                     help="write only test/fixtures/exports/ (models as skl2onnx, onnxmltools and torch export them)")
+    ap.add_argument("--text", action="store_true",
+                    help="write only models/review-sentiment/ and models/review-embedding/ (the text models)")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
@@ -3031,6 +3110,9 @@ def main():
 
     if args.exports:
         build_exports()
+        return 0
+    if args.text:
+        build_text()
         return 0
 
     # Task Latency
@@ -3057,6 +3139,9 @@ def main():
     build_anomaly()
     path, n_anomalous = write_anomaly_examples()
     print(f"wrote {path} ({n_anomalous} anomalous)")
+
+    # Tasks ReviewSentiment and ReviewEmbedding (one encoder, two exports)
+    build_text()
 
     print(f"wrote {write_fixture()}")
 
