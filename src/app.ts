@@ -95,7 +95,34 @@ export interface AppOptions {
   persistedOperations?: PersistedOperationsMode;
   /** Trusted documents (their hashes resolve under apq; the only documents under trusted-only). */
   trustedDocuments?: TrustedDocuments;
+  /** Bench only (bench:plugins, which measures what each plugin costs a request): plugins left out, by name. */
+  omitPlugins?: readonly AppPluginName[];
 }
+
+/** The app's plugins in the order they run (appPlugins builds each; its comments say why it sits where it does). */
+export const appPluginNames = [
+  'compiledExecution',
+  'errorStatus',
+  'corsPolicy',
+  'rootRedirect',
+  'graphiqlAssets',
+  'bodySizeLimit',
+  'mediaTypeCheck',
+  'csrfHeader',
+  'batchLimit',
+  'persistedOperations',
+  'tokenLimit',
+  'validationLimits',
+  'health',
+  'metrics',
+  'inferenceReport',
+  'openTelemetrySpans',
+  'predictionCost',
+  'predictionLoaders',
+  'overloadStatus',
+] as const;
+export type AppPluginName = (typeof appPluginNames)[number];
+type AppPlugins = NonNullable<Parameters<typeof createYoga<Record<string, unknown>, PredictQLContext>>[0]['plugins']>;
 
 export type PredictQLApp = YogaServerInstance<Record<string, unknown>, PredictQLContext>;
 
@@ -224,7 +251,7 @@ function predictorFor(batching: BatchingMode, registry: ModelRegistry<ModelView>
 }
 
 export function createApp(options: AppOptions): PredictQLApp {
-  const { registry, tasks, inferenceReport, batching = 'cross-request', logError } = options;
+  const { registry, tasks, batching = 'cross-request' } = options;
   const predictor = options.predictor ?? predictorFor(batching, registry, options.inference);
   // Metrics and batch spans observe the service that actually runs the jobs.
   const inference = predictor instanceof InferenceService ? predictor : options.inference;
@@ -257,35 +284,59 @@ export function createApp(options: AppOptions): PredictQLApp {
     renderGraphiQL: renderGraphiQLPage,
     // useCorsPolicy answers CORS (yoga's own would allow any origin with credentials).
     cors: false,
-    plugins: [
-      // First: its result fixes (graphql-js's variable errors, error positions) come before the
-      // plugins that read errors (statuses, metrics, spans).
-      ...((options.engine ?? defaultGraphQLEngine) === 'jit'
+    plugins: appPlugins(options, { predictor, inference, lifecycle, metrics, limits }),
+  });
+}
+
+/**
+ * The app's plugins by name, in the order they run: what every request goes through, in one place.
+ * `omitPlugins` leaves some out (bench:plugins only: each one's cost per request is the difference).
+ */
+function appPlugins(
+  options: AppOptions,
+  built: {
+    predictor: Predictor;
+    inference: InferenceService | undefined;
+    lifecycle: ServerLifecycle;
+    metrics: AppOptions['metrics'];
+    limits: RequestLimits;
+  },
+): AppPlugins {
+  const { registry, inferenceReport, batching = 'cross-request', logError } = options;
+  const { predictor, inference, lifecycle, metrics, limits } = built;
+  const named: Record<AppPluginName, AppPlugins> = {
+    // First: its result fixes (graphql-js's variable errors, error positions) come before the
+    // plugins that read errors (statuses, metrics, spans).
+    compiledExecution:
+      (options.engine ?? defaultGraphQLEngine) === 'jit'
         ? [
             useCompiledExecution({
               onFallback: (reason) => logError?.(`graphql-jit cannot compile an operation, graphql-js runs it: ${reason}`, undefined),
             }).plugin,
           ]
-        : []),
-      useErrorStatus(),
-      useCorsPolicy(options.cors ?? defaultCorsOrigins),
-      useRootRedirect('/graphql'),
-      useGraphiQLAssets(),
-      useBodySizeLimit(limits.maxBodyBytes),
-      useMediaTypeCheck(),
-      useCsrfHeader(),
-      useBatchLimit(limits.maxBatchOperations),
-      // Before the limits: a persisted operation is held to them once its document is known.
+        : [],
+    errorStatus: [useErrorStatus()],
+    corsPolicy: [useCorsPolicy(options.cors ?? defaultCorsOrigins)],
+    rootRedirect: [useRootRedirect('/graphql')],
+    graphiqlAssets: [useGraphiQLAssets()],
+    bodySizeLimit: [useBodySizeLimit(limits.maxBodyBytes)],
+    mediaTypeCheck: [useMediaTypeCheck()],
+    csrfHeader: [useCsrfHeader()],
+    batchLimit: [useBatchLimit(limits.maxBatchOperations)],
+    // Before the limits: a persisted operation is held to them once its document is known.
+    persistedOperations: [
       usePersistedOperations({ mode: options.persistedOperations ?? defaultPersistedOperationsMode, trusted: options.trustedDocuments }),
-      useTokenLimit(limits.maxTokens),
-      ...useValidationLimits({ limits, introspection: options.introspection ?? true }),
-      useHealth({ lifecycle, models: () => registry.list() }),
-      ...(metrics === false ? [] : [useMetrics({ ...(metrics === true ? {} : metrics), inference })]),
-      useInferenceReport({ mode: inferenceReport }),
-      // Before the loaders: they hand the operation's span reference to their jobs.
-      useOpenTelemetrySpans({ tracer: options.tracer, inference }),
-      // After metrics and spans, which then see the refusal; before any prediction is asked for.
-      usePredictionCost({ maxPredictions: limits.maxPredictionsPerOperation }),
+    ],
+    tokenLimit: [useTokenLimit(limits.maxTokens)],
+    validationLimits: useValidationLimits({ limits, introspection: options.introspection ?? true }),
+    health: [useHealth({ lifecycle, models: () => registry.list() })],
+    metrics: metrics === false ? [] : [useMetrics({ ...(metrics === true ? {} : metrics), inference })],
+    inferenceReport: [useInferenceReport({ mode: inferenceReport })],
+    // Before the loaders: they hand the operation's span reference to their jobs.
+    openTelemetrySpans: [useOpenTelemetrySpans({ tracer: options.tracer, inference })],
+    // After metrics and spans, which then see the refusal; before any prediction is asked for.
+    predictionCost: [usePredictionCost({ maxPredictions: limits.maxPredictionsPerOperation })],
+    predictionLoaders: [
       usePredictionLoaders({
         registry,
         predictor,
@@ -293,7 +344,9 @@ export function createApp(options: AppOptions): PredictQLApp {
         logError,
         maxTextTokens: limits.maxTextTokensPerOperation,
       }),
-      useOverloadStatus(),
     ],
-  });
+    overloadStatus: [useOverloadStatus()],
+  };
+  const omitted = new Set(options.omitPlugins ?? []);
+  return appPluginNames.flatMap((name) => (omitted.has(name) ? [] : named[name]));
 }

@@ -29,9 +29,12 @@ export interface LoadServer {
   decisions: Record<string, string>;
 }
 
-/** Starts load-server.ts with `env` added to this process's environment. */
-export function startLoadServer(env: Record<string, string> = {}, execArgv: string[] = []): Promise<LoadServer> {
-  const child = fork(join(here, 'load-server.ts'), {
+/**
+ * Starts load-server.ts (or `script`, another server speaking the same IPC: floor-server.ts) with
+ * `env` added to this process's environment.
+ */
+export function startLoadServer(env: Record<string, string> = {}, execArgv: string[] = [], script = 'load-server.ts'): Promise<LoadServer> {
+  const child = fork(join(here, script), {
     env: { ...process.env, ...env },
     execPath: process.execPath,
     execArgv,

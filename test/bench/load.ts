@@ -20,28 +20,28 @@
  * GBDT sections only),
  * --nice-driver (the load generator at nice 19, so that the server's threads get the cores first).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { ask, type DriverResult, drive, startLoadServer, stopLoadServer } from './load-processes.ts';
+import {
+  body,
+  errorsOf,
+  fmt,
+  goal,
+  type LoadRun,
+  printTable,
+  type Row,
+  ratio,
+  rawOnnxRowsPerSec,
+  referenceRows,
+  runInterleaved,
+  type Shape,
+  samples,
+  startAll,
+  stopAll,
+} from './load-cases.ts';
 
 type Mode = 'per-field' | 'per-request' | 'cross-request';
-interface Shape {
-  name: string;
-  predictions: number;
-  bodies: string[];
-}
-interface ServerStats {
-  runs: number;
-  items: number;
-  eventLoopP99Ms: number;
-  eventLoopMaxMs: number;
-  peakRssMb: number;
-}
-type Row = DriverResult & ServerStats & { mode: string; shape: string; connections: number; predictionsPerSec: number; meanBatch: number };
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -50,16 +50,11 @@ const repeats = Number(args[args.indexOf('--repeats') + 1]) || (quick ? 1 : 3);
 const connectionsList = quick ? [1, 64] : [1, 16, 64];
 const threadsOnly = args.includes('--threads-only');
 const niceDriver = args.includes('--nice-driver');
-const here = fileURLToPath(new URL('.', import.meta.url));
 
-const samples = (
-  JSON.parse(readFileSync(join(here, '../../models/latency.examples.json'), 'utf8')) as { examples: { features: Record<string, number> }[] }
-).examples;
 const literal = (f: Record<string, number>) =>
   `{ ${Object.entries(f)
     .map(([k, v]) => `${k}: ${v}`)
     .join(', ')} }`;
-const body = (query: string, variables?: object) => JSON.stringify({ query, variables });
 const shapes = (model: string): Shape[] => [
   {
     name: '1 prediction',
@@ -88,109 +83,11 @@ const shapes = (model: string): Shape[] => [
   },
 ];
 
-interface Server {
-  label: string;
-  child: ChildProcess;
-  port: number;
-}
-
-async function startAll(servers: { label: string; env: Record<string, string> }[]): Promise<Server[]> {
-  const started: Server[] = [];
-  for (const { label, env } of servers) {
-    const { child, port, decisions } = await startLoadServer(env);
-    console.error(`# ${label}: executors ${JSON.stringify(decisions)}`);
-    started.push({ label, child, port });
-  }
-  return started;
-}
-
-async function stopAll(servers: Server[]): Promise<void> {
-  await Promise.all(servers.map(({ child }) => stopLoadServer(child)));
-}
-
-async function measure(server: Server, shape: Shape, connections: number, bodiesFile: string): Promise<Row> {
-  await ask(server.child, 'reset');
-  const load = await drive(server.port, connections, durationS, bodiesFile, { niceDriver });
-  const stats = await ask<ServerStats>(server.child, 'stats');
-  return {
-    ...load,
-    ...stats,
-    mode: server.label,
-    shape: shape.name,
-    connections,
-    // Predictions the server actually computed (its own item counter), not requests × shape: a
-    // refused or failed request computes nothing, and identical rows of one request run once.
-    predictionsPerSec: stats.items / load.durationS,
-    meanBatch: stats.runs > 0 ? stats.items / stats.runs : 0,
-  };
-}
-
-/**
- * Every case on every server, `repeats` times, the servers' order rotating from one repeat to the
- * next, so that drift and the other process's noise fall on all modes alike; each (server, case)
- * reports the repeat with the median req/s (the whole row of that repeat, so its figures agree).
- */
-async function runInterleaved(servers: Server[], cases: { shape: Shape; connections: number }[], dir: string): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const { shape, connections } of cases) {
-    const bodiesFile = join(dir, `${shape.name.replace(/\W+/g, '-')}-${shape.bodies.length}.json`);
-    writeFileSync(bodiesFile, JSON.stringify(shape.bodies));
-    const byServer = new Map<string, Row[]>();
-    for (let repeat = 0; repeat < repeats; repeat++) {
-      for (let i = 0; i < servers.length; i++) {
-        const server = servers[(i + repeat) % servers.length]!;
-        const row = await measure(server, shape, connections, bodiesFile);
-        byServer.set(server.label, [...(byServer.get(server.label) ?? []), row]);
-      }
-    }
-    for (const server of servers) {
-      const runs = byServer.get(server.label)!;
-      const median = medianRepeat(runs);
-      rows.push(median);
-      console.error(
-        `#   ${server.label}, ${shape.name} × ${connections}: ${runs.map((r) => r.reqPerSec.toFixed(0)).join(' / ')} req/s, mean batch ${median.meanBatch.toFixed(1)}`,
-      );
-    }
-  }
-  return rows;
-}
-
-/** The repeat with the median req/s, its errors replaced by every repeat's: errors are never a median. */
-function medianRepeat<T extends DriverResult>(runs: T[]): T {
-  const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
-  const total = (key: 'non2xx' | 'errors' | 'timeouts' | 'graphqlErrors') => runs.reduce((n, r) => n + r[key], 0);
-  return {
-    ...sorted[Math.floor(sorted.length / 2)]!,
-    non2xx: total('non2xx'),
-    errors: total('errors'),
-    timeouts: total('timeouts'),
-    graphqlErrors: total('graphqlErrors'),
-  };
-}
-
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-function printTable(rows: Row[]): void {
-  console.log('| mode | shape | conns | req/s | predictions/s | p50 ms | p99 ms | mean batch | loop p99 ms | peak RSS MB | errors |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
-    const errors = r.non2xx + r.errors + r.timeouts + r.graphqlErrors;
-    console.log(
-      `| ${r.mode} | ${r.shape} | ${r.connections} | ${fmt(r.reqPerSec, 0)} | ${fmt(r.predictionsPerSec, 0)} | ${fmt(r.latencyP50Ms, 2)} | ${fmt(r.latencyP99Ms, 2)} | ${fmt(r.meanBatch)} | ${fmt(r.eventLoopP99Ms, 2)} | ${fmt(r.peakRssMb, 0)} | ${errors} |`,
-    );
-  }
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'predictql-load-'));
 console.log(
   `# predictql bench:load — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${durationS} s per measurement, median of ${repeats} interleaved repeats${niceDriver ? ', load generator at nice 19' : ''}`,
 );
-const errorsOf = (r: Row) => r.non2xx + r.errors + r.timeouts + r.graphqlErrors;
-// A goal is met only by a run without a single error: a fast wrong answer is no answer.
-const goal = (ok: boolean, ...measured: Row[]) => {
-  const errors = measured.reduce((n, r) => n + errorsOf(r), 0);
-  return errors > 0 ? `FAIL (${errors} errors)` : ok ? 'PASS' : 'MISS';
-};
-const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+const run: LoadRun = { durationS, repeats, niceDriver, dir };
 const oneThread = { PREDICTQL_GRAPHQL_THREADS: '1' };
 const allRows: Row[] = [];
 if (!threadsOnly) allRows.push(...(await batchingModes()), ...(await heavyModel()));
@@ -207,7 +104,7 @@ async function batchingModes(): Promise<Row[]> {
       env: { ...oneThread, PREDICTQL_BATCHING: mode },
     })),
   );
-  const unsorted = await runInterleaved(modeServers, cases, dir);
+  const unsorted = await runInterleaved(run, modeServers, cases);
   await stopAll(modeServers);
   const modeOrder = ['per-field', 'per-request', 'cross-request'];
   const rows = unsorted.sort((a, b) => modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode));
@@ -254,9 +151,9 @@ async function heavyModel(): Promise<Row[]> {
   );
   const heavyRows = (
     await runInterleaved(
+      run,
       heavyServers,
       heavyShapes.map((shape) => ({ shape, connections: 64 })),
-      dir,
     )
   ).sort((a, b) => a.mode.localeCompare(b.mode));
   await stopAll(heavyServers);
@@ -285,7 +182,7 @@ async function graphqlThreads(): Promise<Row[]> {
   const threadCases = shapes('request-latency').flatMap((shape) =>
     (quick ? [64] : [16, 64]).map((connections) => ({ shape, connections })),
   );
-  const rows = (await runInterleaved(servers, threadCases, dir)).sort((a, b) => a.mode.localeCompare(b.mode));
+  const rows = (await runInterleaved(run, servers, threadCases)).sort((a, b) => a.mode.localeCompare(b.mode));
   await stopAll(servers);
   console.log("\n## Engine × GraphQL threads (request-latency, cross-request; loop p99 is the main thread's)\n");
   printTable(rows);
@@ -333,13 +230,13 @@ async function gbdtLists(): Promise<Row[]> {
   }));
   const servers = await startAll(configurations());
   const rows = await runInterleaved(
+    run,
     servers,
     listShapes.map((shape) => ({ shape, connections: 64 })),
-    dir,
   );
   await stopAll(servers);
-  const reference = await referenceRows(listShapes);
-  const rawRowsPerSec = await rawOnnxRowsPerSec();
+  const reference = await referenceRows(run, listShapes);
+  const rawRowsPerSec = await rawOnnxRowsPerSec('request-latency-gbdt', durationS);
 
   console.log('\n## request-latency-gbdt, predictLatencies, 64 conns: engine × threads, the Python reference, raw onnxruntime\n');
   printTable([...rows, ...reference].sort((a, b) => a.shape.localeCompare(b.shape) || a.mode.localeCompare(b.mode)));
@@ -367,84 +264,4 @@ async function gbdtLists(): Promise<Row[]> {
     console.log(parts.join(' '));
   }
   return [...rows, ...reference];
-}
-
-/** The reference service with 1 and 2 uvicorn workers, each case interleaved like the servers. */
-async function referenceRows(listShapes: Shape[]): Promise<Row[]> {
-  const python = '/usr/bin/python3';
-  const probe = spawnSync(python, ['-c', 'import fastapi, uvicorn, uvloop, httptools, xgboost, pandas'], { stdio: 'ignore' });
-  if (probe.status !== 0) {
-    console.error('# reference service skipped: its Python packages are missing');
-    return [];
-  }
-  const rows: Row[] = [];
-  for (const workers of [1, 2]) {
-    const port = 4900 + workers;
-    const child = spawn(python, [join(here, 'reference-service.py'), String(port), String(workers)], { stdio: 'ignore' });
-    await waitForPort(port);
-    for (const shape of listShapes) {
-      const bodiesFile = join(dir, `reference-${shape.predictions}.json`);
-      writeFileSync(
-        bodiesFile,
-        JSON.stringify(shape.bodies.map((b) => JSON.stringify({ inputs: (JSON.parse(b) as { variables: { i: unknown[] } }).variables.i }))),
-      );
-      const runs: DriverResult[] = [];
-      for (let repeat = 0; repeat < repeats; repeat++)
-        runs.push(await drive(port, 64, durationS, bodiesFile, { niceDriver, path: '/predict' }));
-      const median = medianRepeat(runs);
-      rows.push({
-        ...median,
-        mode: `FastAPI + XGBoost, ${workers} worker${workers > 1 ? 's' : ''}`,
-        shape: shape.name,
-        connections: 64,
-        // No server-side counter here: answered requests × inputs (errors, if any, fail the goal).
-        predictionsPerSec: median.reqPerSec * shape.predictions,
-        runs: Number.NaN,
-        items: Number.NaN,
-        meanBatch: shape.predictions,
-        eventLoopP99Ms: Number.NaN,
-        eventLoopMaxMs: Number.NaN,
-        peakRssMb: Number.NaN,
-      });
-    }
-    child.kill('SIGINT');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
-  return rows;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${port}/docs`);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`the reference service did not listen on ${port}`);
-}
-
-/** onnxruntime's own rows/s for request-latency-gbdt: 1000-row runs for about 2 s on one thread. */
-async function rawOnnxRowsPerSec(): Promise<number> {
-  const session = await InferenceSession.create(join(here, '../../models/request-latency-gbdt/model.onnx'), {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-  });
-  const rows = 1000;
-  const data = Float32Array.from(
-    { length: rows * 8 },
-    (_, k) => samples[Math.floor(k / 8) % samples.length]!.features[Object.keys(samples[0]!.features)[k % 8]!]!,
-  );
-  const feeds = { [session.inputNames[0]!]: new Tensor('float32', data, [rows, 8]) };
-  for (let i = 0; i < 20; i++) await session.run(feeds);
-  let runs = 0;
-  const start = performance.now();
-  while (performance.now() - start < Math.max(1000, durationS * 1000)) {
-    await session.run(feeds);
-    runs++;
-  }
-  const rate = (runs * rows) / ((performance.now() - start) / 1000);
-  await session.release();
-  return rate;
 }

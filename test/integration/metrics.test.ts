@@ -118,6 +118,24 @@ describe('GET /metrics', () => {
     expect(after.some((s) => 'url' in s.labels || 'path' in s.labels)).toBe(false);
   });
 
+  it('counts errors by the phase that reported them, one per error; introspection is not an operation', async () => {
+    const before = (await scrape(yoga)).samples;
+    await send(yoga, '{ predictLatency(');
+    await send(yoga, 'query Bad { nosuchField }');
+    // Two inputs out of range in one list: two field errors of the execute phase, one operation.
+    const bad = { ...sampleInputs(1)[0]!, cpuUtilization: 7 };
+    await gql(yoga, PredictManyDocument, { inputs: [bad, sampleInputs(1, 10)[0]!, bad] });
+    await send(yoga, '{ __schema { queryType { name } } }');
+    const after = (await scrape(yoga)).samples;
+    const gained = (name: string, labels: Record<string, string>) => metricValue(after, name, labels) - metricValue(before, name, labels);
+    expect(gained('predictql_graphql_errors_total', { phase: 'parse' })).toBe(1);
+    expect(gained('predictql_graphql_errors_total', { operationName: 'Bad', operationType: 'query', phase: 'validate' })).toBe(1);
+    const many = { operationName: 'PredictMany', operationType: 'query' };
+    expect(gained('predictql_graphql_errors_total', { ...many, phase: 'execute' })).toBe(2);
+    expect(gained('predictql_graphql_operations_total', many)).toBe(1);
+    expect(gained('predictql_graphql_operations_total', { operationName: 'Anonymous', operationType: 'query' })).toBe(0);
+  });
+
   it('shows queued rows and the run in flight while a model is busy, and refused rows when its queue is full', async () => {
     const waiting = InferenceService.inThread(services.registry, { scheduler: { maxQueueSize: 64 } });
     const app = createApp({ ...services, inference: waiting, predictor: waiting });
