@@ -28,10 +28,12 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const address = server.address();
 
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+let cpuBaseline = process.cpuUsage();
 loopDelay.enable();
 process.on('message', (message: { cmd: string }) => {
   if (message.cmd === 'reset') {
     loopDelay.reset();
+    cpuBaseline = process.cpuUsage();
     process.send!({ cmd: 'reset-done' });
   } else if (message.cmd === 'stats') {
     const rssMb = process.memoryUsage.rss() / 2 ** 20;
@@ -42,6 +44,7 @@ process.on('message', (message: { cmd: string }) => {
       eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
       eventLoopMaxMs: loopDelay.max / 1e6,
       peakRssMb: rssMb,
+      cpuMs: (process.cpuUsage(cpuBaseline).user + process.cpuUsage(cpuBaseline).system) / 1000,
     });
   } else if (message.cmd === 'exit') {
     server.close();

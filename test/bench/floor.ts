@@ -122,6 +122,10 @@ const loopWorst = predictionRows.reduce((worst, r) => (r.eventLoopP99Ms > worst.
 console.log(
   `- the owner's event-loop p99, worst case (${loopWorst.shape}): ${fmt(loopWorst.eventLoopP99Ms, 2)} ms (goal ≤ 5 ms: ${goal(loopWorst.eventLoopP99Ms <= 5, ...predictionRows)})`,
 );
+const cpuPerRequest = (r: Row) => (r.cpuMs === undefined ? Number.NaN : (r.cpuMs * 1000) / r.requests);
+console.log(
+  `- the server process's CPU per request, all its threads (µs; cores busy): ${[...stackRows, ...predictionRows].map((r) => `${r.mode === 'predictql' ? '' : `${r.mode} `}${r.shape} ${fmt(cpuPerRequest(r), 0)} (${fmt((r.cpuMs ?? Number.NaN) / 1000 / r.durationS, 2)})`).join(', ')}`,
+);
 const runsPerRequest = predictionRows.map((r) => ratio(r.runs, r.requests));
 console.log(
   `- runs per request ≤ 1 (the promise, from the server's own counters; cross-request batching makes it less): ${predictionRows.map((r, i) => `${r.shape} ${fmt(runsPerRequest[i]!, 3)}`).join(', ')}`,

@@ -21,6 +21,8 @@ export interface ServerStats {
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
   peakRssMb: number;
+  /** CPU time the server process spent during the measurement, all its threads (bench:floor's servers report it). */
+  cpuMs?: number;
 }
 export type Row = DriverResult &
   ServerStats & { mode: string; shape: string; connections: number; predictionsPerSec: number; meanBatch: number };

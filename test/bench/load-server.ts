@@ -52,6 +52,8 @@ const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let peakRssBytes = 0;
 const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss())), 25);
 let baseline = snapshotCounters();
+// CPU time of the whole process, every thread (GraphQL threads, inference workers) included.
+let cpuBaseline = process.cpuUsage();
 
 function snapshotCounters() {
   let runs = 0;
@@ -75,6 +77,7 @@ process.on('message', (message: { cmd: string }) => {
     loopDelay.enable();
     peakRssBytes = process.memoryUsage.rss();
     baseline = snapshotCounters();
+    cpuBaseline = process.cpuUsage();
     process.send!({ cmd: 'reset-done' });
   } else if (message.cmd === 'stats') {
     const now = snapshotCounters();
@@ -87,6 +90,7 @@ process.on('message', (message: { cmd: string }) => {
       eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
       eventLoopMaxMs: loopDelay.max / 1e6,
       peakRssMb: Math.max(peakRssBytes, process.memoryUsage.rss()) / 2 ** 20,
+      cpuMs: cpuMsSince(cpuBaseline),
       rssMb: process.memoryUsage.rss() / 2 ** 20,
       heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20,
     });
@@ -104,3 +108,8 @@ process.on('message', (message: { cmd: string }) => {
 
 const decisions = Object.fromEntries([...services.inference.decisions].map(([name, d]) => [name, d.executor]));
 process.send!({ cmd: 'ready', port, decisions });
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
+}
