@@ -32,8 +32,10 @@ export class RemotePredictor implements Predictor {
     this.#port = port;
     this.#thread = thread;
     port.on('message', (reply: PredictReply) => this.#settle(reply));
-    // The owner is gone (the process is ending): nothing will answer.
-    port.on('close', () => this.#failAll('the owner thread closed the prediction channel'));
+    // The owner closes the channel when the server shuts down: what is still pending is refused as
+    // the owner's own batcher refuses work while closing (OVERLOADED, shutting-down), so a request
+    // answers the same whichever thread served it, and a drain is not logged as failures.
+    port.on('close', () => this.#refuseAll('the owner thread closed the prediction channel'));
   }
 
   /** Jobs posted and not yet answered. */
@@ -42,7 +44,7 @@ export class RemotePredictor implements Predictor {
   }
 
   predict(model: string, job: PackedBatch, meta: JobMeta): Promise<JobResult> {
-    if (this.#closed) return Promise.reject(new Error(`Model "${model}" cannot run: ${this.#closed}.`));
+    if (this.#closed) return Promise.reject(shuttingDown(model, this.#closed));
     if (job.rows === 0) return Promise.resolve({ outputs: [], runs: [], rowRun: new Int32Array(0) });
     const id = this.#nextJob++;
     const trace = spanContextData(meta.traceContext);
@@ -85,11 +87,16 @@ export class RemotePredictor implements Predictor {
     job.resolve({ ...result, runs: result.runs.map((run) => ({ ...run, startedAtMs: fromProcessMs(run.startedAtMs) })) });
   }
 
-  #failAll(reason: string): void {
+  #refuseAll(reason: string): void {
     this.#closed = reason;
     for (const [id, job] of this.#pending) {
       this.#pending.delete(id);
-      job.reject(new Error(`Model "${job.model}" did not answer: ${reason}.`));
+      job.reject(shuttingDown(job.model, reason));
     }
   }
 }
+
+// Private: the retry hint the owner's batcher gives its own shutting-down refusals (about one run).
+const SHUTDOWN_RETRY_AFTER_MS = 1000;
+const shuttingDown = (model: string, reason: string) =>
+  new OverloadedError(`Model "${model}" is shutting down: ${reason}.`, 'shutting-down', SHUTDOWN_RETRY_AFTER_MS);

@@ -114,4 +114,16 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     const job = model.codec.pack([row(1, 1)]);
     await expect(remote(service, 1).predictor.predict('nope', job, { requestId: 1 })).rejects.toThrow('No model named "nope".');
   });
+
+  it('refuses what is pending when the owner closes the channel, and what comes after, as OVERLOADED shutting-down', async () => {
+    const model = new FakeModel('a');
+    const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main' });
+    const { predictor } = remote(service, 1);
+    const job = model.codec.pack([row(1, 1)]);
+    // Posted, then the channel closes before the owner's answer can come back.
+    const pending = predictor.predict('a', job, { requestId: 1 });
+    for (const port of ports) port.close();
+    await expect(pending).rejects.toMatchObject({ name: 'OverloadedError', reason: 'shutting-down' });
+    await expect(predictor.predict('a', job, { requestId: 2 })).rejects.toMatchObject({ reason: 'shutting-down' });
+  });
 });
