@@ -200,9 +200,13 @@ async function medianRunMs(model: ModelRunner, rows: number, maxBatchTokens: num
     if (!result.ok) throw new Error(`${model.manifest.name}: a probe input is invalid: ${JSON.stringify(result.problems)}`);
     return result.row;
   });
-  const lengths = model.codec.pack(encoded).lengths;
-  if (lengths) encoded = encoded.slice(0, rowsWithinTokens(lengths, maxBatchTokens));
-  const parts = [{ rows: model.codec.pack(encoded), start: 0, count: encoded.length }];
+  let packed = model.codec.pack(encoded);
+  const fitting = packed.lengths ? rowsWithinTokens(packed.lengths, maxBatchTokens) : encoded.length;
+  if (fitting < encoded.length) {
+    encoded = encoded.slice(0, fitting);
+    packed = model.codec.pack(encoded);
+  }
+  const parts = [{ rows: packed, start: 0, count: encoded.length }];
   await executor.run(parts);
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {

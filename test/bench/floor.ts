@@ -25,6 +25,7 @@ import {
   fmt,
   goal,
   type LoadRun,
+  predictLatenciesShape,
   printTable,
   type Row,
   ratio,
@@ -32,7 +33,6 @@ import {
   referenceRows,
   runInterleaved,
   type Shape,
-  samples,
   startAll,
   stopAll,
 } from './load-cases.ts';
@@ -50,16 +50,7 @@ const SIZES = [1, 10, 100] as const;
 const MODELS = { MLP: 'request-latency', GBDT: 'request-latency-gbdt' } as const;
 
 const typename: Shape = { name: '{ __typename }', predictions: 0, bodies: [body('{ __typename }')] };
-const listShape = (label: string, model: string, n: number): Shape => ({
-  name: `${label} × ${n}`,
-  predictions: n,
-  bodies: Array.from({ length: 200 }, (_, r) =>
-    body(`query Many($i: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $i, model: "${model}") { p50Ms p95Ms } }`, {
-      i: Array.from({ length: n }, (_, k) => samples[(r * n + k) % samples.length]!.features),
-    }),
-  ),
-});
-const predictionShapes = Object.entries(MODELS).flatMap(([label, model]) => SIZES.map((n) => listShape(label, model, n)));
+const predictionShapes = Object.entries(MODELS).flatMap(([label, model]) => SIZES.map((n) => predictLatenciesShape(label, model, n)));
 
 console.log(
   `# predictql bench:floor — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${CONNECTIONS} connections, ${run.durationS} s per measurement, median of ${run.repeats} interleaved repeats${run.niceDriver ? ', load generator at nice 19' : ''}`,

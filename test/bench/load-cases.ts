@@ -41,6 +41,16 @@ export const samples = (
   JSON.parse(readFileSync(join(here, '../../models/latency.examples.json'), 'utf8')) as { examples: { features: Record<string, number> }[] }
 ).examples;
 export const body = (query: string, variables?: object) => JSON.stringify({ query, variables });
+/** `predictLatencies(inputs: $i, model)` with `n` sample inputs per request, named `${label} × ${n}`: 200 distinct bodies. */
+export const predictLatenciesShape = (label: string, model: string, n: number): Shape => ({
+  name: `${label} × ${n}`,
+  predictions: n,
+  bodies: Array.from({ length: 200 }, (_, r) =>
+    body(`query Many($i: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $i, model: "${model}") { p50Ms p95Ms } }`, {
+      i: Array.from({ length: n }, (_, k) => samples[(r * n + k) % samples.length]!.features),
+    }),
+  ),
+});
 export const errorsOf = (r: Row) => r.non2xx + r.errors + r.timeouts + r.graphqlErrors;
 // A goal is met only by a run without a single error: a fast wrong answer is no answer.
 export const goal = (ok: boolean, ...measured: Row[]) => {

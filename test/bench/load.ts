@@ -29,6 +29,7 @@ import {
   fmt,
   goal,
   type LoadRun,
+  predictLatenciesShape,
   printTable,
   type Row,
   ratio,
@@ -219,15 +220,7 @@ function configurations(): { label: string; env: Record<string, string> }[] {
  */
 async function gbdtLists(): Promise<Row[]> {
   const sizes = [1, 10, 100];
-  const listShapes: Shape[] = sizes.map((n) => ({
-    name: `predictLatencies × ${n}`,
-    predictions: n,
-    bodies: Array.from({ length: 200 }, (_, r) =>
-      body('query Many($i: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $i, model: "request-latency-gbdt") { p50Ms p95Ms } }', {
-        i: Array.from({ length: n }, (_, k) => samples[(r * n + k) % samples.length]!.features),
-      }),
-    ),
-  }));
+  const listShapes: Shape[] = sizes.map((n) => predictLatenciesShape('predictLatencies', 'request-latency-gbdt', n));
   const servers = await startAll(configurations());
   const rows = await runInterleaved(
     run,

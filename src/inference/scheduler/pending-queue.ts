@@ -62,13 +62,14 @@ export class PendingQueue {
     while (room > 0 && !this.isEmpty) {
       const job = this.#jobs[this.#head]!;
       const lengths = job.rows.lengths;
+      // A scan of the job's rows: once per job taken.
+      const jobLongest = lengths ? job.longestRemaining : 0;
       const taken = maxRows - room;
-      const whole =
-        job.remainingRows <= room && (!lengths || (taken + job.remainingRows) * Math.max(longest, job.longestRemaining) <= maxTokens);
+      const whole = job.remainingRows <= room && (!lengths || (taken + job.remainingRows) * Math.max(longest, jobLongest) <= maxTokens);
       // Splitting it to fill this batch would cost its request a second run for a few rows of fill.
       if (!whole && slices.length > 0) break;
       // A longer text job would pad every row of the run to its length: shorter ones first.
-      if (lengths && slices.length > 0 && job.longestRemaining > longest) break;
+      if (lengths && slices.length > 0 && jobLongest > longest) break;
       let count = Math.min(room, job.remainingRows);
       if (lengths && !whole) {
         // The first job, larger than a run: as many of its rows as the token budget takes, at least one.
