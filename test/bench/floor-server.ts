@@ -44,7 +44,7 @@ process.on('message', (message: { cmd: string }) => {
       eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
       eventLoopMaxMs: loopDelay.max / 1e6,
       peakRssMb: rssMb,
-      cpuMs: (process.cpuUsage(cpuBaseline).user + process.cpuUsage(cpuBaseline).system) / 1000,
+      cpuMs: cpuMs(process.cpuUsage(cpuBaseline)),
     });
   } else if (message.cmd === 'exit') {
     server.close();
@@ -52,3 +52,7 @@ process.on('message', (message: { cmd: string }) => {
   }
 });
 process.send!({ cmd: 'ready', port: typeof address === 'object' && address ? address.port : 0, decisions: {} });
+
+function cpuMs({ user, system }: NodeJS.CpuUsage): number {
+  return (user + system) / 1000;
+}
