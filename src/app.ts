@@ -13,7 +13,7 @@ import { renderGraphiQLPage } from './graphiql/page.ts';
 import type { PredictQLContext } from './graphql/context.ts';
 import { defaultQuery } from './graphql/default-query.ts';
 import { buildSchema } from './graphql/schema.ts';
-import { buildTasks, type TaskApi } from './graphql/tasks.ts';
+import { assertSameVersionApi, buildTasks, type TaskApi } from './graphql/tasks.ts';
 import { defaultGraphQLEngine, type GraphQLEngine } from './graphql-engine.ts';
 import {
   assertSomeProviderInstalled,
@@ -138,7 +138,17 @@ export interface LoadOverrides {
 export async function loadServices(
   config: Pick<Config, 'modelsDir' | 'defaultModels' | 'session'> &
     Partial<
-      Pick<Config, 'batching' | 'scheduler' | 'executors' | 'entityBindings' | 'runTimeoutMs' | 'trustedDocuments' | 'textPadding'>
+      Pick<
+        Config,
+        | 'batching'
+        | 'scheduler'
+        | 'executors'
+        | 'entityBindings'
+        | 'runTimeoutMs'
+        | 'trustedDocuments'
+        | 'textPadding'
+        | 'responseCacheBytes'
+      >
     > & {
       /** Overrides `config.entityBindings` with a file that must exist. */
       entityBindingsFile?: string;
@@ -154,7 +164,11 @@ export async function loadServices(
   });
   const registry = overrides.wrapModels?.(loaded) ?? loaded;
   const fallback = providerFallbackWarning(
-    registry.list().map((m) => ({ name: m.manifest.name, executionProvider: m.executionProvider, providerFailures: m.providerFailures })),
+    registry.all().map((m) => ({
+      name: registry.versions(m.manifest.name).length > 1 ? `${m.manifest.name}@${m.version}` : m.manifest.name,
+      executionProvider: m.executionProvider,
+      providerFailures: m.providerFailures,
+    })),
     config.session.executionProviders,
   );
   if (fallback) warn(fallback);
@@ -173,6 +187,7 @@ export async function loadServices(
     defaultExecutor: config.executors?.default ?? defaultInferenceOptions.defaultExecutor,
     executors: config.executors?.perModel ?? {},
     runTimeoutMs: config.runTimeoutMs ?? defaultInferenceOptions.runTimeoutMs,
+    responseCacheBytes: config.responseCacheBytes ?? defaultInferenceOptions.responseCacheBytes,
     workerFile: overrides.workerFile,
   });
   return { registry, inference, tasks, batching, entityBindings, ...(trustedDocuments && { trustedDocuments }) };
@@ -203,11 +218,12 @@ export async function loadGraphQLParts(
     exampleSets,
     config.defaultModels,
   );
+  for (const model of registry.all()) assertSameVersionApi(registry.get(model.manifest.name)!, model);
   for (const task of tasks) {
     if (task.examples)
       checkExamples(
         task.examples,
-        task.models.map((name) => registry.get(name)!),
+        task.models.flatMap((name) => registry.versions(name).map((v) => registry.get(name, v)!)),
       );
   }
   const bindingsFile =
@@ -329,7 +345,7 @@ function appPlugins(
     ],
     tokenLimit: [useTokenLimit(limits.maxTokens)],
     validationLimits: useValidationLimits({ limits, introspection: options.introspection ?? true }),
-    health: [useHealth({ lifecycle, models: () => registry.list() })],
+    health: [useHealth({ lifecycle, models: () => registry.all() })],
     metrics: metrics === false ? [] : [useMetrics({ ...(metrics === true ? {} : metrics), inference })],
     inferenceReport: [useInferenceReport({ mode: inferenceReport })],
     // Before the loaders: they hand the operation's span reference to their jobs.

@@ -7,6 +7,7 @@
 import { defaultCorsOrigins } from './cors-policy.ts';
 import { defaultInferenceOptions, defaultSchedulerOptions, defaultSessionSettings } from './inference/index.ts';
 import { defaultInferenceReportMode } from './inference-report/inference-report.ts';
+import { defaultModelControlOptions, modelControlModes } from './model-control/model-control-options.ts';
 import { apqStoreLimits, defaultPersistedOperationsMode } from './persisted-documents.ts';
 import { defaultRequestLimits } from './request-limits.ts';
 
@@ -110,6 +111,29 @@ export const configVariables = {
       'for all of them, so batches merge across threads. ' +
       '1 serves everything on the main thread (no GraphQL threads). See docs/threads.md.',
     default: defaultGraphQLThreads,
+  },
+  PREDICTQL_RESPONSE_CACHE_BYTES: {
+    help:
+      "Bound in bytes of the response cache of prediction rows, keyed by model, version (its load) and the row's encoded inputs, " +
+      "shared by every GraphQL thread: a repeated row is answered without a run (the report's `cached` entries; " +
+      "predictql_response_cache_* metrics); least recently used rows go first; a retired version's rows are dropped. 0 = off (0-1099511627776).",
+    default: String(defaultInferenceOptions.responseCacheBytes),
+  },
+  PREDICTQL_MODEL_CONTROL: {
+    help:
+      `${modelControlModes.join(', ')}: none loads the models once; poll reloads a model whose folder changed (new version folders, ` +
+      'changed files, versions.json), checked every PREDICTQL_MODEL_POLL_INTERVAL_MS; explicit reloads a model when asked at the ' +
+      'admin endpoint (POST /v2/repository/models/<name>/load). poll and explicit serve the admin endpoint on 127.0.0.1:PREDICTQL_ADMIN_PORT. ' +
+      'A version that fails to load is refused and what served keeps serving. See docs/operations.md.',
+    default: defaultModelControlOptions.mode,
+  },
+  PREDICTQL_MODEL_POLL_INTERVAL_MS: {
+    help: 'poll: how often each model folder is compared with what is served (100-3600000 ms); a change is loaded once two polls saw it alike.',
+    default: String(defaultModelControlOptions.pollIntervalMs),
+  },
+  PREDICTQL_ADMIN_PORT: {
+    help: 'poll and explicit: the admin endpoint, on 127.0.0.1 only (0-65535; 0 = any free port, logged at start).',
+    default: String(defaultModelControlOptions.adminPort),
   },
   PREDICTQL_SHUTDOWN_TIMEOUT_MS: {
     help: 'On SIGTERM/SIGINT, the most time to finish in-flight requests and batches; past it the server exits 1 (100-600000 ms).',

@@ -30,6 +30,7 @@ import {
   type SessionSettings,
 } from './inference/index.ts';
 import { defaultInferenceReportMode, type InferenceReportMode } from './inference-report/inference-report.ts';
+import { defaultModelControlOptions, type ModelControlOptions, modelControlModes } from './model-control/model-control-options.ts';
 import { defaultPersistedOperationsMode, type PersistedOperationsMode, persistedOperationsModes } from './persisted-documents.ts';
 import { defaultRequestLimits, type RequestLimits } from './request-limits.ts';
 
@@ -71,10 +72,14 @@ export interface Config {
   executors: { default: ExecutorChoice; perModel: Record<string, ExecutorChoice> };
   /** Worker executors: fail a run (and replace the worker) after this long; 0 = never. */
   runTimeoutMs: number;
+  /** The response cache's bound in bytes; 0 = off. */
+  responseCacheBytes: number;
   /** Threads that execute GraphQL (`auto` resolved); 1 = everything on the main thread, as before threads existed. */
   graphqlThreads: number;
   /** On SIGTERM/SIGINT: the most time to finish in-flight work before exiting 1. */
   shutdownTimeoutMs: number;
+  /** What may change the served models while serving (src/model-control/). */
+  modelControl: ModelControlOptions;
   /** Serve GET /metrics. */
   metrics: boolean;
   /** OpenTelemetry spans (exported elsewhere), from the standard OTEL_* variables. */
@@ -145,8 +150,22 @@ export function readConfig(environment: NodeJS.ProcessEnv = process.env, argv: r
     },
     executors: getExecutors(env, label),
     runTimeoutMs: getInteger(env, 'PREDICTQL_RUN_TIMEOUT_MS', defaultInferenceOptions.runTimeoutMs, 0, 600_000, label),
+    responseCacheBytes: getInteger(
+      env,
+      'PREDICTQL_RESPONSE_CACHE_BYTES',
+      defaultInferenceOptions.responseCacheBytes,
+      0,
+      1_099_511_627_776,
+      label,
+    ),
     graphqlThreads: getGraphQLThreads(env, label),
     shutdownTimeoutMs: getInteger(env, 'PREDICTQL_SHUTDOWN_TIMEOUT_MS', defaultShutdownTimeoutMs, 100, 600_000, label),
+    modelControl: {
+      ...defaultModelControlOptions,
+      mode: getChoice(env, 'PREDICTQL_MODEL_CONTROL', modelControlModes, defaultModelControlOptions.mode, label),
+      pollIntervalMs: getInteger(env, 'PREDICTQL_MODEL_POLL_INTERVAL_MS', defaultModelControlOptions.pollIntervalMs, 100, 3_600_000, label),
+      adminPort: getInteger(env, 'PREDICTQL_ADMIN_PORT', defaultModelControlOptions.adminPort, 0, 65535, label),
+    },
     metrics: getChoice(env, 'PREDICTQL_METRICS', ['on', 'off'] as const, 'on', label) === 'on',
     openTelemetry: getOpenTelemetry(env),
     limits: getLimits(env, label),

@@ -29,7 +29,7 @@ export const errorCatalog = {
     statuses: [200, 400],
   },
   MODEL_NOT_FOUND: {
-    when: "`model:` names no loaded model of the field's task (the message lists the task's models). On that field.",
+    when: "`model:` names no loaded model of the field's task (the message lists the task's models), or `version:` a version it does not serve (the message lists those it does). On that field.",
     statuses: [200],
   },
   INFERENCE_FAILED: {
@@ -248,6 +248,14 @@ export function modelNotFound(name: string, task: string, available: readonly st
   return createGraphQLError(
     `No model named "${name}" serves task ${task}. Its models: ${available.map((n) => `"${n}"`).join(', ')}. See the \`models\` query.`,
     { extensions: { code: ErrorCode.MODEL_NOT_FOUND, model: name, task } },
+  );
+}
+
+/** A `version:` the model does not serve (a retired version included). */
+export function modelVersionNotFound(name: string, version: number, served: readonly number[]): GraphQLError {
+  return createGraphQLError(
+    `Model "${name}" is not served in version ${version}. Its versions: ${served.join(', ')}. See \`models { versions }\`.`,
+    { extensions: { code: ErrorCode.MODEL_NOT_FOUND, model: name, version } },
   );
 }
 

@@ -14,7 +14,9 @@
  */
 import { loadServices, type Services } from './app.ts';
 import type { Config } from './config.ts';
+import type { ModelRunner } from './inference/index.ts';
 import { ServerLifecycle } from './lifecycle.ts';
+import { type RunningModelControl, startModelControl } from './model-control/index.ts';
 import { startTracing } from './opentelemetry/start-tracing.ts';
 import { consoleLog, type ServerLog } from './server-log.ts';
 import { InProcessFront, type ServingFront } from './serving-front.ts';
@@ -32,6 +34,8 @@ export interface ServerOptions {
   /** Ends the process. Default: process.exit. */
   exit?: (code: number) => void;
   log?: ServerLog;
+  /** Tests: wraps each model version model control loads while serving (as `load` wraps those of the start). */
+  wrapReloaded?: (model: ModelRunner) => ModelRunner;
 }
 
 export interface RunningServer {
@@ -41,6 +45,8 @@ export interface RunningServer {
   lifecycle: ServerLifecycle;
   /** Resolves once the models are loaded and the front serves (or the server stopped while loading). */
   ready: Promise<void>;
+  /** Model control, once serving, when PREDICTQL_MODEL_CONTROL is poll or explicit. */
+  readonly modelControl: RunningModelControl | undefined;
 }
 
 /** Listens, then loads and serves in the background (`ready`); throws if it cannot listen. */
@@ -60,6 +66,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   if (tracing) log.info(`OpenTelemetry tracing on (${config.openTelemetry.exporters.join(', ')})`);
 
   let services: Services | undefined;
+  let control: RunningModelControl | undefined;
   const signalled = onStopSignals(signals, {
     exit,
     log,
@@ -68,7 +75,18 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
         timeoutMs: config.shutdownTimeoutMs,
         front,
         drain: () => lifecycle.drain(),
-        models: () => services?.inference,
+        // Model control stops first (no reload starts while draining), then the models close.
+        models: () => {
+          const inference = services?.inference;
+          if (!inference) return undefined;
+          return {
+            flush: () => inference.flush(),
+            close: async () => {
+              await control?.close();
+              await inference.close();
+            },
+          };
+        },
         tracing,
         exit,
         log,
@@ -86,22 +104,58 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     await front.serve(loaded);
     lifecycle.serve();
     logModels(log, loaded);
+    control = await startModelControl(config.modelControl, loaded, front, {
+      modelsDir: config.modelsDir,
+      loadOptions: { settings: config.session, textPadding: config.textPadding },
+      log,
+      ...(options.wrapReloaded ? { wrap: options.wrapReloaded } : {}),
+    });
+    // A signal while model control started: the drain began without it; stop it now.
+    if (signalled.stopping) await control?.close();
     if (front instanceof ThreadsFront) log.info(`${front.count} GraphQL threads serve; the main thread runs the models for all of them`);
     if (config.metrics) log.info(`metrics at http://localhost:${port}/metrics, health at /health and /ready`);
     log.info(`GraphiQL at http://localhost:${port}/graphql`);
   })();
-  return { port, front, lifecycle, ready };
+  return {
+    port,
+    front,
+    lifecycle,
+    ready,
+    get modelControl() {
+      return control;
+    },
+  };
 }
 
 /** The start-up lines about the loaded models: name, version, provider, and where each runs. */
 export function logModels(log: ServerLog, loaded: Services): void {
-  const models = loaded.registry.list().map((m) => `${m.manifest.name}@${m.manifest.version} (${m.executionProvider})`);
+  const models = loaded.registry.all().map((m) => `${describeVersion(loaded, m)} (${m.executionProvider})`);
   log.info(`models ${models.join(', ')}`);
-  for (const [name, d] of loaded.inference.decisions) log.info(`${name} runs on ${d.executor} (${d.reason})`);
+  for (const m of loaded.registry.all()) {
+    const d = loaded.inference.decision(m.manifest.name, m.version);
+    if (d) log.info(`${shortName(loaded, m)} runs on ${d.executor} (${d.reason})`);
+  }
   for (const batcher of loaded.inference.batchers())
     if (batcher.model.rowLimit)
-      log.info(`${batcher.model.name} runs at most ${batcher.model.rowLimit.rows} row(s) at a time (${batcher.model.rowLimit.reason})`);
-  for (const model of loaded.registry.list())
+      log.info(
+        `${shortName(loaded, batcher.model)} runs at most ${batcher.model.rowLimit.rows} row(s) at a time (${batcher.model.rowLimit.reason})`,
+      );
+  for (const model of loaded.registry.all())
     for (const change of model.changes ?? [])
-      log.info(`${model.manifest.name}: served as rewritten at load (model.onnx unchanged): ${change}`);
+      log.info(`${shortName(loaded, model)}: served as rewritten at load (model.onnx unchanged): ${change}`);
+}
+
+// Private: a model's name, with "@<version>" when it serves several versions or a numbered one.
+function shortName(loaded: Services, m: { name: string; version: number } | ModelRunner): string {
+  const name = 'manifest' in m ? m.manifest.name : m.name;
+  return loaded.registry.versions(name).length === 1 && m.version === 1 ? name : `${name}@${m.version}`;
+}
+
+// Private: "name@label" (the manifest's version); a model in version folders adds its number, and
+// whether fields without `version:` get it.
+function describeVersion(loaded: Services, m: ModelRunner): string {
+  const versions = loaded.registry.versions(m.manifest.name);
+  if (versions.length === 1 && m.version === 1) return `${m.manifest.name}@${m.manifest.version}`;
+  const isDefault = loaded.registry.get(m.manifest.name) === m;
+  return `${m.manifest.name}@${m.manifest.version} [version ${m.version}${isDefault ? ', default' : ''}]`;
 }

@@ -16,6 +16,11 @@ export interface ServingFront {
   listen(port: number, host: string): Promise<number>;
   /** Builds the app over the loaded models and takes traffic; resolves once it answers. */
   serve(services: Services): Promise<void>;
+  /**
+   * A reload published the registry's next set of models: resolves once whatever serves reads it
+   * for new requests and no request of it holds the previous set (or after `retireWaitMs`).
+   */
+  publishModels(services: Services, retireWaitMs: number): Promise<void>;
   /** Tells whatever serves to drain (`/ready` turns 503 there too). */
   drain(): void;
   /** Stops accepting and resolves once every request in flight is answered. */
@@ -59,6 +64,11 @@ export class InProcessFront implements ServingFront {
       }),
     );
     this.http.serve(yoga);
+  }
+
+  publishModels(): Promise<void> {
+    // The app reads the owner's live registry itself: model control waits for its old snapshot.
+    return Promise.resolve();
   }
 
   drain(): void {

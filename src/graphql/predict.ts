@@ -4,7 +4,7 @@
  * field alone.
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import { badFeatureInput, modelNotFound, textTokenLimit } from '../errors.ts';
+import { badFeatureInput, modelNotFound, modelVersionNotFound, textTokenLimit } from '../errors.ts';
 import type { EncodedRow, ModelView, OutputRow } from '../inference/index.ts';
 import type { PredictionSite } from '../inference-report/inference-report.ts';
 import type { PredictQLContext } from './context.ts';
@@ -18,24 +18,37 @@ export interface Prediction {
   truncated?: readonly string[];
 }
 
-/** The model `name` (or the task's default) if it serves `task`; else MODEL_NOT_FOUND. */
-export function resolveModel(context: PredictQLContext, task: TaskApi, name: string | null | undefined): ModelView {
-  const modelName = name ?? task.defaultModel;
+/** Which model a prediction field asks for: `model:` and `version:`, each defaulted when left out. */
+export interface ModelChoice {
+  model?: string | null | undefined;
+  version?: number | null | undefined;
+}
+
+/**
+ * The model `model` (or the task's default) in `version` (or its default version) if it serves
+ * `task`; else MODEL_NOT_FOUND. Read from the request's snapshot of the registry: every field of a
+ * request gets the same default version, whatever a reload publishes meanwhile.
+ */
+export function resolveModel(context: PredictQLContext, task: TaskApi, choice: ModelChoice): ModelView {
+  const modelName = choice.model ?? task.defaultModel;
   const model = context.registry.get(modelName);
   if (!model || model.manifest.task !== task.name) throw modelNotFound(modelName, task.name, task.models);
-  return model;
+  if (choice.version === undefined || choice.version === null) return model;
+  const version = context.registry.get(modelName, choice.version);
+  if (!version) throw modelVersionNotFound(modelName, choice.version, context.registry.versions(modelName));
+  return version;
 }
 
 /** Encodes named feature values and loads their prediction. Throws for bad input (sync, this field only). */
 export function predictFromFeatures(
   context: PredictQLContext,
   task: TaskApi,
-  modelName: string | null | undefined,
+  choice: ModelChoice,
   values: Readonly<Record<string, unknown>>,
   info: GraphQLResolveInfo,
   pathSuffix?: number,
 ): Prediction | Promise<Prediction> {
-  const model = resolveModel(context, task, modelName);
+  const model = resolveModel(context, task, choice);
   const encoded = model.codec.encode(values);
   if (!encoded.ok) throw badFeatureInput(model.manifest.name, encoded.problems);
   if (encoded.tokens !== undefined) {
@@ -61,9 +74,9 @@ export function predictRow(
   pathSuffix?: number,
 ): Prediction | Promise<Prediction> {
   const site = context.inferenceReport ? siteOf(info, pathSuffix) : undefined;
-  const primed = context.predictions.peek(model.manifest.name, key, site);
+  const primed = context.predictions.peek(model, key, site);
   if (primed) return { output: primed, model };
-  return context.predictions.load(model.manifest.name, row, key, site).then((output) => ({ output, model }));
+  return context.predictions.load(model, row, key, site).then((output) => ({ output, model }));
 }
 
 // Private: the field coordinate and response path, computed only when the response is reported.

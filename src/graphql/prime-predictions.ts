@@ -18,6 +18,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Example } from '../examples/example-set.ts';
+import type { ModelView } from '../inference/index.ts';
 import type { PredictQLContext } from './context.ts';
 import type { TaskApi } from './tasks.ts';
 
@@ -33,11 +34,10 @@ export function primeExamplePage(
   const models = selectedModels(field, task, info, context);
   if (models.length === 0) return page;
   return Promise.all(
-    models.map((name) => {
-      const model = context.registry.get(name)!;
+    models.map((model) => {
       const encoded = page.map((example) => example.rowFor(model));
       return context.predictions.prime(
-        name,
+        model,
         encoded.map((e) => e.row),
         encoded.map((e) => e.key),
       );
@@ -47,11 +47,11 @@ export function primeExamplePage(
 
 // Private: the models the items' prediction fields will ask for, honouring fragments, aliases and
 // @skip/@include. A model of another task (or none) is left out: its field reports MODEL_NOT_FOUND itself.
-function selectedModels(fieldName: string, task: TaskApi, info: GraphQLResolveInfo, context: PredictQLContext): string[] {
+function selectedModels(fieldName: string, task: TaskApi, info: GraphQLResolveInfo, context: PredictQLContext): ModelView[] {
   const itemType = getNamedType(info.returnType) as GraphQLObjectType;
   const field = itemType.getFields()[fieldName];
   if (!field) return [];
-  const models = new Set<string>();
+  const models = new Set<ModelView>();
   const visitedFragments = new Set<string>();
   const walk = (selectionSet: SelectionSetNode | undefined): void => {
     for (const selection of selectionSet?.selections ?? []) {
@@ -71,16 +71,16 @@ function selectedModels(fieldName: string, task: TaskApi, info: GraphQLResolveIn
 }
 
 function addModel(
-  models: Set<string>,
+  models: Set<ModelView>,
   field: GraphQLField<unknown, unknown>,
   node: Parameters<typeof getArgumentValues>[1],
   task: TaskApi,
   info: GraphQLResolveInfo,
   context: PredictQLContext,
 ): void {
-  const args = getArgumentValues(field, node, info.variableValues) as { model?: string | null };
-  const name = args.model ?? task.defaultModel;
-  if (context.registry.get(name)?.manifest.task === task.name) models.add(name);
+  const args = getArgumentValues(field, node, info.variableValues) as { model?: string | null; version?: number | null };
+  const model = context.registry.get(args.model ?? task.defaultModel, args.version ?? undefined);
+  if (model?.manifest.task === task.name) models.add(model);
 }
 
 function isIncluded(node: Parameters<typeof getDirectiveValues>[1], info: GraphQLResolveInfo): boolean {

@@ -8,7 +8,15 @@
  * Everything is checked before the schema is built: a clash refuses start, naming both sides.
  */
 import type { ExampleSet } from '../examples/example-set.ts';
-import { type FeatureSpec, featureKinds, type GraphQLNames, type ModelManifest, type OutputSpec, outputKinds } from '../inference/index.ts';
+import {
+  type FeatureSpec,
+  featureKinds,
+  type GraphQLNames,
+  type ModelManifest,
+  type ModelView,
+  type OutputSpec,
+  outputKinds,
+} from '../inference/index.ts';
 
 export interface ExampleFieldNames {
   list: string;
@@ -110,13 +118,43 @@ function apiOf(m: ModelManifest): string[] {
   ];
 }
 
-function assertSameApi(lead: ModelManifest, other: ModelManifest): void {
+/**
+ * How `other`'s GraphQL API differs from `lead`'s (empty when they are the same): features and
+ * outputs with their names, types, values, lengths and defaults. Models of one task, and versions
+ * of one model, must have the same (a reload refuses a version that differs: src/model-control/).
+ */
+export function apiDifferences(lead: ModelManifest, other: ModelManifest, labels = [lead.name, other.name]): string[] {
   const a = apiOf(lead);
   const b = apiOf(other);
-  const differs = [
-    ...a.filter((x) => !b.includes(x)).map((x) => `${lead.name} has ${x}`),
-    ...b.filter((x) => !a.includes(x)).map((x) => `${other.name} has ${x}`),
+  return [
+    ...a.filter((x) => !b.includes(x)).map((x) => `${labels[0]} has ${x}`),
+    ...b.filter((x) => !a.includes(x)).map((x) => `${labels[1]} has ${x}`),
   ];
+}
+
+/**
+ * Versions of one model serve one GraphQL API (the schema is built from the default version's
+ * manifest): a version of another task or API is refused, at start and on a reload alike.
+ */
+export function assertSameVersionApi(
+  served: Pick<ModelView, 'manifest' | 'version'>,
+  version: Pick<ModelView, 'manifest' | 'version'>,
+): void {
+  const name = served.manifest.name;
+  const labels = [`${name}@${served.version}`, `${name}@${version.version}`];
+  if (version.manifest.task !== served.manifest.task)
+    throw new TaskError(
+      `${labels[1]} serves task ${version.manifest.task} but ${labels[0]} serves ${served.manifest.task}: versions of a model serve one task`,
+    );
+  const differs = apiDifferences(served.manifest, version.manifest, labels);
+  if (differs.length > 0)
+    throw new TaskError(
+      `${labels[1]} differs from ${labels[0]} in its GraphQL API: ${differs.join('; ')}. Versions of a model serve one API; a new API is a new model (another name).`,
+    );
+}
+
+function assertSameApi(lead: ModelManifest, other: ModelManifest): void {
+  const differs = apiDifferences(lead, other);
   if (differs.length > 0) {
     throw new TaskError(
       `Models "${lead.name}" and "${other.name}" both serve task ${lead.task} but differ in its GraphQL API (feature and output names, types, values, lengths, defaults): ${differs.join('; ')}. ` +

@@ -22,6 +22,8 @@ export interface PredictionSite {
 export interface TracedBatch {
   runId: number;
   model: string;
+  /** The model version that ran it (`Model.versionNumber`). */
+  version: number;
   /** Rows in the run, this response's and other requests' alike. */
   size: number;
   /** Rows of this response in the run (size − items came from other requests). */
@@ -38,6 +40,11 @@ export interface TracedBatch {
   endedAtMs: number;
   executor: string;
   executionProvider: string;
+  /**
+   * Not a run: this response's rows of the model version answered from the response cache (no
+   * batch, no compute); `items` of them. One such entry per model version at most.
+   */
+  cached?: true;
   /** Field loads this run answered; larger than `items` when identical inputs were merged. */
   loads: number;
   failed: boolean;
@@ -62,6 +69,8 @@ export interface InferenceReport {
     queueMs: number;
     computeMs: number;
     failedBatches: number;
+    /** Rows answered from the response cache, without a run (the `cached` entries of `batches`). */
+    cachedItems: number;
     /** Rows refused before running (queue full, timeout, shutdown). */
     refusedItems: number;
   };
@@ -76,7 +85,8 @@ export interface InferenceRecorderOptions {
 
 /** Collects one response's share of the runs that served it; `report()` gives `extensions.inference`. */
 export class InferenceRecorder {
-  readonly #batches = new Map<number, TracedBatch>();
+  /** By runId; the cache's entries by "cache:<model>@<version>" (their runId is -1). */
+  readonly #batches = new Map<number | string, TracedBatch>();
   readonly #resolvers: InferenceReport['resolvers'] = {};
   readonly #maxPathsPerBatch: number;
   readonly #originMs: number;
@@ -89,7 +99,8 @@ export class InferenceRecorder {
 
   /** Records this response's share of a run; several jobs of one response may share a run. */
   recordRun(run: RunRecord): TracedBatch {
-    const known = this.#batches.get(run.runId);
+    const id = run.cached ? `cache:${run.model}@${run.version}` : run.runId;
+    const known = this.#batches.get(id);
     const queuedAtMs = round(run.startedAtMs - run.queueMs - this.#originMs);
     if (known) {
       known.items += run.items;
@@ -100,6 +111,7 @@ export class InferenceRecorder {
     const batch: TracedBatch = {
       runId: run.runId,
       model: run.model,
+      version: run.version,
       size: run.size,
       items: run.items,
       requests: run.requests,
@@ -113,13 +125,14 @@ export class InferenceRecorder {
       loads: 0,
       failed: run.failed,
       ...(run.limit ? { limit: run.limit } : {}),
+      ...(run.cached ? { cached: true as const } : {}),
       ...(run.tokens
         ? { tokens: { ...run.tokens, efficiency: Math.round((run.tokens.real / Math.max(run.tokens.padded, 1)) * 1000) / 1000 } }
         : {}),
       fields: {},
       paths: [],
     };
-    this.#batches.set(run.runId, batch);
+    this.#batches.set(id, batch);
     return batch;
   }
 
@@ -151,8 +164,22 @@ export class InferenceRecorder {
 
   report(): InferenceReport {
     const batches = [...this.#batches.values()];
-    const totals = { batches: 0, items: 0, loads: 0, queueMs: 0, computeMs: 0, failedBatches: 0, refusedItems: this.#refusedItems };
+    const totals = {
+      batches: 0,
+      items: 0,
+      loads: 0,
+      queueMs: 0,
+      computeMs: 0,
+      failedBatches: 0,
+      cachedItems: 0,
+      refusedItems: this.#refusedItems,
+    };
     for (const b of batches) {
+      if (b.cached) {
+        totals.cachedItems += b.items;
+        totals.loads += b.loads;
+        continue;
+      }
       totals.batches++;
       totals.items += b.items;
       totals.loads += b.loads;

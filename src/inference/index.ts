@@ -10,7 +10,7 @@
  */
 
 export { assertSomeProviderInstalled, providerFallbackWarning } from './execution/execution-providers.ts';
-export type { ModelRunner } from './execution/model-session.ts';
+export { type ModelRunner, nextLoadId } from './execution/model-session.ts';
 export { transferables } from './execution/run-batch.ts';
 export {
   defaultSessionSettings,
@@ -24,6 +24,8 @@ export {
   type ExecutorDecision,
   InferenceService,
   type InferenceServiceOptions,
+  type ModelRef,
+  versionKey,
 } from './inference-service.ts';
 export { type FieldReader, featureKinds, type OutputSlot, outputKinds } from './kinds/index.ts';
 export {
@@ -40,9 +42,10 @@ export {
   type TensorSpec,
 } from './manifest.ts';
 export { type ModelLayout, type OnnxValueInfo, resolveLayout, tensorSpecs } from './model-layout.ts';
+export { type ModelVersions, readModelVersions, VERSIONS_FILE, type VersionFolder, type VersionPolicy } from './model-versions.ts';
 export { type ModelView, type ModelViewData, modelViewData, modelViewOf } from './model-view.ts';
 export { OnnxFileError, type OnnxGraph, readOnnxGraph, rewriteForServing } from './onnx-file/index.ts';
-export { ModelRegistry, type RegistryLoadOptions, runnersOf } from './registry.ts';
+export { loadModelVersion, ModelRegistry, type RegistryLoadOptions, runnersOf } from './registry.ts';
 export { type EncodeResult, type FeatureProblem, RowCodec, rowKey } from './row-codec.ts';
 export type { BatcherCounters, RunObservation } from './scheduler/dynamic-batcher.ts';
 export type { JobMeta, JobResult, RunRecord } from './scheduler/job.ts';

@@ -7,10 +7,18 @@ import { type BatchExecutor, InThreadExecutor } from './execution/executor.ts';
 import type { ModelRunner } from './execution/model-session.ts';
 import { WorkerExecutor, type WorkerExecutorOptions } from './execution/worker-executor.ts';
 import type { ModelRegistry } from './registry.ts';
+import { type CachedModel, type CachedRunRecord, cachePrefix, predictThroughCache, ResponseCache } from './response-cache.ts';
 import { type BatcherCounters, DynamicBatcher, type RunObservation } from './scheduler/dynamic-batcher.ts';
 import type { JobMeta, JobResult } from './scheduler/job.ts';
 import { defaultSchedulerOptions, type SchedulerOptions } from './scheduler/scheduler-options.ts';
 import type { PackedBatch } from './tensors.ts';
+
+/** Which load of which model a job is for: a model's view (ModelView) is one. */
+export interface ModelRef {
+  readonly manifest: { readonly name: string };
+  readonly version: number;
+  readonly loadId: number;
+}
 
 /** `auto` measures the model at start and picks `worker` when a large batch would block the event loop. */
 export type ExecutorChoice = 'auto' | 'main' | 'worker';
@@ -28,6 +36,8 @@ export interface InferenceServiceOptions {
   workerFile?: URL;
   /** Worker executors fail a run that takes longer, and retire its worker; 0 = never. */
   runTimeoutMs?: number;
+  /** The response cache's bound in bytes (response-cache.ts), shared by every model; 0 = off. */
+  responseCacheBytes?: number;
 }
 
 /** The defaults of InferenceServiceOptions (config.ts reads them too). */
@@ -38,6 +48,11 @@ export const defaultInferenceOptions = {
   autoProbeRows: 1000,
   /** Long enough for any sane batch of the shipped models (a 4096-row GBDT run takes ~10 ms), short enough to free a stuck worker. */
   runTimeoutMs: 30_000,
+  /**
+   * Off, as Triton's: a cached answer skips the run, which trades memory for runs, and how much
+   * memory repeated inputs deserve is the operator's call (PREDICTQL_RESPONSE_CACHE_BYTES).
+   */
+  responseCacheBytes: 0,
 };
 
 export interface ExecutorDecision {
@@ -45,14 +60,33 @@ export interface ExecutorDecision {
   reason: string;
 }
 
+/** The key of a model version among the service's batchers and decisions: "name@version". */
+export function versionKey(name: string, version: number): string {
+  return `${name}@${version}`;
+}
+
 export class InferenceService {
+  /** The models served now (a reload publishes the next set here: src/model-control/). */
   readonly registry: ModelRegistry;
-  readonly #batchers = new Map<string, DynamicBatcher>();
+  /** One batcher per loaded model version, by its loadId (ModelView.loadId). */
+  readonly #batchers = new Map<number, DynamicBatcher>();
+  /** Every loaded model version with a batcher, by loadId: a retiring one stays until its work is done. */
+  readonly #models = new Map<number, ModelRunner>();
+  /** Where each model version runs, and why, by versionKey. */
   readonly decisions = new Map<string, ExecutorDecision>();
   readonly #runListeners = new Set<(run: RunObservation) => void>();
+  readonly #options: InferenceServiceOptions;
+  /** Answers of earlier runs by model load and row bytes (response-cache.ts), for every thread's jobs. */
+  readonly responseCache: ResponseCache;
+  /** How each model load's rows are keyed in the cache, by loadId. */
+  readonly #cached = new Map<number, CachedModel>();
+  /** Rows answered from the cache and rows that missed it, by versionKey. */
+  readonly cacheCounts = new Map<string, { hits: number; misses: number }>();
 
-  private constructor(registry: ModelRegistry) {
+  private constructor(registry: ModelRegistry, options: InferenceServiceOptions) {
     this.registry = registry;
+    this.#options = options;
+    this.responseCache = new ResponseCache({ maxBytes: options.responseCacheBytes ?? defaultInferenceOptions.responseCacheBytes });
   }
 
   static async create(registry: ModelRegistry, options: InferenceServiceOptions = {}): Promise<InferenceService> {
@@ -63,26 +97,76 @@ export class InferenceService {
         );
       }
     }
-    const service = new InferenceService(registry);
+    const service = new InferenceService(registry, options);
+    await service.addVersions(registry.all());
+    return service;
+  }
+
+  /**
+   * Gives each of `models` (new versions, not yet in the registry) its executor and batcher, decided
+   * as at start; nothing is routed to them until the registry publishes them.
+   */
+  async addVersions(models: readonly ModelRunner[]): Promise<void> {
+    const options = this.#options;
     const workerOptions: WorkerExecutorOptions = {
       workerFile: options.workerFile,
       runTimeoutMs: options.runTimeoutMs ?? defaultInferenceOptions.runTimeoutMs,
     };
-    for (const model of registry.list()) {
+    for (const model of models) {
       const choice = options.executors?.[model.manifest.name] ?? options.defaultExecutor ?? defaultInferenceOptions.defaultExecutor;
       const decision = await decideExecutor(model, choice, options);
-      service.#addModel(model, await createExecutor(model, decision.executor, workerOptions), decision, options);
+      this.#addModel(model, await createExecutor(model, decision.executor, workerOptions), decision, options);
     }
-    return service;
+  }
+
+  /**
+   * Stops serving one model version: new jobs for it are refused as for an unknown model, its
+   * queued and running work finishes on it, then its executor (worker) and session are released.
+   */
+  async retire(model: ModelRunner): Promise<void> {
+    const batcher = this.#batchers.get(model.loadId);
+    if (!batcher) return;
+    this.#batchers.delete(model.loadId);
+    this.#models.delete(model.loadId);
+    const cached = this.#cached.get(model.loadId);
+    this.#cached.delete(model.loadId);
+    // Its answers can never be served again: a version change never serves the old one's rows.
+    if (cached) this.responseCache.invalidate(cached.prefix);
+    // A version loaded again under its number keeps the decision of its new load.
+    const key = versionKey(model.manifest.name, model.version);
+    if (![...this.#models.values()].some((m) => versionKey(m.manifest.name, m.version) === key)) this.decisions.delete(key);
+    await batcher.close();
+    await model.release?.();
   }
 
   /** A service whose models all run on the JS thread; needs no start-up measurement, so it is synchronous. */
   static inThread(registry: ModelRegistry, options: Omit<InferenceServiceOptions, 'executors' | 'defaultExecutor'> = {}): InferenceService {
-    const service = new InferenceService(registry);
-    for (const model of registry.list()) {
+    const service = new InferenceService(registry, options);
+    for (const model of registry.all()) {
       service.#addModel(model, new InThreadExecutor(model), { executor: 'main', reason: 'configured' }, options);
     }
     return service;
+  }
+
+  /** Loads of model versions while serving (model control), by model and result. */
+  readonly loads = new Map<string, { loaded: number; failed: number }>();
+
+  /** Counts a version load by model control: loaded (with its load + warm-up time) or failed (refused; the old one serves on). */
+  recordLoad(model: string, result: 'loaded' | 'failed', seconds?: number): void {
+    let entry = this.loads.get(model);
+    if (!entry) {
+      entry = { loaded: 0, failed: 0 };
+      this.loads.set(model, entry);
+    }
+    entry[result]++;
+    if (seconds !== undefined) for (const listener of this.#loadListeners) listener(model, seconds);
+  }
+
+  readonly #loadListeners = new Set<(model: string, seconds: number) => void>();
+
+  /** Calls `listener` with each version load's time (the metrics' histogram). */
+  onLoad(listener: (model: string, seconds: number) => void): void {
+    this.#loadListeners.add(listener);
   }
 
   /** Whether jobs of different requests share runs. */
@@ -92,6 +176,7 @@ export class InferenceService {
 
   #addModel(model: ModelRunner, executor: BatchExecutor, decision: ExecutorDecision, options: InferenceServiceOptions): void {
     const { name } = model.manifest;
+    const key = versionKey(name, model.version);
     const onRun = (run: RunObservation) => {
       options.onRun?.(run);
       for (const listener of this.#runListeners) {
@@ -103,7 +188,14 @@ export class InferenceService {
         }
       }
     };
-    this.decisions.set(name, decision);
+    this.decisions.set(key, decision);
+    this.#models.set(model.loadId, model);
+    this.#cached.set(model.loadId, {
+      name,
+      version: model.version,
+      prefix: cachePrefix(name, model.version, model.loadId),
+      inputs: model.codec.layout.inputs,
+    });
     const rows = model.codec.layout.maxBatchRows;
     const padTo = model.codec.layout.inputs.find((t) => t.sequence?.fill === 'ids')?.sequence?.padTo;
     const rowLimit =
@@ -111,10 +203,12 @@ export class InferenceService {
         ? undefined
         : { rows, reason: `model.onnx fixes its batch axis to ${rows}: ${rows === 1 ? 'one row' : `${rows} rows`} per run` };
     this.#batchers.set(
-      name,
+      model.loadId,
       new DynamicBatcher(
         {
           name,
+          version: model.version,
+          loadId: model.loadId,
           executionProvider: model.executionProvider,
           ...(rowLimit ? { rowLimit } : {}),
           ...(padTo ? { padTo } : {}),
@@ -137,25 +231,58 @@ export class InferenceService {
   }
 
   /**
-   * Queues a job for `model` (packed by the loader, on this thread or a GraphQL thread's); its
+   * Queues a job for `model` (packed by the loader with that model's codec, on this thread or a
+   * GraphQL thread's: it runs on that very load of the model, whatever was published since); its
    * answer comes back packed, in arrays of its own. See DynamicBatcher.submit.
    */
-  predict(model: string, job: PackedBatch, meta: JobMeta): Promise<JobResult> {
-    return this.batcher(model).submit(job, meta);
+  predict(model: ModelRef, job: PackedBatch, meta: JobMeta): Promise<JobResult> {
+    const batcher = this.#batchers.get(model.loadId);
+    if (!batcher) return Promise.reject(new Error(`No model named "${model.manifest.name}" is served in version ${model.version}.`));
+    if (!this.responseCache.enabled) return batcher.submit(job, meta);
+    return predictThroughCache(this.responseCache, this.#cached.get(model.loadId)!, job, (rows) => batcher.submit(rows, meta)).then(
+      (result) => {
+        const key = versionKey(model.manifest.name, model.version);
+        let counts = this.cacheCounts.get(key);
+        if (!counts) {
+          counts = { hits: 0, misses: 0 };
+          this.cacheCounts.set(key, counts);
+        }
+        const hits = result.runs.reduce((sum, run) => sum + ((run as Partial<CachedRunRecord>).cached ? run.items : 0), 0);
+        counts.hits += hits;
+        counts.misses += job.rows - hits;
+        return result;
+      },
+    );
   }
 
-  batcher(model: string): DynamicBatcher {
-    const batcher = this.#batchers.get(model);
-    if (!batcher) throw new Error(`No model named "${model}".`);
+  /**
+   * The runner of `model` in `version` while it has a batcher: a job encoded for a version that a
+   * reload has just replaced still finds it (the GraphQL threads switch after the owner).
+   */
+  servedModel(loadId: number): ModelRunner | undefined {
+    return this.#models.get(loadId);
+  }
+
+  /** The batcher of `model` in `version`, or of its default version. */
+  batcher(model: string, version?: number): DynamicBatcher {
+    const served = this.registry.get(model, version);
+    const batcher = served === undefined ? undefined : this.#batchers.get(served.loadId);
+    if (!batcher) throw new Error(`No model named "${model}"${version === undefined ? '' : ` in version ${version}`}.`);
     return batcher;
+  }
+
+  /** Where `model` (its default version, or `version`) runs. */
+  decision(model: string, version?: number): ExecutorDecision | undefined {
+    const served = version ?? this.registry.get(model)?.version;
+    return served === undefined ? undefined : this.decisions.get(versionKey(model, served));
   }
 
   batchers(): DynamicBatcher[] {
     return [...this.#batchers.values()];
   }
 
-  counters(model: string): BatcherCounters {
-    return this.batcher(model).counters();
+  counters(model: string, version?: number): BatcherCounters {
+    return this.batcher(model, version).counters();
   }
 
   /** Runs what is queued now and stops waiting for more work (maxQueueDelayMs): the server is draining. */

@@ -140,8 +140,8 @@ function unique(names: readonly string[], onRepeat: (name: string) => void): voi
   }
 }
 
-// Private: Ajv's error as "<JSON path> must <rule>, but got: <value>".
-function describeSchemaError(error: ErrorObject, document: unknown): string {
+/** Ajv's error as "<JSON path> must <rule>, but got: <value>" (model-versions.ts reads versions.json the same way). */
+export function describeSchemaError(error: ErrorObject, document: unknown): string {
   const path = error.instancePath || '/';
   let value: unknown = document;
   for (const key of error.instancePath.split('/').slice(1))

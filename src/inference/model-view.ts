@@ -12,6 +12,18 @@ import { RowCodec } from './row-codec.ts';
 export interface ModelView {
   /** The manifest, its tensors completed from model.onnx. */
   readonly manifest: ModelManifest;
+  /**
+   * Which version of the model this is: the number of its folder (models/<name>/<version>/), or 1
+   * for a model whose files sit in models/<name>/ itself. A job always runs on the version it was
+   * encoded for.
+   */
+  readonly version: number;
+  /**
+   * This load of the model, unique in the server's process (a version whose files were replaced in
+   * place is loaded again under its number, with a new loadId): the owner runs a job on the load
+   * whose codec encoded it, never on another.
+   */
+  readonly loadId: number;
   /** Encodes inputs, packs rows, unpacks outputs and reads prediction fields. */
   readonly codec: RowCodec;
   readonly executionProvider: ExecutionProviderName;
@@ -23,6 +35,8 @@ export interface ModelView {
 /** A model view as plain data, for structured clone (workerData, postMessage). */
 export interface ModelViewData {
   manifest: ModelManifest;
+  version: number;
+  loadId: number;
   layout: ModelLayout;
   executionProvider: ExecutionProviderName;
   warmedUp: boolean;
@@ -32,6 +46,8 @@ export interface ModelViewData {
 export function modelViewData(model: ModelView): ModelViewData {
   return {
     manifest: model.manifest,
+    version: model.version,
+    loadId: model.loadId,
     layout: model.codec.layout,
     executionProvider: model.executionProvider,
     warmedUp: model.warmedUp,
@@ -43,6 +59,8 @@ export function modelViewData(model: ModelView): ModelViewData {
 export function modelViewOf(data: ModelViewData): ModelView {
   return Object.freeze({
     manifest: data.manifest,
+    version: data.version,
+    loadId: data.loadId,
     codec: new RowCodec(data.layout),
     executionProvider: data.executionProvider,
     warmedUp: data.warmedUp,

@@ -13,6 +13,7 @@ import {
   type EncodedRow,
   type JobMeta,
   type JobResult,
+  type ModelRef,
   type ModelView,
   type OutputRow,
   OverloadedError,
@@ -22,13 +23,12 @@ import type { InferenceRecorder, PredictionSite, TracedBatch } from '../inferenc
 
 /** Anything that runs packed jobs for a model: the InferenceService, a GraphQL thread's RemotePredictor, or a fake. */
 export interface Predictor {
-  predict(model: string, job: PackedBatch, meta: JobMeta): Promise<JobResult>;
+  /** Runs `job` on `model`: the very load of the model whose codec encoded and packed it. */
+  predict(model: ModelRef, job: PackedBatch, meta: JobMeta): Promise<JobResult>;
 }
 
 export interface PredictionLoadersOptions {
   predictor: Predictor;
-  /** The models by name (their codecs pack the jobs and read the answers). */
-  models: { get(name: string): ModelView | undefined };
   /**
    * `false` gives one job (so one run) per field: the naive server, kept only so the benchmark
    * can show what batching saves. It is not reachable through the public schema.
@@ -48,7 +48,8 @@ function noop(): void {}
 
 export class PredictionLoaders {
   readonly #options: PredictionLoadersOptions;
-  readonly #loaders = new Map<string, ModelLoader>();
+  /** One loader per model version (its view): rows of two versions are never one job. */
+  readonly #loaders = new Map<ModelView, ModelLoader>();
   #textTokens = 0;
 
   constructor(options: PredictionLoadersOptions) {
@@ -67,7 +68,7 @@ export class PredictionLoaders {
   }
 
   /** Resolves to the model's output row for `row`; `key` must identify the row's values. */
-  load(model: string, row: EncodedRow, key: string, site?: PredictionSite): Promise<OutputRow> {
+  load(model: ModelView, row: EncodedRow, key: string, site?: PredictionSite): Promise<OutputRow> {
     return this.#loader(model).load(row, key, site);
   }
 
@@ -76,22 +77,20 @@ export class PredictionLoaders {
    * rejects (a failure stays in the cache and reaches each field through `load`). See
    * graphql/prime-predictions.ts.
    */
-  prime(model: string, rows: readonly EncodedRow[], keys: readonly string[]): Promise<unknown> {
+  prime(model: ModelView, rows: readonly EncodedRow[], keys: readonly string[]): Promise<unknown> {
     return this.#loader(model).prime(rows, keys);
   }
 
   /** The output row of `key` if a finished run of this request answered it; records the site when reported. */
-  peek(model: string, key: string, site?: PredictionSite): OutputRow | undefined {
+  peek(model: ModelView, key: string, site?: PredictionSite): OutputRow | undefined {
     return this.#loaders.get(model)?.peek(key, site);
   }
 
-  #loader(model: string): ModelLoader {
+  #loader(model: ModelView): ModelLoader {
     let loader = this.#loaders.get(model);
     if (!loader) {
-      const view = this.#options.models.get(model);
-      if (!view) throw new Error(`No model named "${model}".`);
       // `this` identifies the request to the scheduler (for its count of requests per run).
-      loader = new ModelLoader(view, this, this.#options);
+      loader = new ModelLoader(model, this, this.#options);
       this.#loaders.set(model, loader);
     }
     return loader;
@@ -217,7 +216,7 @@ class ModelLoader {
     let values: (OutputRow | Error)[];
     try {
       const job = this.#model.codec.pack(entries.map((entry) => entry.row));
-      const result = await predictor.predict(name, job, {
+      const result = await predictor.predict(this.#model, job, {
         requestId: this.#requestId,
         enqueuedAtMs,
         traceContext: this.#options.traceContext,

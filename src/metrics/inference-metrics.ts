@@ -23,10 +23,10 @@ const byService = new WeakMap<InferenceService, InferenceMetrics>();
 
 export class InferenceMetrics {
   readonly metrics: Metric[];
-  readonly #batchSize: Histogram<'model' | 'executor'>;
-  readonly #queueSeconds: Histogram<'model'>;
-  readonly #computeSeconds: Histogram<'model' | 'executor'>;
-  readonly #paddingEfficiency: Histogram<'model'>;
+  readonly #batchSize: Histogram<'model' | 'version' | 'executor'>;
+  readonly #queueSeconds: Histogram<'model' | 'version'>;
+  readonly #computeSeconds: Histogram<'model' | 'version' | 'executor'>;
+  readonly #paddingEfficiency: Histogram<'model' | 'version'>;
 
   /** The metrics of `service`, created (and subscribed to its runs) on first use. */
   static for(service: InferenceService): InferenceMetrics {
@@ -43,28 +43,28 @@ export class InferenceMetrics {
     this.#batchSize = new Histogram({
       name: 'predictql_batch_size',
       help: 'Rows per model run (all requests merged into it). Mean: rate(items_total) / rate(runs_total).',
-      labelNames: ['model', 'executor'],
+      labelNames: ['model', 'version', 'executor'],
       buckets: BATCH_SIZE_BUCKETS,
       registers,
     });
     this.#queueSeconds = new Histogram({
       name: 'predictql_queue_duration_seconds',
       help: "Wait of each job (one request's rows for a model) from its first load to the start of its run.",
-      labelNames: ['model'],
+      labelNames: ['model', 'version'],
       buckets: QUEUE_SECONDS_BUCKETS,
       registers,
     });
     this.#computeSeconds = new Histogram({
       name: 'predictql_compute_duration_seconds',
       help: 'Duration of each model run (onnxruntime, plus the worker round trip on the worker executor).',
-      labelNames: ['model', 'executor'],
+      labelNames: ['model', 'version', 'executor'],
       buckets: COMPUTE_SECONDS_BUCKETS,
       registers,
     });
     this.#paddingEfficiency = new Histogram({
       name: 'predictql_padding_efficiency',
       help: "A text model's runs by padding efficiency: real tokens / tokens run once padded to the run's longest row.",
-      labelNames: ['model'],
+      labelNames: ['model', 'version'],
       buckets: [0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1],
       registers,
     });
@@ -73,12 +73,14 @@ export class InferenceMetrics {
       new Counter({
         name,
         help,
-        labelNames: ['model', 'executor'],
+        labelNames: ['model', 'version', 'executor'],
         registers,
-        // Exact values from the batchers' own counters, whenever the scrape comes.
-        collect(this: Counter<'model' | 'executor'>) {
+        // Exact values from the batchers' own counters, whenever the scrape comes. A version a
+        // reload retired takes its series with it; one loaded again under its number starts at 0 (a
+        // counter reset, which rate() reads as such).
+        collect(this: Counter<'model' | 'version' | 'executor'>) {
           this.reset();
-          for (const b of batchers()) this.inc({ model: b.model.name, executor: b.executorKind }, read(b.counters()));
+          for (const b of batchers()) this.inc(versionLabels(b, { executor: b.executorKind }), read(b.counters()));
         },
       });
     const gauge = (name: string, help: string, labelNames: string[], set: (g: Gauge) => void) =>
@@ -116,24 +118,100 @@ export class InferenceMetrics {
         'Rows refused before running: queue full, queue timeout or shutting down (OVERLOADED).',
         (c) => c.refusedItems,
       ),
-      gauge('predictql_queue_rows', 'Rows waiting for a run now.', ['model'], (g) => {
-        for (const b of batchers()) g.set({ model: b.model.name }, b.queuedRows);
+      gauge('predictql_queue_rows', 'Rows waiting for a run now.', ['model', 'version'], (g) => {
+        for (const b of batchers()) g.set(versionLabels(b), b.queuedRows);
       }),
-      gauge('predictql_inflight_runs', 'Model runs under way now (0 or 1 per model).', ['model'], (g) => {
-        for (const b of batchers()) g.set({ model: b.model.name }, b.inFlightRuns);
+      gauge('predictql_inflight_runs', 'Model runs under way now (0 or 1 per model version).', ['model', 'version'], (g) => {
+        for (const b of batchers()) g.set(versionLabels(b), b.inFlightRuns);
       }),
       gauge(
         'predictql_model_info',
-        'Always 1; the labels say how each model is served.',
-        ['model', 'version', 'executor', 'execution_provider'],
+        "Always 1, one series per served model version; `version` is its number, `label` its manifest's version, `default` whether fields without `version:` get it.",
+        ['model', 'version', 'label', 'default', 'executor', 'execution_provider'],
         (g) => {
           for (const b of batchers()) {
-            const version = service.registry.get(b.model.name)?.manifest.version ?? '';
-            g.set({ model: b.model.name, version, executor: b.executorKind, execution_provider: b.model.executionProvider }, 1);
+            const model = service.servedModel(b.model.loadId);
+            const isDefault = service.registry.get(b.model.name)?.loadId === b.model.loadId;
+            g.set(
+              versionLabels(b, {
+                label: model?.manifest.version ?? '',
+                default: String(isDefault),
+                executor: b.executorKind,
+                execution_provider: b.model.executionProvider,
+              }),
+              1,
+            );
           }
         },
       ),
     ];
+    const loadSeconds = new Histogram({
+      name: 'predictql_model_load_duration_seconds',
+      help: 'Load + check + warm-up time of each model version loaded while serving (model control), before its swap.',
+      labelNames: ['model'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.metrics.push(
+      loadSeconds,
+      new Counter({
+        name: 'predictql_model_loads_total',
+        help: 'Model versions loaded while serving (model control): result "loaded", or "failed" (refused: the versions serving stay).',
+        labelNames: ['model', 'result'],
+        registers,
+        collect(this: Counter<'model' | 'result'>) {
+          this.reset();
+          for (const [model, c] of service.loads) {
+            this.inc({ model, result: 'loaded' }, c.loaded);
+            this.inc({ model, result: 'failed' }, c.failed);
+          }
+        },
+      }),
+    );
+    const cache = service.responseCache;
+    this.metrics.push(
+      new Counter({
+        name: 'predictql_response_cache_hits_total',
+        help: 'Rows answered from the response cache, without a run (PREDICTQL_RESPONSE_CACHE_BYTES).',
+        labelNames: ['model', 'version'],
+        registers,
+        collect(this: Counter<'model' | 'version'>) {
+          this.reset();
+          for (const [key, c] of service.cacheCounts) this.inc(keyLabels(key), c.hits);
+        },
+      }),
+      new Counter({
+        name: 'predictql_response_cache_misses_total',
+        help: 'Rows the response cache did not hold, which went to a run.',
+        labelNames: ['model', 'version'],
+        registers,
+        collect(this: Counter<'model' | 'version'>) {
+          this.reset();
+          for (const [key, c] of service.cacheCounts) this.inc(keyLabels(key), c.misses);
+        },
+      }),
+      gauge(
+        'predictql_response_cache_bytes',
+        'Bytes the response cache holds now (its bound: PREDICTQL_RESPONSE_CACHE_BYTES).',
+        [],
+        (g) => {
+          g.set(cache.stats().bytes);
+        },
+      ),
+      gauge('predictql_response_cache_entries', 'Rows the response cache holds now.', [], (g) => {
+        g.set(cache.stats().entries);
+      }),
+      new Counter({
+        name: 'predictql_response_cache_evictions_total',
+        help: 'Rows the response cache dropped to stay within its bound (least recently used first).',
+        registers,
+        collect(this: Counter) {
+          this.reset();
+          this.inc(cache.stats().evictions);
+        },
+      }),
+    );
+    service.onLoad((model, seconds) => loadSeconds.observe({ model }, seconds));
     service.onRun((run) => this.#observe(run));
   }
 
@@ -143,10 +221,25 @@ export class InferenceMetrics {
   }
 
   #observe(run: RunObservation): void {
-    if (run.tokens) this.#paddingEfficiency.observe({ model: run.model }, run.tokens.real / Math.max(run.tokens.padded, 1));
-    const labels = { model: run.model, executor: run.executor };
+    const model = { model: run.model, version: String(run.version) };
+    if (run.tokens) this.#paddingEfficiency.observe(model, run.tokens.real / Math.max(run.tokens.padded, 1));
+    const labels = { ...model, executor: run.executor };
     this.#batchSize.observe(labels, run.size);
     this.#computeSeconds.observe(labels, run.computeMs / 1000);
-    for (const queueMs of run.queueMs) this.#queueSeconds.observe({ model: run.model }, Math.max(0, queueMs) / 1000);
+    for (const queueMs of run.queueMs) this.#queueSeconds.observe(model, Math.max(0, queueMs) / 1000);
   }
+}
+
+// Private: "name@version" (versionKey) as labels.
+function keyLabels(key: string): { model: string; version: string } {
+  const at = key.lastIndexOf('@');
+  return { model: key.slice(0, at), version: key.slice(at + 1) };
+}
+
+// Private: a batcher's model and version as labels, with `extra`.
+function versionLabels<T extends Record<string, string>>(
+  b: { model: { name: string; version: number } },
+  extra?: T,
+): { model: string; version: string } & T {
+  return { model: b.model.name, version: String(b.model.version), ...(extra as T) };
 }

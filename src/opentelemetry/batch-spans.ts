@@ -92,6 +92,7 @@ export function recordBatchSpan(run: RunObservation, remoteTracer?: Tracer): voi
       links,
       attributes: {
         'predictql.model': run.model,
+        'predictql.model.version': run.version,
         'predictql.run_id': run.runId,
         'predictql.batch.size': run.size,
         'predictql.batch.requests': run.requests,

@@ -25,10 +25,11 @@ export function usePredictionLoaders(options: PredictionLoadersPluginOptions): P
       // report and the operation span reference are already in context.
       const { inferenceReport: report, operationSpan } = context as Partial<PredictQLContext>;
       extendContext({
-        registry,
+        // One set of models for the whole request, whatever a reload publishes meanwhile; held
+        // until the operation is done, so a reload retires old versions only after it.
+        registry: registry.hold(),
         predictions: new PredictionLoaders({
           predictor,
-          models: registry,
           batch,
           report,
           logError,
@@ -36,6 +37,13 @@ export function usePredictionLoaders(options: PredictionLoadersPluginOptions): P
           ...(maxTextTokens !== undefined ? { maxTextTokens } : {}),
         }),
       });
+    },
+    onExecute({ args }) {
+      return {
+        onExecuteDone() {
+          (args.contextValue as Partial<PredictQLContext>).registry?.release();
+        },
+      };
     },
   };
 }

@@ -30,6 +30,9 @@ const log = (message: string, error?: unknown) =>
 /** This thread's operation and HTTP metrics; a scrape adds every other thread's and the owner's. */
 const metrics = new Registry();
 let yoga: PredictQLApp | undefined;
+/** The models this thread's app serves (live: a reload publishes to it), and its channel to the owner's. */
+let registry: ModelRegistry<ModelView> | undefined;
+let predictor: RemotePredictor | undefined;
 let nextScrape = 1;
 const scrapes = new Map<number, (answer: { owner: string; threads: MetricsJson[] }) => void>();
 const post = (message: ThreadMessage) => owner.postMessage(message);
@@ -44,9 +47,19 @@ async function handle(message: OwnerMessage): Promise<void> {
       post({ type: 'listening', port: await http.listen(message.port, message.host, { reusePort: true }) });
       return;
     case 'models':
-      yoga = await buildApp(new ModelRegistry<ModelView>(message.models.map(modelViewOf)));
+      registry = new ModelRegistry<ModelView>(message.models.map(modelViewOf), new Map(message.defaults));
+      yoga = await buildApp(registry);
       post({ type: 'built' });
       return;
+    case 'publish-models': {
+      // The same API as before (the owner checked it), so the schema stays; new operations read the
+      // new set, and the owner hears `switched` once the requests that read the old one are done.
+      const previous = registry!.publish(message.models.map(modelViewOf), new Map(message.defaults));
+      if (!(await previous.released(message.retireWaitMs)))
+        log(`requests still held the previous models after ${message.retireWaitMs} ms (the owner retires them anyway)`);
+      predictor!.switched(message.generation);
+      return;
+    }
     case 'serve':
       http.serve(yoga!);
       lifecycle.serve();
@@ -86,6 +99,7 @@ async function handle(message: OwnerMessage): Promise<void> {
 
 // Private: the app as server.ts builds it, over model views, with the owner running the jobs.
 async function buildApp(registry: ModelRegistry<ModelView>): Promise<PredictQLApp> {
+  predictor = new RemotePredictor(predictions, index);
   const { tasks, entityBindings, trustedDocuments } = await loadGraphQLParts(config, registry);
   return createApp({
     ...configuredAppOptions(config),
@@ -93,7 +107,7 @@ async function buildApp(registry: ModelRegistry<ModelView>): Promise<PredictQLAp
     tasks,
     entityBindings,
     trustedDocuments,
-    predictor: new RemotePredictor(predictions, index),
+    predictor,
     batching: config.batching,
     // Process metrics come from the owner, once: here only this thread's operations and HTTP.
     metrics: config.metrics && { registry: metrics, processMetrics: false, gather: scrapeWholeServer },

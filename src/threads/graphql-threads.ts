@@ -27,6 +27,7 @@ export interface GraphQLThreadsOptions {
 interface Served {
   service: InferenceService;
   models: ModelViewData[];
+  defaults: [string, number][];
   /** The owner's metrics (model runs, the process), added to every scrape. */
   metrics: Registry | undefined;
 }
@@ -40,6 +41,9 @@ interface Thread {
   /** Resolves the next message of a type; rejects when the thread fails or exits first. */
   waiters: { type: ThreadMessage['type']; resolve: (m: ThreadMessage) => void; reject: (e: Error) => void }[];
   collections: Map<number, (metrics: MetricsJson) => void>;
+  /** The last generation of models it said it serves (SwitchedMessage), and who waits for the next. */
+  switched: number;
+  switchWaiters: (() => void)[];
 }
 
 export class GraphQLThreads {
@@ -51,6 +55,7 @@ export class GraphQLThreads {
   #served: Served | undefined;
   #closing = false;
   #nextCollection = 1;
+  #generation = 0;
   /** Threads started so far, replacements included. */
   starts = 0;
 
@@ -80,11 +85,29 @@ export class GraphQLThreads {
   async serve(served: Served): Promise<void> {
     this.#served = served;
     const threads = [...this.#threads.values()];
-    for (const t of threads) servePredictions(t.predictions, served.service);
-    await Promise.all(threads.map((t) => this.#ask(t, { type: 'models', models: served.models }, 'built')));
+    for (const t of threads) servePredictions(t.predictions, served.service, (g) => this.#switched(t, g));
+    await Promise.all(threads.map((t) => this.#ask(t, { type: 'models', models: served.models, defaults: served.defaults }, 'built')));
     // Only once every thread can answer: /ready turns 200 on all of them together.
     await Promise.all(threads.map((t) => this.#ask(t, { type: 'serve' }, 'serving')));
     for (const t of threads) t.serving = true;
+  }
+
+  /**
+   * A reload: every serving thread serves `models` from now on; resolves once each has said so,
+   * after its last request holding the previous models (or once it exited).
+   */
+  async publish(models: ModelViewData[], defaults: [string, number][], retireWaitMs: number): Promise<void> {
+    const served = this.#served!;
+    this.#served = { ...served, models, defaults };
+    const generation = ++this.#generation;
+    const threads = [...this.#threads.values()].filter((t) => t.serving);
+    await Promise.all(
+      threads.map((t) => {
+        const done = new Promise<void>((resolve) => t.switchWaiters.push(resolve));
+        t.worker.postMessage({ type: 'publish-models', generation, models, defaults, retireWaitMs } satisfies OwnerMessage);
+        return done;
+      }),
+    );
   }
 
   /** /ready turns 503 on every thread; requests are still answered. */
@@ -114,12 +137,26 @@ export class GraphQLThreads {
     const data: GraphQLThreadData = { index, config: this.#options.config, predictions: port2, inFlight: this.inFlight };
     const worker = new Worker(threadUrl, { workerData: data, transferList: [port2] });
     this.starts++;
-    const thread: Thread = { index, worker, predictions: port1, serving: false, waiters: [], collections: new Map() };
+    const thread: Thread = {
+      index,
+      worker,
+      predictions: port1,
+      serving: false,
+      waiters: [],
+      collections: new Map(),
+      switched: this.#generation,
+      switchWaiters: [],
+    };
     this.#threads.set(index, thread);
     worker.on('message', (message: ThreadMessage) => this.#receive(thread, message));
     worker.on('error', (error) => this.#options.log.error(`GraphQL thread ${index} failed:`, error));
     worker.on('exit', (code) => this.#exited(thread, code));
     return thread;
+  }
+
+  #switched(thread: Thread, generation: number): void {
+    thread.switched = generation;
+    if (generation === this.#generation) for (const resolve of thread.switchWaiters.splice(0)) resolve();
   }
 
   #receive(thread: Thread, message: ThreadMessage): void {
@@ -173,6 +210,8 @@ export class GraphQLThreads {
     thread.waiters = [];
     for (const collect of thread.collections.values()) collect([]);
     thread.collections.clear();
+    // A thread that is gone holds no models: a reload waiting for it goes on.
+    for (const resolve of thread.switchWaiters.splice(0)) resolve();
     if (this.#closing || !thread.serving) return;
     this.#options.log.error(
       `GraphQL thread ${thread.index} exited unexpectedly (code ${code}); its requests in flight are lost; replacing it`,
@@ -185,9 +224,9 @@ export class GraphQLThreads {
     const served = this.#served!;
     const listen = this.#listen!;
     const thread = this.#start(index);
-    servePredictions(thread.predictions, served.service);
+    servePredictions(thread.predictions, served.service, (g) => this.#switched(thread, g));
     try {
-      await this.#ask(thread, { type: 'models', models: served.models }, 'built');
+      await this.#ask(thread, { type: 'models', models: served.models, defaults: served.defaults }, 'built');
       await this.#ask(thread, { type: 'serve' }, 'serving');
       await this.#ask(thread, { type: 'listen', ...listen }, 'listening');
       thread.serving = true;

@@ -9,11 +9,15 @@
 import type { MessagePort } from 'node:worker_threads';
 import { type InferenceService, type JobResult, OverloadedError, transferables } from '../inference/index.ts';
 import { fromProcessMs, toProcessMs } from './monotonic-clock.ts';
-import type { PredictMessage, PredictReply } from './thread-messages.ts';
+import type { PredictMessage, PredictReply, SwitchedMessage } from './thread-messages.ts';
 
-/** Serves `port`'s jobs from `service` until the port closes. */
-export function servePredictions(port: MessagePort, service: InferenceService): void {
-  port.on('message', (message: PredictMessage) => {
+/** Serves `port`'s jobs from `service` until the port closes; `onSwitched` hears the thread's SwitchedMessages. */
+export function servePredictions(port: MessagePort, service: InferenceService, onSwitched: (generation: number) => void = () => {}): void {
+  port.on('message', (message: PredictMessage | SwitchedMessage) => {
+    if ('switched' in message) {
+      onSwitched(message.switched);
+      return;
+    }
     void predict(service, message).then(
       (reply) => port.postMessage(reply, reply.ok ? transferables([...reply.result.outputs, reply.result.rowRun]) : []),
       // predict() turns every failure into a reply; this is a bug, and the job must still settle.
@@ -27,9 +31,9 @@ export function servePredictions(port: MessagePort, service: InferenceService): 
 async function predict(service: InferenceService, message: PredictMessage): Promise<PredictReply> {
   let result: JobResult;
   try {
-    const model = service.registry.get(message.model);
-    if (!model) throw new Error(`No model named "${message.model}".`);
-    result = await service.predict(message.model, model.codec.packedJob(message.rows, message.inputs, message.lengths), {
+    const model = service.servedModel(message.loadId);
+    if (!model) throw new Error(`No model named "${message.model}" is served in version ${message.version}.`);
+    result = await service.predict(model, model.codec.packedJob(message.rows, message.inputs, message.lengths), {
       requestId: message.requestId,
       enqueuedAtMs: fromProcessMs(message.enqueuedAtMs),
       ...(message.trace ? { traceContext: message.trace } : {}),

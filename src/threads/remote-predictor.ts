@@ -6,11 +6,11 @@
  * to this thread's clock (monotonic-clock.ts) for the inference report.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { type JobMeta, type JobResult, OverloadedError, type PackedBatch, transferables } from '../inference/index.ts';
+import { type JobMeta, type JobResult, type ModelRef, OverloadedError, type PackedBatch, transferables } from '../inference/index.ts';
 import type { Predictor } from '../loaders/prediction-loaders.ts';
 import { spanContextData } from '../opentelemetry/batch-spans.ts';
 import { fromProcessMs, toProcessMs } from './monotonic-clock.ts';
-import type { PredictMessage, PredictReply } from './thread-messages.ts';
+import type { PredictMessage, PredictReply, SwitchedMessage } from './thread-messages.ts';
 
 interface PendingJob {
   model: string;
@@ -43,7 +43,8 @@ export class RemotePredictor implements Predictor {
     return this.#pending.size;
   }
 
-  predict(model: string, job: PackedBatch, meta: JobMeta): Promise<JobResult> {
+  predict(ref: ModelRef, job: PackedBatch, meta: JobMeta): Promise<JobResult> {
+    const model = ref.manifest.name;
     if (this.#closed) return Promise.reject(shuttingDown(model, this.#closed));
     if (job.rows === 0) return Promise.resolve({ outputs: [], runs: [], rowRun: new Int32Array(0) });
     const id = this.#nextJob++;
@@ -51,6 +52,8 @@ export class RemotePredictor implements Predictor {
     const message: PredictMessage = {
       id,
       model,
+      version: ref.version,
+      loadId: ref.loadId,
       rows: job.rows,
       inputs: job.inputs.map((input) => input.data),
       ...(job.lengths ? { lengths: job.lengths } : {}),
@@ -62,6 +65,11 @@ export class RemotePredictor implements Predictor {
       this.#pending.set(id, { model, resolve, reject });
       this.#port.postMessage(message, transferables([...message.inputs, message.lengths]));
     });
+  }
+
+  /** Tells the owner this thread serves the models of `generation` (after every job posted before). */
+  switched(generation: number): void {
+    if (!this.#closed) this.#port.postMessage({ switched: generation } satisfies SwitchedMessage);
   }
 
   #requestNumber(requestId: unknown): number | string {

@@ -24,6 +24,9 @@ export interface GraphQLThreadData {
 export interface PredictMessage {
   id: number;
   model: string;
+  /** The version whose codec packed the rows (for messages), and its load: the owner runs the job on that load only. */
+  version: number;
+  loadId: number;
   rows: number;
   /** One array per input tensor holding every row (transferred, so copied nowhere). */
   inputs: TensorData[];
@@ -35,6 +38,15 @@ export interface PredictMessage {
   enqueuedAtMs: number;
   /** The request's operation span, when it is traced. */
   trace?: SpanContextData;
+}
+
+/**
+ * A GraphQL thread serves the models the owner last published (`publish-models`), and no request
+ * of it holds the previous set any more: sent on the prediction port, after every job encoded for
+ * the previous set, so the owner may retire what it no longer serves.
+ */
+export interface SwitchedMessage {
+  switched: number;
 }
 
 /**
@@ -53,7 +65,10 @@ export type PredictReply =
 /** Owner → GraphQL thread, on the worker port. */
 export type OwnerMessage =
   | { type: 'listen'; port: number; host: string }
-  | { type: 'models'; models: ModelViewData[] }
+  /** Every served version of every model, and each model's default version (by name). */
+  | { type: 'models'; models: ModelViewData[]; defaults: [string, number][] }
+  /** A reload: serve these from now on, then say `switched` with `generation` on the prediction port. */
+  | { type: 'publish-models'; generation: number; models: ModelViewData[]; defaults: [string, number][]; retireWaitMs: number }
   | { type: 'serve' }
   | { type: 'drain' }
   | { type: 'close' }

@@ -50,13 +50,19 @@ export class ThreadsFront implements ServingFront {
     installBatchSpans(services.inference, trace.getTracer('predictql'));
     await this.threads.serve({
       service: services.inference,
-      models: services.registry.list().map(modelViewData),
+      models: services.registry.all().map(modelViewData),
+      defaults: [...services.registry.defaults()],
       metrics: ownerMetrics(this.#config.metrics, services),
     });
   }
 
   drain(): void {
     this.threads.drain();
+  }
+
+  /** A reload published the registry's next set: every GraphQL thread switches to it. */
+  publishModels(services: Services, retireWaitMs: number): Promise<void> {
+    return this.threads.publish(services.registry.all().map(modelViewData), [...services.registry.defaults()], retireWaitMs);
   }
 
   /** Each thread: stop accepting, answer its requests in flight, flush its spans. */

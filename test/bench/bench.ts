@@ -508,7 +508,7 @@ const environment = {
   platform: `${process.platform}-${process.arch}`,
   intraOpThreads: config.session.intraOpThreads,
   batching: services.batching,
-  executor: services.inference.decisions.get(MODEL)?.executor ?? 'unknown',
+  executor: services.inference.decision(MODEL)?.executor ?? 'unknown',
   engine: config.engine,
 };
 

@@ -106,7 +106,9 @@ process.on('message', (message: { cmd: string }) => {
   }
 });
 
-const decisions = Object.fromEntries([...services.inference.decisions].map(([name, d]) => [name, d.executor]));
+const decisions = Object.fromEntries(
+  services.registry.list().map((m) => [m.manifest.name, services.inference.decision(m.manifest.name)?.executor]),
+);
 process.send!({ cmd: 'ready', port, decisions });
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {

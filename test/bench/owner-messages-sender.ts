@@ -17,7 +17,8 @@ const { port, models, model, rows, window } = workerData as {
 };
 const registry = new ModelRegistry<ModelView>(models.map(modelViewOf));
 const predictor = new RemotePredictor(port, 1);
-const codec = registry.get(model)!.codec;
+const view = registry.get(model)!;
+const codec = view.codec;
 const encoded = Array.from({ length: rows }, (_, i) => {
   const result = codec.encode(codec.sampleValues(i % 97, 97));
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
@@ -29,7 +30,7 @@ let running = false;
 async function lane(): Promise<void> {
   while (running) {
     // A request of its own per job, as the loaders make them.
-    const result = await predictor.predict(model, codec.pack(encoded), { requestId: {} });
+    const result = await predictor.predict(view, codec.pack(encoded), { requestId: {} });
     if (result.runs.some((run) => run.failed)) throw new Error('a job failed');
     answered++;
   }

@@ -90,7 +90,9 @@ describe('GET /metrics', () => {
     expect(
       metricValue(after, 'predictql_model_info', {
         ...model,
-        version: services.registry.get(MLP)!.manifest.version,
+        version: '1',
+        label: services.registry.get(MLP)!.manifest.version,
+        default: 'true',
         executor,
         execution_provider: 'cpu',
       }),

@@ -62,7 +62,7 @@ describe('the server, in-process', () => {
     finishLoading(services);
     await server.ready;
     const job = services.registry.get(MLP)!.codec.pack([[new Float32Array(8)]]);
-    await expect(services.inference.predict(MLP, job, { requestId: 1 })).rejects.toThrow(/shutting down/);
+    await expect(services.inference.predict(services.registry.get(MLP)!, job, { requestId: 1 })).rejects.toThrow(/shutting down/);
     expect(server.lifecycle.state).toBe('draining');
   });
 

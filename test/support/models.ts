@@ -80,7 +80,7 @@ export function toRow(model: ModelRunner, input: Readonly<Record<string, unknown
 export async function directPredict(inference: InferenceService, model: string, rows: readonly EncodedRow[]): Promise<number[][]> {
   const runner = inference.registry.get(model)!;
   const readers = runner.manifest.outputs.filter((o) => o.kind === 'value').map((o) => runner.codec.reader(o.name)!);
-  const result = await inference.predict(model, runner.codec.pack(rows), { requestId: Symbol('directPredict') });
+  const result = await inference.predict(runner, runner.codec.pack(rows), { requestId: Symbol('directPredict') });
   const failed = result.runs.find((run) => run.failed);
   if (failed) throw new Error(`directPredict: a run failed: ${failed.failure}`);
   return runner.codec

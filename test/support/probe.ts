@@ -137,14 +137,25 @@ function probed(inner: ModelRunner, probe: ModelProbe): ModelRunner {
   return Object.assign(runner, { workerSetup: () => ({ ...inner.workerSetup!(), probe: probe.shared }) });
 }
 
+/** The probe of a model version: its name for version 1 (most models have no other), else "name@version". */
+export function probeName(model: { manifest: { name: string }; version: number }): string {
+  return model.version === 1 ? model.manifest.name : `${model.manifest.name}@${model.version}`;
+}
+
 /** Probes of every model of a registry, and the registry of probed runners to serve. */
 export class Probes {
   readonly byModel = new Map<string, ModelProbe>();
 
   /** Wraps every model of `registry` (use as loadServices' `wrapModels`). */
   wrap = (registry: ModelRegistry): ModelRegistry => {
-    return new Registry(registry.list().map((model) => probed(model, this.probe(model.manifest.name))));
+    return new Registry(registry.all().map(this.wrapOne), registry.defaults());
   };
+
+  /**
+   * Wraps one model version (as runServer's `wrapReloaded`, for the versions model control loads).
+   * Version 1 of a model is probed under its name, another version under "name@version".
+   */
+  wrapOne = (model: ModelRunner): ModelRunner => probed(model, this.probe(probeName(model)));
 
   probe(model: string): ModelProbe {
     let probe = this.byModel.get(model);

@@ -16,6 +16,12 @@ export class WrappedRunner implements ModelRunner {
   get manifest() {
     return this.inner.manifest;
   }
+  get version() {
+    return this.inner.version;
+  }
+  get loadId() {
+    return this.inner.loadId;
+  }
   get codec() {
     return this.inner.codec;
   }

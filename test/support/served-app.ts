@@ -27,6 +27,8 @@ export interface ServedApp {
   base: string;
   /** GraphQL threads serving (1: in process). */
   threads: number;
+  /** The admin endpoint of model control (PREDICTQL_MODEL_CONTROL poll or explicit): http://127.0.0.1:<port>. */
+  admin: string | undefined;
   /** SIGTERM, then waits for the drain's exit code (0). */
   close: () => Promise<number>;
 }
@@ -46,6 +48,7 @@ export async function serveRealApp(env: Record<string, string> = {}): Promise<Se
       return services;
     },
     signals,
+    wrapReloaded: probes.wrapOne,
     exit: (code) => exits.push(code),
     log: { info: () => {}, error: (message, error) => console.error(`test server: ${message}`, error ?? '') },
   });
@@ -56,6 +59,7 @@ export async function serveRealApp(env: Record<string, string> = {}): Promise<Se
     probes,
     base,
     threads: config.graphqlThreads,
+    admin: running.modelControl ? `http://127.0.0.1:${running.modelControl.adminPort}` : undefined,
     yoga: {
       fetch: (url: string, init?: RequestInit) => {
         const { pathname, search } = new URL(url);

@@ -12,7 +12,7 @@ import { pathAt, pathRanges, servedBy } from '../../src/graphiql/panel/response-
 import { tickStep, timelineOf } from '../../src/graphiql/panel/timeline-geometry.ts';
 import { verdictOf } from '../../src/graphiql/panel/verdict.ts';
 import type { RunRecord } from '../../src/inference/index.ts';
-import { InferenceRecorder } from '../../src/inference-report/inference-report.ts';
+import { type InferenceReport, InferenceRecorder } from '../../src/inference-report/inference-report.ts';
 
 const ORIGIN_MS = 1000;
 
@@ -30,6 +30,7 @@ function reportFrom(runs: Run[], maxPathsPerBatch = 50): Report {
   for (const { queuedAt, startedAt, sites, ...run } of runs) {
     const batch = recorder.recordRun({
       model: 'request-latency',
+      version: 1,
       size: sites.length,
       requests: 1,
       items: sites.length,
@@ -89,6 +90,32 @@ describe('the verdict', () => {
       },
     ]);
     expect(verdictOf(report).text).toBe('2 prediction fields → 1 run (request-latency 1 row)');
+  });
+
+  it('says rows the response cache answered apart from the runs, and counts no run for them', () => {
+    const report = reportFrom([
+      { runId: 3, queuedAt: 1, startedAt: 2, sites: [['Query.predictLatency', 'a']] },
+      {
+        runId: -1,
+        cached: true,
+        computeMs: 0,
+        queuedAt: 1,
+        startedAt: 1,
+        sites: [
+          ['Query.predictLatency', 'b'],
+          ['Query.predictLatency', 'c'],
+        ],
+      },
+    ]);
+    expect((report as unknown as InferenceReport).totals).toMatchObject({ batches: 1, items: 1, cachedItems: 2, loads: 3 });
+    expect(verdictOf(report)).toMatchObject({
+      runs: 1,
+      text: '3 prediction fields → 1 run (request-latency 1 row); 2 rows from the response cache',
+    });
+    const allCached = reportFrom([
+      { runId: -1, cached: true, computeMs: 0, queuedAt: 1, startedAt: 1, sites: [['Query.predictLatency', 'b']] },
+    ]);
+    expect(verdictOf(allCached)).toMatchObject({ runs: 0, text: '1 prediction field → no run; 1 row from the response cache' });
   });
 
   it('explains more runs than models: waves queued at different times', () => {

@@ -29,7 +29,7 @@ class FakeExecutor implements BatchExecutor {
   async close(): Promise<void> {}
 }
 
-const model = { name: 'm', executionProvider: 'cpu' };
+const model = { name: 'm', version: 1, loadId: 1, executionProvider: 'cpu' };
 /** A job of one-value rows, packed as a loader packs it. */
 const rows = (...values: number[]): PackedBatch => ({
   rows: values.length,

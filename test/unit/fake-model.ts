@@ -6,6 +6,7 @@
 import {
   type ModelManifest,
   type ModelRunner,
+  nextLoadId,
   type PackedBatch,
   type PackedOutputs,
   parseManifest,
@@ -41,11 +42,15 @@ export class FakeModel implements ModelRunner {
   readonly codec: RowCodec;
   readonly executionProvider = 'cpu' as const;
   readonly warmedUp = true;
+  readonly version: number;
+  /** A load of its own, as a real model's (ModelView.loadId). */
+  readonly loadId = nextLoadId();
   /** The first feature of each row of each run. */
   readonly batches: number[][] = [];
   failNext = false;
 
-  constructor(name: string, featureCount = 2) {
+  constructor(name: string, featureCount = 2, version = 1) {
+    this.version = version;
     this.manifest = fakeManifest(name, featureCount);
     this.codec = fakeCodec(this.manifest);
   }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.ts';
 import { type EncodedRow, InferenceService, ModelRegistry, type OutputRow, rowKey } from '../../src/inference/index.ts';
 import { InferenceRecorder } from '../../src/inference-report/inference-report.ts';
-import { PredictionLoaders } from '../../src/loaders/prediction-loaders.ts';
 import { FakeModel } from './fake-model.ts';
+import { load, loadersWith, peek, prime } from './loaders-by-name.ts';
 
 const row = (...values: number[]): EncodedRow => [Float32Array.from(values)];
 const first = (o: OutputRow) => Array.from(o[0] as Float32Array);
@@ -12,14 +12,12 @@ const unmergedService = (...models: FakeModel[]) =>
   InferenceService.create(new ModelRegistry(models), { defaultExecutor: 'main', scheduler: { mergeRequests: false } });
 /** The loaders' predictor and the models it serves. */
 const served = (predictor: InferenceService) => ({ predictor, models: predictor.registry });
-const load = (loaders: PredictionLoaders, model: string, r: EncodedRow, path = 'p') =>
-  loaders.load(model, r, rowKey(r), { coordinate: 'Query.predict', path });
 
 describe('PredictionLoaders', () => {
   it('merges loads made in the same tick into one run per model, in order', async () => {
     const a = new FakeModel('a');
     const b = new FakeModel('b');
-    const loaders = new PredictionLoaders({ ...served(await service(a, b)) });
+    const loaders = loadersWith({ ...served(await service(a, b)) });
     const results = await Promise.all([load(loaders, 'a', row(1, 2)), load(loaders, 'b', row(3, 4)), load(loaders, 'a', row(5, 6))]);
     expect(results.map(first)).toEqual([
       [3, 6],
@@ -40,20 +38,20 @@ describe('PredictionLoaders', () => {
         return predictor.predict(...args);
       },
     };
-    const loaders = new PredictionLoaders({ predictor: counting, models: predictor.registry });
+    const loaders = loadersWith({ predictor: counting, models: predictor.registry });
     const page = [row(1, 1), row(2, 2), row(3, 3)];
     const [primed, loaded] = await Promise.all([
-      loaders.prime('a', page, page.map(rowKey)),
+      prime(loaders, 'a', page, page.map(rowKey)),
       load(loaders, 'a', row(4, 4)),
       // A second list of the same tick, repeating a row of the first: one row for both.
-      loaders.prime('a', [row(5, 5), row(1, 1)], [rowKey(row(5, 5)), rowKey(row(1, 1))]),
+      prime(loaders, 'a', [row(5, 5), row(1, 1)], [rowKey(row(5, 5)), rowKey(row(1, 1))]),
     ]);
     expect(primed).toBeDefined();
     expect(jobs).toEqual([5]);
     // DataLoader's keys first (each list's first new row, the field's), then the rows riding with them.
     expect(a.batches).toEqual([[1, 4, 5, 2, 3]]);
     expect(first(loaded as OutputRow)).toEqual([8, 16]);
-    expect(page.map((r) => first(loaders.peek('a', rowKey(r))!))).toEqual([
+    expect(page.map((r) => first(peek(loaders, 'a', rowKey(r))!))).toEqual([
       [2, 4],
       [4, 8],
       [6, 12],
@@ -66,7 +64,7 @@ describe('PredictionLoaders', () => {
   it('asks for identical rows once and answers every load', async () => {
     const a = new FakeModel('a');
     const trace = new InferenceRecorder();
-    const loaders = new PredictionLoaders({ ...served(await service(a)), report: trace });
+    const loaders = loadersWith({ ...served(await service(a)), report: trace });
     const results = await Promise.all([1, 2, 3].map((i) => load(loaders, 'a', row(1, 1), `x${i}`)));
     expect(results.every((r) => first(r)[0] === 2)).toBe(true);
     expect(a.batches).toEqual([[1]]);
@@ -80,7 +78,7 @@ describe('PredictionLoaders', () => {
 
   it('runs once per load in per-field mode (the naive baseline)', async () => {
     const a = new FakeModel('a');
-    const loaders = new PredictionLoaders({ ...served(await unmergedService(a)), batch: false });
+    const loaders = loadersWith({ ...served(await unmergedService(a)), batch: false });
     await Promise.all([row(1, 0), row(2, 0), row(3, 0)].map((r) => load(loaders, 'a', r)));
     expect(a.batches).toEqual([[1], [2], [3]]);
   });
@@ -90,7 +88,7 @@ describe('PredictionLoaders', () => {
     const b = new FakeModel('b');
     const logged: unknown[] = [];
     const trace = new InferenceRecorder();
-    const loaders = new PredictionLoaders({ ...served(await service(a, b)), report: trace, logError: (_m, e) => logged.push(e) });
+    const loaders = loadersWith({ ...served(await service(a, b)), report: trace, logError: (_m, e) => logged.push(e) });
     a.failNext = true;
     const settled = await Promise.allSettled([load(loaders, 'a', row(1, 1)), load(loaders, 'b', row(2, 2))]);
     expect(settled[0]).toMatchObject({ status: 'rejected' });
@@ -109,8 +107,8 @@ describe('PredictionLoaders', () => {
     const a = new FakeModel('a');
     const predictor = await service(a);
     const firstTrace = new InferenceRecorder();
-    const first = new PredictionLoaders({ ...served(predictor), report: firstTrace });
-    const second = new PredictionLoaders({ ...served(predictor) });
+    const first = loadersWith({ ...served(predictor), report: firstTrace });
+    const second = loadersWith({ ...served(predictor) });
     await Promise.all([load(first, 'a', row(1, 0)), load(second, 'a', row(1, 0))]);
     // Same row, different requests: no shared cache, so two rows; the scheduler merges them into one run.
     expect(a.batches).toEqual([[1, 1]]);

@@ -15,13 +15,12 @@ import {
   modelViewData,
   modelViewOf,
   type OutputRow,
-  rowKey,
 } from '../../src/inference/index.ts';
 import { InferenceRecorder } from '../../src/inference-report/inference-report.ts';
-import { PredictionLoaders } from '../../src/loaders/prediction-loaders.ts';
 import { servePredictions } from '../../src/threads/prediction-bridge.ts';
 import { RemotePredictor } from '../../src/threads/remote-predictor.ts';
 import { FakeModel } from './fake-model.ts';
+import { load, loadersWith } from './loaders-by-name.ts';
 
 const row = (...values: number[]): EncodedRow => [Float32Array.from(values)];
 const first = (o: OutputRow) => Array.from(o[0] as Float32Array);
@@ -39,16 +38,13 @@ function remote(service: InferenceService, thread: number): { predictor: RemoteP
   return { predictor: new RemotePredictor(port2, thread), models };
 }
 
-const load = (loaders: PredictionLoaders, model: string, r: EncodedRow, path = 'p') =>
-  loaders.load(model, r, rowKey(r), { coordinate: 'Query.predict', path });
-
 describe('RemotePredictor over a MessagePort to the owner', () => {
   it('merges the jobs of two threads into one run of the owner, each answered with its own rows', async () => {
     const model = new FakeModel('a');
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main' });
     const [one, two] = [remote(service, 1), remote(service, 2)];
     const reports = [new InferenceRecorder(), new InferenceRecorder()];
-    const loaders = [new PredictionLoaders({ ...one, report: reports[0] }), new PredictionLoaders({ ...two, report: reports[1] })];
+    const loaders = [loadersWith({ ...one, report: reports[0] }), loadersWith({ ...two, report: reports[1] })];
     const answers = await Promise.all([
       load(loaders[0]!, 'a', row(1, 2)),
       load(loaders[0]!, 'a', row(3, 4)),
@@ -73,7 +69,7 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main' });
     const predictor = remote(service, 7);
     const reports = [new InferenceRecorder(), new InferenceRecorder()];
-    await Promise.all(reports.map((report, i) => load(new PredictionLoaders({ ...predictor, report }), 'a', row(i, 0))));
+    await Promise.all(reports.map((report, i) => load(loadersWith({ ...predictor, report }), 'a', row(i, 0))));
     expect(model.batches).toEqual([[0, 1]]);
     expect(reports.map((r) => r.report().batches[0]!.requests)).toEqual([2, 2]);
   });
@@ -82,7 +78,7 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     const model = new FakeModel('a');
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main' });
     const report = new InferenceRecorder({ requestStartedAtMs: performance.now() });
-    await load(new PredictionLoaders({ ...remote(service, 1), report }), 'a', row(1, 1));
+    await load(loadersWith({ ...remote(service, 1), report }), 'a', row(1, 1));
     const batch = report.report().batches[0]!;
     expect(batch.queuedAtMs).toBeGreaterThanOrEqual(0);
     expect(batch.startedAtMs).toBeGreaterThanOrEqual(batch.queuedAtMs);
@@ -93,7 +89,7 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     const model = new FakeModel('a');
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main' });
     const logged: unknown[] = [];
-    const loaders = new PredictionLoaders({ ...remote(service, 1), logError: (_m, e) => logged.push(e) });
+    const loaders = loadersWith({ ...remote(service, 1), logError: (_m, e) => logged.push(e) });
     model.failNext = true;
     const settled = await Promise.allSettled([load(loaders, 'a', row(1, 1))]);
     const error = (settled[0] as PromiseRejectedResult).reason as { extensions: { code: string } };
@@ -106,13 +102,15 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
   it('answers a refusal of the owner (queue full) with OVERLOADED, and an unknown model at once', async () => {
     const model = new FakeModel('a');
     const service = await InferenceService.create(new ModelRegistry([model]), { defaultExecutor: 'main', scheduler: { maxQueueSize: 1 } });
-    const loaders = new PredictionLoaders({ ...remote(service, 1) });
+    const loaders = loadersWith({ ...remote(service, 1) });
     const settled = await Promise.allSettled([load(loaders, 'a', row(1, 1)), load(loaders, 'a', row(2, 2))]);
     const error = (settled[0] as PromiseRejectedResult).reason as { extensions: { code: string } };
     expect(error.extensions.code).toBe(ErrorCode.OVERLOADED);
     expect(service.counters('a')).toMatchObject({ runs: 0, refusedItems: 2 });
     const job = model.codec.pack([row(1, 1)]);
-    await expect(remote(service, 1).predictor.predict('nope', job, { requestId: 1 })).rejects.toThrow('No model named "nope".');
+    await expect(
+      remote(service, 1).predictor.predict({ manifest: { name: 'nope' }, version: 1, loadId: -1 }, job, { requestId: 1 }),
+    ).rejects.toThrow('No model named "nope" is served in version 1.');
   });
 
   it('refuses what is pending when the owner closes the channel, and what comes after, as OVERLOADED shutting-down', async () => {
@@ -121,9 +119,9 @@ describe('RemotePredictor over a MessagePort to the owner', () => {
     const { predictor } = remote(service, 1);
     const job = model.codec.pack([row(1, 1)]);
     // Posted, then the channel closes before the owner's answer can come back.
-    const pending = predictor.predict('a', job, { requestId: 1 });
+    const pending = predictor.predict(model, job, { requestId: 1 });
     for (const port of ports) port.close();
     await expect(pending).rejects.toMatchObject({ name: 'OverloadedError', reason: 'shutting-down' });
-    await expect(predictor.predict('a', job, { requestId: 2 })).rejects.toMatchObject({ reason: 'shutting-down' });
+    await expect(predictor.predict(model, job, { requestId: 2 })).rejects.toMatchObject({ reason: 'shutting-down' });
   });
 });

@@ -20,16 +20,16 @@ describe('InferenceService.onRun', () => {
     const a = { request: 'a' };
     const b = { request: 'b' };
     await Promise.all([
-      service.predict('m', job(row(1, 2)), { requestId: 1, traceContext: a }),
-      service.predict('m', job(row(3, 4), row(5, 6)), { requestId: 2, traceContext: b }),
-      service.predict('m', job(row(7, 8)), { requestId: 2, traceContext: b }),
+      service.predict(service.registry.get('m')!, job(row(1, 2)), { requestId: 1, traceContext: a }),
+      service.predict(service.registry.get('m')!, job(row(3, 4), row(5, 6)), { requestId: 2, traceContext: b }),
+      service.predict(service.registry.get('m')!, job(row(7, 8)), { requestId: 2, traceContext: b }),
     ]);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ model: 'm', size: 4, requests: 2, traceContexts: [a, b] });
     expect(seen[0]!.queueMs).toHaveLength(3);
     expect(seen[0]!.startedAtMs).toBeGreaterThan(0);
     unsubscribe();
-    await service.predict('m', job(row(1, 1)), { requestId: 3 });
+    await service.predict(service.registry.get('m')!, job(row(1, 1)), { requestId: 3 });
     expect(seen).toHaveLength(1);
   });
 
@@ -39,7 +39,7 @@ describe('InferenceService.onRun', () => {
     service.onRun(() => {
       throw new Error('observer bug');
     });
-    const result = await service.predict('m', job(row(1, 2)), { requestId: 1 });
+    const result = await service.predict(service.registry.get('m')!, job(row(1, 2)), { requestId: 1 });
     expect(Array.from(result.outputs[0] as Float32Array)).toEqual([3, 6]);
     expect(error).toHaveBeenCalledWith('predictql: a run listener failed on model "m"', expect.any(Error));
   });

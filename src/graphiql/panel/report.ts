@@ -27,6 +27,8 @@ export interface ReportBatch {
   failed: boolean;
   /** Why the run holds fewer rows than it could (a model that takes one row per run). */
   limit?: string;
+  /** Not a run: this response's rows answered from the response cache. */
+  cached?: true;
   /** A text model's run: real tokens, tokens once padded to its longest row, and their ratio. */
   tokens?: { real: number; padded: number; efficiency: number };
   /** Fields answered, counted per coordinate (`OrderExample.prediction`). */

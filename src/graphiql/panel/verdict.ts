@@ -26,12 +26,25 @@ export interface Verdict {
 }
 
 export function verdictOf(report: Report): Verdict {
-  const batches = [...report.batches].sort(byStart);
-  const fields = sum(batches, (b) => b.loads);
+  const all = [...report.batches].sort(byStart);
+  const fields = sum(all, (b) => b.loads);
+  // Rows the response cache answered are no run: said apart, after the runs.
+  const batches = all.filter((b) => !b.cached);
+  const cachedRows = sum(
+    all.filter((b) => b.cached),
+    (b) => b.items,
+  );
+  const fromCache = cachedRows > 0 ? `; ${plural(cachedRows, 'row')} from the response cache` : '';
   const models = modelShares(batches);
-  if (batches.length === 0) return { fields, runs: 0, models, text: 'No prediction field: no model ran.' };
+  if (batches.length === 0)
+    return {
+      fields,
+      runs: 0,
+      models,
+      text: cachedRows > 0 ? `${plural(fields, 'prediction field')} → no run${fromCache}` : 'No prediction field: no model ran.',
+    };
   const shares = models.map((m) => `${m.model} ${plural(m.rows, 'row')}`).join(', ');
-  const text = `${plural(fields, 'prediction field')} → ${plural(batches.length, 'run')} (${shares})`;
+  const text = `${plural(fields, 'prediction field')} → ${plural(batches.length, 'run')} (${shares})${fromCache}`;
   return { fields, runs: batches.length, models, text, hint: splitHint(batches, models) };
 }
 

@@ -126,7 +126,7 @@ export function predictEntity(
   const features: Record<string, unknown> = { ...binding.constants };
   for (const s of binding.features) features[s.feature] = valueAt(representation, s.path);
   try {
-    return predictFromFeatures(context, task, binding.model, features, info);
+    return predictFromFeatures(context, task, { model: binding.model }, features, info);
   } catch (error) {
     throw withEntityFields(error as GraphQLError, binding, representation);
   }

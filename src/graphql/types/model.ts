@@ -55,7 +55,20 @@ export function defineModelTypes(builder: Builder) {
     fields: (t) => ({
       name: t.string({ resolve: (m) => m.manifest.name }),
       task: t.string({ description: 'The task it serves: the GraphQL API its predictions come through.', resolve: (m) => m.manifest.task }),
-      version: t.string({ resolve: (m) => m.manifest.version }),
+      version: t.string({ description: 'The manifest\'s version label (e.g. "1.2.0").', resolve: (m) => m.manifest.version }),
+      versionNumber: t.int({
+        description:
+          'Which served version this is: its folder number (models/<name>/<version>/), 1 for a model without version folders. On a prediction, the version that answered it.',
+        resolve: (m) => m.version,
+      }),
+      versions: t.intList({
+        description: 'Every version of this model served now, lowest first (`version:` picks one).',
+        resolve: (m, _args, context) => context.registry.versions(m.manifest.name),
+      }),
+      defaultVersion: t.int({
+        description: 'The version a prediction field without `version:` gets.',
+        resolve: (m, _args, context) => context.registry.get(m.manifest.name)?.version ?? m.version,
+      }),
       description: t.string({ resolve: (m) => m.manifest.description }),
       kind: t.string({ description: 'Model family, e.g. "mlp" or "gbdt".', resolve: (m) => m.manifest.kind }),
       framework: t.string({ description: 'What trained it.', resolve: (m) => m.manifest.framework }),

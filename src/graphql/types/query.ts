@@ -27,14 +27,16 @@ export function defineQuery(
         model: t.field({
           type: Model,
           nullable: true,
-          description: 'One model by name, or null if none has that name.',
-          args: { name: t.arg.string({ required: true }) },
-          resolve: (_root, args, context) => context.registry.get(args.name) ?? null,
+          description: 'One model by name (its default version, or `version`), or null if none has that name and version.',
+          args: { name: t.arg.string({ required: true }), version: t.arg.int({ description: 'A served version (see `Model.versions`).' }) },
+          resolve: (_root, args, context) => context.registry.get(args.name, args.version ?? undefined) ?? null,
         }),
       };
       for (const { task, types } of tasks) {
         const modelArg = () =>
           t.arg.string({ description: `Model of task ${task.name} (see \`models\`); defaults to "${task.defaultModel}".` });
+        const versionArg = () =>
+          t.arg.int({ description: "A version the model serves (see `Model.versions`); defaults to the model's default version." });
         fields[task.names.predict] = t.field({
           type: types.Prediction,
           nullable: true,
@@ -42,21 +44,20 @@ export function defineQuery(
           description:
             `Predicts one input of task ${task.name}. Every ${task.names.predict} field of the operation (aliases included) shares one model run per model. ` +
             'Null, with an error on this field only, for bad input, an unknown model or a failed run.',
-          args: { input: t.arg({ type: types.Input, required: true }), model: modelArg() },
-          resolve: (_root, args, context, info) =>
-            predictFromFeatures(context, task, args.model, args.input as Record<string, unknown>, info),
+          args: { input: t.arg({ type: types.Input, required: true }), model: modelArg(), version: versionArg() },
+          resolve: (_root, args, context, info) => predictFromFeatures(context, task, args, args.input as Record<string, unknown>, info),
         });
         fields[task.names.predictMany] = t.field({
           type: [types.Prediction],
           nullable: { list: false, items: true },
           tracing: true,
           description: `Predicts many inputs of task ${task.name} (send them as a variable). All share one model run; a bad item is null with its own error.`,
-          args: { inputs: t.arg({ type: [types.Input], required: true }), model: modelArg() },
+          args: { inputs: t.arg({ type: [types.Input], required: true }), model: modelArg(), version: versionArg() },
           extensions: { predictqlCost: { kind: 'inputs', argument: 'inputs' } satisfies PredictionCost },
           resolve: (_root, args, context, info) =>
             (args.inputs as Record<string, unknown>[]).map((input, i) => {
               try {
-                return predictFromFeatures(context, task, args.model, input, info, i);
+                return predictFromFeatures(context, task, args, input, info, i);
               } catch (error) {
                 // A rejected item becomes an error at that item's path only; the other items resolve.
                 return Promise.reject(error as Error);
@@ -64,8 +65,8 @@ export function defineQuery(
             }),
         });
         const examples = task.examples;
-        const Example = types.defineExamples((example, name, context, info) => {
-          const model = resolveModel(context, task, name);
+        const Example = types.defineExamples((example, choice, context, info) => {
+          const model = resolveModel(context, task, choice);
           const { row, key } = example.rowFor(model);
           return predictRow(context, model, row, key, info);
         });

@@ -121,8 +121,13 @@ export function defineTaskTypes(builder: Builder, task: TaskApi, Model: ModelRef
           nullable: true,
           tracing: true,
           description: `The prediction of this example. Null, with an error on this field only, if the model fails.`,
-          args: { model: t.arg.string({ description: `Model name (see \`models\`); defaults to "${task.defaultModel}".` }) },
-          resolve: (example, args, context, info) => predict(example, args.model, context, info),
+          args: {
+            model: t.arg.string({ description: `Model name (see \`models\`); defaults to "${task.defaultModel}".` }),
+            version: t.arg.int({
+              description: "A version the model serves (see `Model.versions`); defaults to the model's default version.",
+            }),
+          },
+          resolve: (example, args, context, info) => predict(example, args, context, info),
         }),
       }),
     });
@@ -143,7 +148,7 @@ export function defineTaskTypes(builder: Builder, task: TaskApi, Model: ModelRef
 
 export type ExamplePredictor = (
   example: Example,
-  model: string | null | undefined,
+  choice: import('../predict.ts').ModelChoice,
   context: import('../context.ts').PredictQLContext,
   info: import('graphql').GraphQLResolveInfo,
 ) => Prediction | Promise<Prediction>;

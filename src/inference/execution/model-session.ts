@@ -31,10 +31,18 @@ export interface ModelRunner extends ModelView {
 
 export interface LoadModelOptions {
   settings: SessionSettings;
+  /** The version it is served as (ModelView.version); default 1. */
+  version?: number;
   /** How a text model's runs are padded (RegistryLoadOptions.textPadding). */
   textPadding?: TextPadding;
   /** Called once when a requested provider cannot be used and a later one is. */
   warn?: (message: string) => void;
+}
+
+/** ModelView.loadId: one per load in this process. */
+let lastLoadId = 0;
+export function nextLoadId(): number {
+  return ++lastLoadId;
 }
 
 /** Rows of the warm-up run: spread over every feature's range (and every category). */
@@ -42,6 +50,8 @@ const WARM_UP_ROWS = 8;
 
 export class ModelSession implements ModelRunner {
   readonly manifest: ModelManifest;
+  readonly version: number;
+  readonly loadId = nextLoadId();
   readonly codec: RowCodec;
   readonly executionProvider: ExecutionProviderName;
   readonly modelFile: string;
@@ -57,6 +67,7 @@ export class ModelSession implements ModelRunner {
 
   private constructor(
     manifest: ModelManifest,
+    version: number,
     codec: RowCodec,
     modelFile: string,
     session: InferenceSession,
@@ -65,6 +76,7 @@ export class ModelSession implements ModelRunner {
     providerFailures: readonly string[],
   ) {
     this.manifest = manifest;
+    this.version = version;
     this.codec = codec;
     this.providerFailures = providerFailures;
     this.#sessionOptions = sessionOptions;
@@ -97,7 +109,16 @@ export class ModelSession implements ModelRunner {
       tensors: { inputs: tensorSpecs(layout.inputs, layout.maxBatchRows), outputs: tensorSpecs(layout.outputs, layout.maxBatchRows) },
     };
     checkClassLabels(join(folder, 'manifest.json'), completed, served.graph);
-    const model = new ModelSession(completed, new RowCodec(layout), modelFile, session, provider, sessionOptions, failures);
+    const model = new ModelSession(
+      completed,
+      options.version ?? 1,
+      new RowCodec(layout),
+      modelFile,
+      session,
+      provider,
+      sessionOptions,
+      failures,
+    );
     model.#servedBytes = served.rewritten ? served.bytes : undefined;
     model.changes = served.changes;
     await model.#warmUp();

@@ -19,6 +19,10 @@ import { getValidSchedulerOptions, type SchedulerOptions } from './scheduler-opt
 
 export interface BatcherModel {
   name: string;
+  /** The model version it runs (ModelView.version): every run and record of this batcher carries it. */
+  version: number;
+  /** The load it runs (ModelView.loadId). */
+  loadId: number;
   executionProvider: string;
   /** The most rows the model itself takes in one run, and why (a batch axis fixed to 1); it bounds maxBatchSize. */
   rowLimit?: { rows: number; reason: string };
@@ -271,6 +275,7 @@ export class DynamicBatcher {
     const common = {
       runId,
       model: this.model.name,
+      version: this.model.version,
       size: batch.size,
       requests: batch.requests,
       startedAtMs,

@@ -14,6 +14,8 @@ import type { NumericArray, PackedBatch } from '../tensors.ts';
 export interface RunRecord {
   runId: number;
   model: string;
+  /** The model version that ran it. */
+  version: number;
   /** Rows in the run (all jobs). */
   size: number;
   /** Distinct requests whose rows shared the run. */
@@ -36,6 +38,8 @@ export interface RunRecord {
   limit?: string;
   /** A text model's run: its real tokens and the tokens it ran once padded to its longest row (rows × longest). */
   tokens?: { real: number; padded: number };
+  /** Not a run: the job's rows answered from the response cache (response-cache.ts), runId -1. */
+  cached?: true;
 }
 
 export interface JobResult {
