@@ -116,7 +116,7 @@ export const configVariables = {
     help:
       "Bound in bytes of the response cache of prediction rows, keyed by model, version (its load) and the row's encoded inputs, " +
       "shared by every GraphQL thread: a repeated row is answered without a run (the report's `cached` entries; " +
-      "predictql_response_cache_* metrics); least recently used rows go first; a retired version's rows are dropped. 0 = off (0-1099511627776).",
+      "predictql_response_cache_* metrics); rows not used lately go first (CLOCK); a retired version's rows are dropped. 0 = off (0-1099511627776).",
     default: String(defaultInferenceOptions.responseCacheBytes),
   },
   PREDICTQL_MODEL_CONTROL: {

@@ -22,7 +22,11 @@ export class Example {
   readonly id: string;
   readonly features: Readonly<Record<string, unknown>>;
   readonly note: string | undefined;
-  readonly #rows = new Map<string, { row: EncodedRow; key: string }>();
+  /**
+   * By model load, not by name: two versions of a model may lay their tensors out differently, and
+   * a retired load's rows go with it.
+   */
+  readonly #rows = new WeakMap<ModelView, { row: EncodedRow; key: string }>();
 
   constructor(id: string, features: Readonly<Record<string, unknown>>, note?: string) {
     this.id = id;
@@ -32,12 +36,12 @@ export class Example {
 
   /** The example as `model` reads it (checked at start for every model of the task). */
   rowFor(model: ModelView): { row: EncodedRow; key: string } {
-    let encoded = this.#rows.get(model.manifest.name);
+    let encoded = this.#rows.get(model);
     if (!encoded) {
       const result = model.codec.encode(this.features);
       if (!result.ok) throw new Error(`example ${this.id} does not fit model "${model.manifest.name}"`);
       encoded = { row: result.row, key: result.key };
-      this.#rows.set(model.manifest.name, encoded);
+      this.#rows.set(model, encoded);
     }
     return encoded;
   }

@@ -7,7 +7,12 @@
  *
  * Keys are per model version: a prefix (cachePrefix: "price@2\u0000") and the row's bytes in every
  * input tensor, so another model or version never hits, and invalidate(prefix) drops a retired
- * version's rows. The cache is bounded in bytes and evicts the least recently used rows.
+ * version's rows. The cache is bounded in bytes and evicts rows by CLOCK (second chance), which
+ * approximates least-recently-used: a hit sets its entry's bit, eviction takes the oldest entry
+ * whose bit is clear, clearing the bits it passes. Written by hand, measured: an LRU that moves a
+ * hit to the end of the Map (delete + set) cost 7-9 µs per hit at 100 000-200 000 entries, and
+ * evicting through the Map's iterator (keys().next() over the holes deletes leave) 28 µs per
+ * eviction at 200 000 (Node 24), where a hit here is a Map.get and an eviction a queue pop.
  */
 import { packedJob } from './packed-rows.ts';
 import type { JobResult, RunRecord } from './scheduler/job.ts';
@@ -109,12 +114,23 @@ export class CachedAnswer {
   }
 }
 
-/** Rows' answers by key, bounded in bytes, least recently used evicted first. */
+// Private: a cached row, in the Map by key and in the CLOCK queue.
+interface Entry {
+  key: string;
+  answer: CachedAnswer;
+  /** Used since the hand last passed it: it gets a second chance. */
+  referenced: boolean;
+  /** Removed (replaced or invalidated): the queue skips it. */
+  removed: boolean;
+}
+
+/** Rows' answers by key, bounded in bytes, evicted by CLOCK (an approximation of least recently used). */
 export class ResponseCache {
   readonly maxBytes: number;
-  // A Map iterates in insertion order: a hit is deleted and set again, so the first key is the
-  // least recently used.
-  readonly #entries = new Map<string, CachedAnswer>();
+  readonly #entries = new Map<string, Entry>();
+  /** Entries oldest first, from `#head`: the CLOCK's hand takes from the front, a second chance goes to the back. */
+  #queue: Entry[] = [];
+  #head = 0;
   // Every answer of a model version has one shape: entries share it (found again without a string
   // when it is the last one used).
   readonly #shapes = new Map<string, AnswerShape>();
@@ -145,15 +161,14 @@ export class ResponseCache {
 
   /** The row's answer (now the most recently used), counted as a hit or a miss. */
   lookup(key: string): CachedAnswer | undefined {
-    const answer = this.#entries.get(key);
-    if (!answer) {
+    const entry = this.#entries.get(key);
+    if (!entry) {
       this.#misses++;
       return undefined;
     }
     this.#hits++;
-    this.#entries.delete(key);
-    this.#entries.set(key, answer);
-    return answer;
+    entry.referenced = true;
+    return entry.answer;
   }
 
   /**
@@ -170,8 +185,10 @@ export class ResponseCache {
       bytes.set(asBytes(v), shape.offsets[i]!);
     });
     const old = this.#entries.get(key);
-    if (old) this.#remove(key, old);
-    this.#entries.set(key, new CachedAnswer(bytes, shape));
+    if (old) this.#remove(old);
+    const entry: Entry = { key, answer: new CachedAnswer(bytes, shape), referenced: false, removed: false };
+    this.#entries.set(key, entry);
+    this.#queue.push(entry);
     this.#bytes += entryBytes(key, shape);
     this.#insertions++;
     this.#evictLeastRecentlyUsed();
@@ -182,11 +199,12 @@ export class ResponseCache {
   invalidate(prefix: string): number {
     this.#generation++;
     let dropped = 0;
-    for (const [key, answer] of this.#entries) {
+    for (const [key, entry] of this.#entries) {
       if (!key.startsWith(prefix)) continue;
-      this.#remove(key, answer);
+      this.#remove(entry);
       dropped++;
     }
+    this.#compact(true);
     this.#invalidated += dropped;
     return dropped;
   }
@@ -204,17 +222,35 @@ export class ResponseCache {
     };
   }
 
-  #remove(key: string, answer: CachedAnswer): void {
-    this.#entries.delete(key);
-    this.#bytes -= entryBytes(key, answer.shape);
+  #remove(entry: Entry): void {
+    entry.removed = true;
+    this.#entries.delete(entry.key);
+    this.#bytes -= entryBytes(entry.key, entry.answer.shape);
   }
 
+  // CLOCK: the oldest entry goes unless it was used since the hand last passed it; then it moves to
+  // the back with its bit cleared. Each entry is passed at most twice per eviction round.
   #evictLeastRecentlyUsed(): void {
     while (this.#bytes > this.maxBytes) {
-      const [key, answer] = this.#entries.entries().next().value!;
-      this.#remove(key, answer);
+      const entry = this.#queue[this.#head++]!;
+      if (entry.removed) continue;
+      if (entry.referenced) {
+        entry.referenced = false;
+        this.#queue.push(entry);
+        continue;
+      }
+      this.#remove(entry);
       this.#evictions++;
     }
+    this.#compact(false);
+  }
+
+  // Private: drops the queue's front once the hand is far into it (and removed entries when asked),
+  // so that the queue stays about as long as the cache.
+  #compact(dropRemoved: boolean): void {
+    if (!dropRemoved && (this.#head < 65_536 || this.#head < this.#queue.length / 2)) return;
+    this.#queue = this.#queue.slice(this.#head).filter((e) => !e.removed);
+    this.#head = 0;
   }
 
   #shapeOf(values: readonly NumericArray[]): AnswerShape {

@@ -203,7 +203,7 @@ export class InferenceMetrics {
       }),
       new Counter({
         name: 'predictql_response_cache_evictions_total',
-        help: 'Rows the response cache dropped to stay within its bound (least recently used first).',
+        help: 'Rows the response cache dropped to stay within its bound (CLOCK: the oldest not used since the last pass first).',
         registers,
         collect(this: Counter) {
           this.reset();

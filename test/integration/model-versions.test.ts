@@ -82,6 +82,31 @@ describe.each(modes)('model versions and explicit model control: $name', ({ env 
     ).toEqual([1, 2]);
   });
 
+  it('lets an example’s prediction pick a version, each encoded by its own version', async () => {
+    const result = await send<{
+      sampleRequests: { features: Record<string, unknown>; predictedLatency: Answer; v1: Answer }[];
+    }>(
+      yoga,
+      `{ sampleRequests(first: 2) { features { payloadKb concurrency cpuUtilization memoryUtilization cacheHitRatio dbQueries downstreamCalls hourOfDay }
+           predictedLatency { p50Ms model { versionNumber } } v1: predictedLatency(version: 1) { p50Ms model { versionNumber } } } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    const examples = result.data!.sampleRequests;
+    const direct = await send<{ a: Answer[]; b: Answer[] }>(
+      yoga,
+      `query ($i: [LatencyFeaturesInput!]!) { a: predictLatencies(inputs: $i, version: 1) { p50Ms } b: predictLatencies(inputs: $i) { p50Ms } }`,
+      { i: examples.map((e) => e.features) },
+    );
+    expect(examples.map((e) => [e.predictedLatency.model.versionNumber, e.v1.model.versionNumber])).toEqual([
+      [2, 1],
+      [2, 1],
+    ]);
+    examples.forEach((e, i) => {
+      expect(e.v1.p50Ms).toBeCloseTo(direct.data!.a[i]!.p50Ms, 3);
+      expect(e.predictedLatency.p50Ms).toBeCloseTo(direct.data!.b[i]!.p50Ms, 3);
+    });
+  });
+
   it('answers a version it does not serve with MODEL_NOT_FOUND on that field only', async () => {
     const result = await send(
       yoga,

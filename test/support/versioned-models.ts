@@ -59,6 +59,8 @@ export async function versionedModels(versions: Record<number, VersionSource>, p
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+  // The task's examples too: an example's prediction can pick a version.
+  await cp(join(defaultModelsDir, 'latency.examples.json'), join(dir, 'latency.examples.json'));
   for (const [version, source] of Object.entries(versions)) await self.add(Number(version), source);
   await self.policy(policy);
   return self;

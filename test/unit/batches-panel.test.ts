@@ -12,7 +12,7 @@ import { pathAt, pathRanges, servedBy } from '../../src/graphiql/panel/response-
 import { tickStep, timelineOf } from '../../src/graphiql/panel/timeline-geometry.ts';
 import { verdictOf } from '../../src/graphiql/panel/verdict.ts';
 import type { RunRecord } from '../../src/inference/index.ts';
-import { type InferenceReport, InferenceRecorder } from '../../src/inference-report/inference-report.ts';
+import { InferenceRecorder, type InferenceReport } from '../../src/inference-report/inference-report.ts';
 
 const ORIGIN_MS = 1000;
 
