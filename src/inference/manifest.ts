@@ -33,19 +33,26 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, strictTuples: false, st
 const validateSchema = ajv.compile(manifestSchema);
 
 export async function readManifest(file: string): Promise<ModelManifest> {
+  return parseManifest(file, await readJsonDocument(file));
+}
+
+/**
+ * A model folder's JSON file, parsed; a ManifestError naming it when it cannot be read or parsed.
+ * `missing` is returned instead when the file does not exist and is optional (versions.json).
+ */
+export async function readJsonDocument<T = never>(file: string, missing?: { optional: T }): Promise<unknown | T> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (missing && (error as NodeJS.ErrnoException).code === 'ENOENT') return missing.optional;
     throw new ManifestError(file, `cannot be read (${(error as Error).message})`);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ManifestError(file, `is not valid JSON (${(error as Error).message})`);
   }
-  return parseManifest(file, raw);
 }
 
 /** Checks a manifest document against the JSON Schema and the rules it cannot state. */

@@ -7,11 +7,11 @@
  * change while serving.
  */
 import type { Dirent } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import versionsSchema from '../../schema/versions.schema.json' with { type: 'json' };
-import { describeSchemaError, ManifestError } from './manifest.ts';
+import { describeSchemaError, ManifestError, readJsonDocument } from './manifest.ts';
 
 export type VersionPolicy = { policy: 'latest'; count: number } | { policy: 'all' } | { policy: 'specific'; versions: number[] };
 
@@ -85,19 +85,9 @@ function selectVersions(file: string, policy: VersionPolicy, folders: VersionFol
 }
 
 async function readPolicyFile(file: string): Promise<{ policy: VersionPolicy; defaultVersion?: number } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ManifestError(file, `cannot be read (${(error as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ManifestError(file, `is not valid JSON (${(error as Error).message})`);
-  }
+  const absent = Symbol('absent');
+  const raw = await readJsonDocument(file, { optional: absent });
+  if (raw === absent) return undefined;
   if (!validateVersions(raw)) {
     const problems = (validateVersions.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => describeSchemaError(e, raw));
     throw new ManifestError(file, `does not match schema/versions.schema.json:\n  ${[...new Set(problems)].join('\n  ')}`);

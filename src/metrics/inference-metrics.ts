@@ -169,27 +169,25 @@ export class InferenceMetrics {
       }),
     );
     const cache = service.responseCache;
+    // Per model version, read from the service's counts at scrape time.
+    const cacheCounter = (name: string, help: string, read: (c: { hits: number; misses: number }) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['model', 'version'],
+        registers,
+        collect(this: Counter<'model' | 'version'>) {
+          this.reset();
+          for (const [key, c] of service.cacheCounts) this.inc(keyLabels(key), read(c));
+        },
+      });
     this.metrics.push(
-      new Counter({
-        name: 'predictql_response_cache_hits_total',
-        help: 'Rows answered from the response cache, without a run (PREDICTQL_RESPONSE_CACHE_BYTES).',
-        labelNames: ['model', 'version'],
-        registers,
-        collect(this: Counter<'model' | 'version'>) {
-          this.reset();
-          for (const [key, c] of service.cacheCounts) this.inc(keyLabels(key), c.hits);
-        },
-      }),
-      new Counter({
-        name: 'predictql_response_cache_misses_total',
-        help: 'Rows the response cache did not hold, which went to a run.',
-        labelNames: ['model', 'version'],
-        registers,
-        collect(this: Counter<'model' | 'version'>) {
-          this.reset();
-          for (const [key, c] of service.cacheCounts) this.inc(keyLabels(key), c.misses);
-        },
-      }),
+      cacheCounter(
+        'predictql_response_cache_hits_total',
+        'Rows answered from the response cache, without a run (PREDICTQL_RESPONSE_CACHE_BYTES).',
+        (c) => c.hits,
+      ),
+      cacheCounter('predictql_response_cache_misses_total', 'Rows the response cache did not hold, which went to a run.', (c) => c.misses),
       gauge(
         'predictql_response_cache_bytes',
         'Bytes the response cache holds now (its bound: PREDICTQL_RESPONSE_CACHE_BYTES).',

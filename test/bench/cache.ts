@@ -12,11 +12,9 @@
  *
  * Flags: --duration S (per measurement, default 3), --models gbdt,text (default both).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultModelsDir } from '../../src/config.ts';
-import { readTokenizerFiles, TextTokenizer } from '../../src/inference/index.ts';
 import {
   body,
   errorsOf,
@@ -31,6 +29,7 @@ import {
   startAll,
   stopAll,
 } from './load-cases.ts';
+import { reviewTexts } from './review-texts.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -75,17 +74,8 @@ const gbdt: Workload = {
 };
 
 async function textWorkload(): Promise<Workload> {
-  const folder = join(defaultModelsDir, 'review-sentiment');
-  const tokenizer = new TextTokenizer(await readTokenizerFiles(folder));
-  const { cases } = JSON.parse(readFileSync(join(folder, 'reference.json'), 'utf8')) as { cases: { text: string }[] };
-  // Reviews of 8 to 110 tokens (the reference also holds edge cases: empty, blank, over the limit),
-  // leaving room for the number a new text gets within the model's 128.
-  const texts = cases
-    .map((c) => c.text)
-    .filter((t) => {
-      const n = tokenizer.encode(t).ids.length;
-      return n >= 8 && n <= 110;
-    });
+  // Leaving room for the number a new text gets within the model's 128 tokens.
+  const { texts } = await reviewTexts(8, 110);
   return {
     label: 'review-sentiment',
     bodies: 4000,

@@ -10,14 +10,14 @@
  *   npm run bench:text                         20 s per case
  *   npm run bench:text -- --seconds 5 --connections 64
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { defaultModelsDir } from '../../src/config.ts';
-import { readTokenizerFiles, TextTokenizer } from '../../src/inference/index.ts';
 import { ask, type DriverResult, drive, startLoadServer, stopLoadServer } from './load-processes.ts';
+import { reviewTexts } from './review-texts.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => Number(args[args.indexOf(name) + 1]) || fallback;
@@ -35,15 +35,8 @@ interface ServerStats {
 }
 
 const folder = join(defaultModelsDir, MODEL);
-const tokenizer = new TextTokenizer(await readTokenizerFiles(folder));
-const { cases } = JSON.parse(readFileSync(join(folder, 'reference.json'), 'utf8')) as { cases: { text: string }[] };
 // Reviews of 8 to 128 tokens, as many of each length band as the reference has.
-const texts = cases
-  .map((c) => c.text)
-  .filter((t) => {
-    const n = tokenizer.encode(t).ids.length;
-    return n >= 8 && n <= 128;
-  });
+const { texts, tokenizer } = await reviewTexts(8, 128);
 if (texts.length < 8) throw new Error(`only ${texts.length} reference texts of 8 to 128 tokens`);
 const tokensOf = (text: string) => tokenizer.encode(text).ids.length;
 

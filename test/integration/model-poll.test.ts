@@ -4,13 +4,13 @@
  * retiring the one before; a broken version is refused once (one failed load, not one per poll)
  * while what served keeps serving.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { send } from '../support/graphql.ts';
 import { metricValue, parseMetrics } from '../support/metrics.ts';
 import { MLP, readReference } from '../support/models.ts';
-import { type ServedApp, serveRealApp } from '../support/served-app.ts';
+import type { ServedApp } from '../support/served-app.ts';
 import { until } from '../support/until.ts';
-import { type VersionedModels, versionedModels } from '../support/versioned-models.ts';
+import { reloadModel, serveVersionedDuringSuite, type VersionedModels } from '../support/versioned-models.ts';
 
 const POLL_MS = 100;
 const INPUT = readReference(MLP).cases[0]!.features;
@@ -38,19 +38,12 @@ describe('poll model control (default GraphQL threads)', () => {
       result: 'failed',
     });
 
-  beforeAll(async () => {
-    models = await versionedModels({ 1: 'mlp' });
-    app = await serveRealApp({
-      PREDICTQL_MODELS_DIR: models.dir,
-      PREDICTQL_MODEL_CONTROL: 'poll',
-      PREDICTQL_MODEL_POLL_INTERVAL_MS: String(POLL_MS),
-      PREDICTQL_ADMIN_PORT: '0',
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    await models?.cleanup();
-  });
+  serveVersionedDuringSuite(
+    { 1: 'mlp' },
+    undefined,
+    { PREDICTQL_MODEL_CONTROL: 'poll', PREDICTQL_MODEL_POLL_INTERVAL_MS: String(POLL_MS) },
+    (served) => ({ models, app } = served),
+  );
 
   it('serves a version dropped into the folder, and refuses a broken one once while the served one answers', async () => {
     expect((await served()).models).toEqual([{ versions: [1], defaultVersion: 1 }]);
@@ -67,7 +60,7 @@ describe('poll model control (default GraphQL threads)', () => {
     expect(after.models).toEqual([{ versions: [2], defaultVersion: 2 }]);
     expect(after.predictLatency.p50Ms).toBeCloseTo(readReference('request-latency-gbdt').cases[0]!.outputs.p50Ms as number, 4);
     // The admin endpoint lists the models under poll, and leaves loading to the folder.
-    const load = await fetch(`${app.admin}/v2/repository/models/${MLP}/load`, { method: 'POST', headers: { 'x-predictql-admin': '1' } });
+    const load = await reloadModel(app.admin!);
     expect(load.status).toBe(409);
   }, 30_000);
 });

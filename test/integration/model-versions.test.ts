@@ -6,14 +6,13 @@
  * that changes the GraphQL API, is refused while what served keeps serving. Runs are counted at
  * the model (probe.ts: version 1 under its name, others as "name@version").
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.ts';
 import { errorsByPath, type Fetcher, send, TRACE, traceOf } from '../support/graphql.ts';
 import { metricValue, parseMetrics } from '../support/metrics.ts';
 import { GBDT, MLP, readReference } from '../support/models.ts';
 import type { Probes } from '../support/probe.ts';
-import { type ServedApp, serveRealApp } from '../support/served-app.ts';
-import { type VersionedModels, versionedModels } from '../support/versioned-models.ts';
+import { controlModes, reloadModel, serveVersionedDuringSuite, type VersionedModels } from '../support/versioned-models.ts';
 
 const mlp = readReference(MLP).cases[0]!;
 const gbdt = readReference(GBDT).cases[0]!;
@@ -33,33 +32,15 @@ interface Answer {
   model: { versionNumber: number; version?: string };
 }
 
-/** The Triton-style reload at the admin endpoint, as an operator sends it. */
-async function load(admin: string, model = MLP, headers: Record<string, string> = { 'x-predictql-admin': '1' }) {
-  const response = await fetch(`${admin}/v2/repository/models/${model}/load`, { method: 'POST', headers });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-const modes: { name: string; env: Record<string, string> }[] = [
-  { name: 'one GraphQL thread', env: { PREDICTQL_GRAPHQL_THREADS: '1' } },
-  { name: 'GraphQL threads (the default)', env: {} },
-];
-
-describe.each(modes)('model versions and explicit model control: $name', ({ env }) => {
+describe.each(controlModes)('model versions and explicit model control: $name', ({ env }) => {
   let models: VersionedModels;
-  let app: ServedApp;
   let yoga: Fetcher;
   let probes: Probes;
   let admin: string;
-
-  beforeAll(async () => {
-    models = await versionedModels({ 1: 'mlp', 2: 'gbdt' }, { policy: 'all' });
-    app = await serveRealApp({ ...env, PREDICTQL_MODELS_DIR: models.dir, PREDICTQL_MODEL_CONTROL: 'explicit', PREDICTQL_ADMIN_PORT: '0' });
-    ({ yoga, probes } = app);
-    admin = app.admin!;
-  }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    await models?.cleanup();
+  serveVersionedDuringSuite({ 1: 'mlp', 2: 'gbdt' }, { policy: 'all' }, env, (served) => {
+    models = served.models;
+    ({ yoga, probes } = served.app);
+    admin = served.app.admin!;
   });
 
   it('serves two versions side by side: the default the highest, either one chosen per field, one run per version', async () => {
@@ -126,7 +107,7 @@ describe.each(modes)('model versions and explicit model control: $name', ({ env 
 
   it('loads a new version beside the served ones on request, and new requests get it as the default', async () => {
     await models.add(3, 'mlp');
-    const { status, body } = await load(admin);
+    const { status, body } = await reloadModel(admin);
     expect(status).toBe(200);
     expect(body).toMatchObject({ model: MLP, kept: [1, 2], retired: [], served: [1, 2, 3], defaultVersion: 3 });
     expect((body.loaded as { version: number }[]).map((l) => l.version)).toEqual([3]);
@@ -142,12 +123,12 @@ describe.each(modes)('model versions and explicit model control: $name', ({ env 
 
   it('refuses a broken version, and one with another GraphQL API, with a metric; what served keeps serving', async () => {
     await models.add(4, 'broken');
-    const broken = await load(admin);
+    const broken = await reloadModel(admin);
     expect(broken.status).toBe(422);
     expect(broken.body.error).toMatch(/the reload was refused, what served keeps serving/);
     await models.remove(4);
     await models.add(4, 'other-api');
-    const otherApi = await load(admin);
+    const otherApi = await reloadModel(admin);
     expect(otherApi.status).toBe(422);
     expect(otherApi.body.error).toMatch(/differs from request-latency@3 in its GraphQL API/);
     await models.remove(4);
@@ -162,14 +143,14 @@ describe.each(modes)('model versions and explicit model control: $name', ({ env 
 
   it('retires the versions a new policy drops, and loads a version whose files changed as a new load', async () => {
     await models.policy({ policy: 'specific', versions: [1] });
-    const retire = await load(admin);
+    const retire = await reloadModel(admin);
     expect(retire.body).toMatchObject({ kept: [1], retired: [2, 3], served: [1], defaultVersion: 1 });
     const gone = await send(yoga, DEFAULT_ONLY.replace('predictLatency(input: $input)', 'predictLatency(input: $input, version: 3)'), {
       input: INPUT,
     });
     expect(gone.errors?.[0]?.extensions?.code).toBe(ErrorCode.MODEL_NOT_FOUND);
     await models.touch(1);
-    const again = await load(admin);
+    const again = await reloadModel(admin);
     expect(again.body).toMatchObject({ kept: [], retired: [1], served: [1] });
     const { result, runs } = await probes.counted(() => send(yoga, DEFAULT_ONLY, { input: INPUT }));
     expect((result.data as { predictLatency: Answer }).predictLatency.p50Ms).toBeCloseTo(mlp.outputs.p50Ms as number, 4);
@@ -177,8 +158,8 @@ describe.each(modes)('model versions and explicit model control: $name', ({ env 
   });
 
   it('takes a reload only from this host with the admin header, never through the API port', async () => {
-    expect((await load(admin, MLP, {})).status).toBe(403);
-    expect((await load(admin, 'no-such-model')).status).toBe(404);
+    expect((await reloadModel(admin, MLP, {})).status).toBe(403);
+    expect((await reloadModel(admin, 'no-such-model')).status).toBe(404);
     const viaApi = await yoga.fetch('http://yoga/v2/repository/models/request-latency/load', { method: 'POST' });
     expect(viaApi.status).not.toBe(200);
   });

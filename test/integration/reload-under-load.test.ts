@@ -7,11 +7,11 @@
  * its values are that version's, and each run the report lists was made by the version its field
  * reports.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Fetcher, send, TRACE, traceOf } from '../support/graphql.ts';
-import { MLP, sampleInputs } from '../support/models.ts';
-import { type ServedApp, serveRealApp } from '../support/served-app.ts';
-import { type VersionedModels, versionedModels } from '../support/versioned-models.ts';
+import { sampleInputs } from '../support/models.ts';
+import type { ServedApp } from '../support/served-app.ts';
+import { controlModes, reloadModel, serveVersionedDuringSuite, type VersionedModels } from '../support/versioned-models.ts';
 
 const CLIENTS = 64;
 const RELOADS = 10;
@@ -39,24 +39,13 @@ interface Mixed {
  */
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
 
-const modes: { name: string; env: Record<string, string> }[] = [
-  { name: 'one GraphQL thread', env: { PREDICTQL_GRAPHQL_THREADS: '1' } },
-  { name: 'GraphQL threads (the default)', env: {} },
-];
-
-describe.each(modes)('reloads under load: $name', ({ env }) => {
+describe.each(controlModes)('reloads under load: $name', ({ env }) => {
   let models: VersionedModels;
   let app: ServedApp;
   let yoga: Fetcher;
-
-  beforeAll(async () => {
-    models = await versionedModels({ 1: 'mlp', 2: 'gbdt' }, { policy: 'all' });
-    app = await serveRealApp({ ...env, PREDICTQL_MODELS_DIR: models.dir, PREDICTQL_MODEL_CONTROL: 'explicit', PREDICTQL_ADMIN_PORT: '0' });
+  serveVersionedDuringSuite({ 1: 'mlp', 2: 'gbdt' }, { policy: 'all' }, env, (served) => {
+    ({ models, app } = served);
     yoga = app.yoga;
-  }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    await models?.cleanup();
   });
 
   it('fails no request and answers each from one whole version while the model is reloaded 10 times and a broken version is offered', async () => {
@@ -103,13 +92,7 @@ describe.each(modes)('reloads under load: $name', ({ env }) => {
     const clients = Array.from({ length: CLIENTS }, (_, c) => client(c));
 
     const reloads: Record<string, unknown>[] = [];
-    const reload = async () => {
-      const response = await fetch(`${app.admin}/v2/repository/models/${MLP}/load`, {
-        method: 'POST',
-        headers: { 'x-predictql-admin': '1' },
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
+    const reload = () => reloadModel(app.admin!);
     for (let r = 0; r < RELOADS; r++) {
       // Version 2 retired (even), then loaded anew (odd): a load, a swap and a retirement each time.
       await models.policy(r % 2 === 0 ? { policy: 'specific', versions: [1] } : { policy: 'all' });

@@ -5,14 +5,14 @@
  * runs only the new ones, and the answers are those of a run; a reloaded version never answers
  * from the old version's rows. Runs are counted at the model (probe.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LatencyFeaturesInput } from '../generated/graphql.ts';
 import { type Fetcher, send, TRACE, traceOf } from '../support/graphql.ts';
 import { metricValue, parseMetrics } from '../support/metrics.ts';
 import { MLP, readReference, sampleInputs } from '../support/models.ts';
 import type { Probes } from '../support/probe.ts';
-import { type ServedApp, serveDuringSuite, serveRealApp, servingModes } from '../support/served-app.ts';
-import { type VersionedModels, versionedModels } from '../support/versioned-models.ts';
+import { type ServedApp, serveDuringSuite, servingModes } from '../support/served-app.ts';
+import { reloadModel, serveVersionedDuringSuite, type VersionedModels } from '../support/versioned-models.ts';
 
 const CACHE = { PREDICTQL_RESPONSE_CACHE_BYTES: String(1 << 20) };
 const MANY = `query ($inputs: [LatencyFeaturesInput!]!) { predictLatencies(inputs: $inputs) { p50Ms p95Ms } }`;
@@ -81,26 +81,13 @@ describe.each(servingModes)('the response cache: $name', (mode) => {
 describe('the response cache across a reload (default GraphQL threads, explicit model control)', () => {
   let models: VersionedModels;
   let app: ServedApp;
-
-  beforeAll(async () => {
-    models = await versionedModels({ 1: 'mlp' });
-    app = await serveRealApp({
-      ...CACHE,
-      PREDICTQL_MODELS_DIR: models.dir,
-      PREDICTQL_MODEL_CONTROL: 'explicit',
-      PREDICTQL_ADMIN_PORT: '0',
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    await models?.cleanup();
-  });
+  serveVersionedDuringSuite({ 1: 'mlp' }, undefined, CACHE, (served) => ({ models, app } = served));
 
   it('never answers a new version, or a new load of a version, from the old one’s rows', async () => {
     const input = sampleInputs(1, 400)[0]!;
     const ask = () =>
       app.probes.counted(() => send<{ predictLatency: { p50Ms: number; model: { versionNumber: number } } }>(app.yoga, ONE, { input }));
-    const reload = () => fetch(`${app.admin}/v2/repository/models/${MLP}/load`, { method: 'POST', headers: { 'x-predictql-admin': '1' } });
+    const reload = () => reloadModel(app.admin!);
     expect((await ask()).runs[MLP]?.runs).toBe(1);
     expect((await ask()).runs[MLP]?.runs).toBe(0);
 

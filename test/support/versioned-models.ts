@@ -8,8 +8,10 @@
 import { cp, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { defaultModelsDir } from '../../src/config.ts';
 import { GBDT, MLP } from './models.ts';
+import { type ServedApp, serveRealApp } from './served-app.ts';
 
 export type VersionSource = 'mlp' | 'gbdt' | 'broken' | 'other-api';
 
@@ -64,4 +66,39 @@ export async function versionedModels(versions: Record<number, VersionSource>, p
   for (const [version, source] of Object.entries(versions)) await self.add(Number(version), source);
   await self.policy(policy);
   return self;
+}
+
+/** The server users run (src/server.ts), with one GraphQL thread and with the default GraphQL threads: model control needs the server, not only the app. */
+export const controlModes: { name: string; env: Record<string, string> }[] = [
+  { name: 'one GraphQL thread', env: { PREDICTQL_GRAPHQL_THREADS: '1' } },
+  { name: 'GraphQL threads (the default)', env: {} },
+];
+
+/**
+ * Before the suite's tests: a versioned models folder and the real server over it with `env`
+ * (explicit model control and a free admin port unless `env` says otherwise); both released after.
+ */
+export function serveVersionedDuringSuite(
+  versions: Record<number, VersionSource>,
+  policy: Record<string, unknown> | undefined,
+  env: Record<string, string>,
+  started: (served: { models: VersionedModels; app: ServedApp }) => void,
+): void {
+  let models: VersionedModels | undefined;
+  let app: ServedApp | undefined;
+  beforeAll(async () => {
+    models = await versionedModels(versions, policy);
+    app = await serveRealApp({ PREDICTQL_MODEL_CONTROL: 'explicit', PREDICTQL_ADMIN_PORT: '0', ...env, PREDICTQL_MODELS_DIR: models.dir });
+    started({ models, app });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await models?.cleanup();
+  });
+}
+
+/** The Triton-style reload at the admin endpoint, as an operator sends it. */
+export async function reloadModel(admin: string, model = MLP, headers: Record<string, string> = { 'x-predictql-admin': '1' }) {
+  const response = await fetch(`${admin}/v2/repository/models/${model}/load`, { method: 'POST', headers });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
