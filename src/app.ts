@@ -165,7 +165,7 @@ export async function loadServices(
   const registry = overrides.wrapModels?.(loaded) ?? loaded;
   const fallback = providerFallbackWarning(
     registry.all().map((m) => ({
-      name: registry.versions(m.manifest.name).length > 1 ? `${m.manifest.name}@${m.version}` : m.manifest.name,
+      name: registry.labelOf(m),
       executionProvider: m.executionProvider,
       providerFailures: m.providerFailures,
     })),

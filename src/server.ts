@@ -133,29 +133,22 @@ export function logModels(log: ServerLog, loaded: Services): void {
   log.info(`models ${models.join(', ')}`);
   for (const m of loaded.registry.all()) {
     const d = loaded.inference.decision(m.manifest.name, m.version);
-    if (d) log.info(`${shortName(loaded, m)} runs on ${d.executor} (${d.reason})`);
+    if (d) log.info(`${loaded.registry.labelOf(m)} runs on ${d.executor} (${d.reason})`);
   }
   for (const batcher of loaded.inference.batchers())
     if (batcher.model.rowLimit)
       log.info(
-        `${shortName(loaded, batcher.model)} runs at most ${batcher.model.rowLimit.rows} row(s) at a time (${batcher.model.rowLimit.reason})`,
+        `${loaded.registry.labelOf({ manifest: batcher.model, version: batcher.model.version })} runs at most ${batcher.model.rowLimit.rows} row(s) at a time (${batcher.model.rowLimit.reason})`,
       );
   for (const model of loaded.registry.all())
     for (const change of model.changes ?? [])
-      log.info(`${shortName(loaded, model)}: served as rewritten at load (model.onnx unchanged): ${change}`);
-}
-
-// Private: a model's name, with "@<version>" when it serves several versions or a numbered one.
-function shortName(loaded: Services, m: { name: string; version: number } | ModelRunner): string {
-  const name = 'manifest' in m ? m.manifest.name : m.name;
-  return loaded.registry.versions(name).length === 1 && m.version === 1 ? name : `${name}@${m.version}`;
+      log.info(`${loaded.registry.labelOf(model)}: served as rewritten at load (model.onnx unchanged): ${change}`);
 }
 
 // Private: "name@label" (the manifest's version); a model in version folders adds its number, and
 // whether fields without `version:` get it.
 function describeVersion(loaded: Services, m: ModelRunner): string {
-  const versions = loaded.registry.versions(m.manifest.name);
-  if (versions.length === 1 && m.version === 1) return `${m.manifest.name}@${m.manifest.version}`;
+  if (loaded.registry.labelOf(m) === m.manifest.name) return `${m.manifest.name}@${m.manifest.version}`;
   const isDefault = loaded.registry.get(m.manifest.name) === m;
   return `${m.manifest.name}@${m.manifest.version} [version ${m.version}${isDefault ? ', default' : ''}]`;
 }

@@ -25,7 +25,6 @@ export {
   InferenceService,
   type InferenceServiceOptions,
   type ModelRef,
-  versionKey,
 } from './inference-service.ts';
 export { type FieldReader, featureKinds, type OutputSlot, outputKinds } from './kinds/index.ts';
 export {

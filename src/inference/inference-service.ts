@@ -7,7 +7,7 @@ import { type BatchExecutor, InThreadExecutor } from './execution/executor.ts';
 import type { ModelRunner } from './execution/model-session.ts';
 import { WorkerExecutor, type WorkerExecutorOptions } from './execution/worker-executor.ts';
 import type { ModelRegistry } from './registry.ts';
-import { type CachedModel, type CachedRunRecord, cachePrefix, predictThroughCache, ResponseCache } from './response-cache.ts';
+import { type CachedModel, cachePrefix, predictThroughCache, ResponseCache } from './response-cache.ts';
 import { type BatcherCounters, DynamicBatcher, type RunObservation } from './scheduler/dynamic-batcher.ts';
 import type { JobMeta, JobResult } from './scheduler/job.ts';
 import { defaultSchedulerOptions, type SchedulerOptions } from './scheduler/scheduler-options.ts';
@@ -60,28 +60,30 @@ export interface ExecutorDecision {
   reason: string;
 }
 
-/** The key of a model version among the service's batchers and decisions: "name@version". */
-export function versionKey(name: string, version: number): string {
-  return `${name}@${version}`;
+// Private: one load of a model version, from addVersions to retire: everything the service keeps of it.
+interface Load {
+  model: ModelRunner;
+  batcher: DynamicBatcher;
+  /** Where it runs, and why. */
+  decision: ExecutorDecision;
+  /** How its rows are keyed in the response cache. */
+  cached: CachedModel;
+  /** Its rows answered from the response cache, and those that missed it. */
+  cache: { hits: number; misses: number };
 }
 
 export class InferenceService {
   /** The models served now (a reload publishes the next set here: src/model-control/). */
   readonly registry: ModelRegistry;
-  /** One batcher per loaded model version, by its loadId (ModelView.loadId). */
-  readonly #batchers = new Map<number, DynamicBatcher>();
-  /** Every loaded model version with a batcher, by loadId: a retiring one stays until its work is done. */
-  readonly #models = new Map<number, ModelRunner>();
-  /** Where each model version runs, and why, by versionKey. */
-  readonly decisions = new Map<string, ExecutorDecision>();
+  /** Every loaded model version, by its loadId (ModelView.loadId): a retiring one stays until its work is done. */
+  readonly #loads = new Map<number, Load>();
   readonly #runListeners = new Set<(run: RunObservation) => void>();
   readonly #options: InferenceServiceOptions;
   /** Answers of earlier runs by model load and row bytes (response-cache.ts), for every thread's jobs. */
   readonly responseCache: ResponseCache;
-  /** How each model load's rows are keyed in the cache, by loadId. */
-  readonly #cached = new Map<number, CachedModel>();
-  /** Rows answered from the cache and rows that missed it, by versionKey. */
-  readonly cacheCounts = new Map<string, { hits: number; misses: number }>();
+  /** Loads of model versions while serving (model control), by model and result. */
+  readonly loads = new Map<string, { loaded: number; failed: number }>();
+  readonly #loadListeners = new Set<(model: string, seconds: number) => void>();
 
   private constructor(registry: ModelRegistry, options: InferenceServiceOptions) {
     this.registry = registry;
@@ -124,18 +126,12 @@ export class InferenceService {
    * queued and running work finishes on it, then its executor (worker) and session are released.
    */
   async retire(model: ModelRunner): Promise<void> {
-    const batcher = this.#batchers.get(model.loadId);
-    if (!batcher) return;
-    this.#batchers.delete(model.loadId);
-    this.#models.delete(model.loadId);
-    const cached = this.#cached.get(model.loadId);
-    this.#cached.delete(model.loadId);
+    const load = this.#loads.get(model.loadId);
+    if (!load) return;
+    this.#loads.delete(model.loadId);
     // Its answers can never be served again: a version change never serves the old one's rows.
-    if (cached) this.responseCache.invalidate(cached.prefix);
-    // A version loaded again under its number keeps the decision of its new load.
-    const key = versionKey(model.manifest.name, model.version);
-    if (![...this.#models.values()].some((m) => versionKey(m.manifest.name, m.version) === key)) this.decisions.delete(key);
-    await batcher.close();
+    this.responseCache.invalidate(load.cached.prefix);
+    await load.batcher.close();
     await model.release?.();
   }
 
@@ -148,9 +144,6 @@ export class InferenceService {
     return service;
   }
 
-  /** Loads of model versions while serving (model control), by model and result. */
-  readonly loads = new Map<string, { loaded: number; failed: number }>();
-
   /** Counts a version load by model control: loaded (with its load + warm-up time) or failed (refused; the old one serves on). */
   recordLoad(model: string, result: 'loaded' | 'failed', seconds?: number): void {
     let entry = this.loads.get(model);
@@ -161,8 +154,6 @@ export class InferenceService {
     entry[result]++;
     if (seconds !== undefined) for (const listener of this.#loadListeners) listener(model, seconds);
   }
-
-  readonly #loadListeners = new Set<(model: string, seconds: number) => void>();
 
   /** Calls `listener` with each version load's time (the metrics' histogram). */
   onLoad(listener: (model: string, seconds: number) => void): void {
@@ -176,7 +167,6 @@ export class InferenceService {
 
   #addModel(model: ModelRunner, executor: BatchExecutor, decision: ExecutorDecision, options: InferenceServiceOptions): void {
     const { name } = model.manifest;
-    const key = versionKey(name, model.version);
     const onRun = (run: RunObservation) => {
       options.onRun?.(run);
       for (const listener of this.#runListeners) {
@@ -188,37 +178,33 @@ export class InferenceService {
         }
       }
     };
-    this.decisions.set(key, decision);
-    this.#models.set(model.loadId, model);
-    this.#cached.set(model.loadId, {
-      name,
-      version: model.version,
-      prefix: cachePrefix(name, model.version, model.loadId),
-      inputs: model.codec.layout.inputs,
-    });
     const rows = model.codec.layout.maxBatchRows;
     const padTo = model.codec.layout.inputs.find((t) => t.sequence?.fill === 'ids')?.sequence?.padTo;
     const rowLimit =
       rows === undefined
         ? undefined
         : { rows, reason: `model.onnx fixes its batch axis to ${rows}: ${rows === 1 ? 'one row' : `${rows} rows`} per run` };
-    this.#batchers.set(
-      model.loadId,
-      new DynamicBatcher(
-        {
-          name,
-          version: model.version,
-          loadId: model.loadId,
-          executionProvider: model.executionProvider,
-          ...(rowLimit ? { rowLimit } : {}),
-          ...(padTo ? { padTo } : {}),
-        },
-        executor,
-        // A text model's own token budget (its manifest's maxBatchTokens) over the server's.
-        model.manifest.maxBatchTokens ? { ...options.scheduler, maxBatchTokens: model.manifest.maxBatchTokens } : options.scheduler,
-        onRun,
-      ),
+    const batcher = new DynamicBatcher(
+      {
+        name,
+        version: model.version,
+        loadId: model.loadId,
+        executionProvider: model.executionProvider,
+        ...(rowLimit ? { rowLimit } : {}),
+        ...(padTo ? { padTo } : {}),
+      },
+      executor,
+      // A text model's own token budget (its manifest's maxBatchTokens) over the server's.
+      model.manifest.maxBatchTokens ? { ...options.scheduler, maxBatchTokens: model.manifest.maxBatchTokens } : options.scheduler,
+      onRun,
     );
+    this.#loads.set(model.loadId, {
+      model,
+      batcher,
+      decision,
+      cached: { name, version: model.version, prefix: cachePrefix(name, model.version, model.loadId), inputs: model.codec.layout.inputs },
+      cache: { hits: 0, misses: 0 },
+    });
   }
 
   /**
@@ -236,49 +222,47 @@ export class InferenceService {
    * answer comes back packed, in arrays of its own. See DynamicBatcher.submit.
    */
   predict(model: ModelRef, job: PackedBatch, meta: JobMeta): Promise<JobResult> {
-    const batcher = this.#batchers.get(model.loadId);
-    if (!batcher) return Promise.reject(new Error(`No model named "${model.manifest.name}" is served in version ${model.version}.`));
+    const load = this.#loads.get(model.loadId);
+    if (!load) return Promise.reject(new Error(`No model named "${model.manifest.name}" is served in version ${model.version}.`));
+    const { batcher } = load;
     if (!this.responseCache.enabled) return batcher.submit(job, meta);
-    return predictThroughCache(this.responseCache, this.#cached.get(model.loadId)!, job, (rows) => batcher.submit(rows, meta)).then(
-      (result) => {
-        const key = versionKey(model.manifest.name, model.version);
-        let counts = this.cacheCounts.get(key);
-        if (!counts) {
-          counts = { hits: 0, misses: 0 };
-          this.cacheCounts.set(key, counts);
-        }
-        const hits = result.runs.reduce((sum, run) => sum + ((run as Partial<CachedRunRecord>).cached ? run.items : 0), 0);
-        counts.hits += hits;
-        counts.misses += job.rows - hits;
-        return result;
-      },
-    );
+    return predictThroughCache(this.responseCache, load.cached, job, (rows) => batcher.submit(rows, meta)).then((result) => {
+      const hits = result.runs.reduce((sum, run) => sum + (run.cached ? run.items : 0), 0);
+      load.cache.hits += hits;
+      load.cache.misses += job.rows - hits;
+      return result;
+    });
   }
 
   /**
-   * The runner of `model` in `version` while it has a batcher: a job encoded for a version that a
-   * reload has just replaced still finds it (the GraphQL threads switch after the owner).
+   * The runner of a load while it has a batcher: a job encoded for a version that a reload has just
+   * replaced still finds it (the GraphQL threads switch after the owner).
    */
   servedModel(loadId: number): ModelRunner | undefined {
-    return this.#models.get(loadId);
+    return this.#loads.get(loadId)?.model;
+  }
+
+  /** Each load's rows answered from the response cache and those that missed it (its metrics). */
+  cacheCounts(): { model: string; version: number; hits: number; misses: number }[] {
+    return [...this.#loads.values()].map(({ model, cache }) => ({ model: model.manifest.name, version: model.version, ...cache }));
   }
 
   /** The batcher of `model` in `version`, or of its default version. */
   batcher(model: string, version?: number): DynamicBatcher {
     const served = this.registry.get(model, version);
-    const batcher = served === undefined ? undefined : this.#batchers.get(served.loadId);
+    const batcher = served === undefined ? undefined : this.#loads.get(served.loadId)?.batcher;
     if (!batcher) throw new Error(`No model named "${model}"${version === undefined ? '' : ` in version ${version}`}.`);
     return batcher;
   }
 
   /** Where `model` (its default version, or `version`) runs. */
   decision(model: string, version?: number): ExecutorDecision | undefined {
-    const served = version ?? this.registry.get(model)?.version;
-    return served === undefined ? undefined : this.decisions.get(versionKey(model, served));
+    const served = this.registry.get(model, version);
+    return served === undefined ? undefined : this.#loads.get(served.loadId)?.decision;
   }
 
   batchers(): DynamicBatcher[] {
-    return [...this.#batchers.values()];
+    return [...this.#loads.values()].map((load) => load.batcher);
   }
 
   counters(model: string, version?: number): BatcherCounters {

@@ -83,6 +83,15 @@ export class ModelRegistry<M extends ModelView = ModelRunner> {
     return served?.versions.find((m) => m.version === version);
   }
 
+  /**
+   * How logs name a model version: its name alone for a model served as its one version 1 (a folder
+   * without version folders), else "name@version".
+   */
+  labelOf(model: { manifest: { name: string }; version: number }): string {
+    const { name } = model.manifest;
+    return model.version === 1 && this.versions(name).length <= 1 ? name : `${name}@${model.version}`;
+  }
+
   /** The served versions of `name`, lowest first (empty when no such model). */
   versions(name: string): number[] {
     return this.#models.get(name)?.versions.map((m) => m.version) ?? [];

@@ -169,7 +169,8 @@ export class InferenceMetrics {
       }),
     );
     const cache = service.responseCache;
-    // Per model version, read from the service's counts at scrape time.
+    // Per model version, read from the service's counts at scrape time (a load retired takes its
+    // counts with it, as the batchers' counters do).
     const cacheCounter = (name: string, help: string, read: (c: { hits: number; misses: number }) => number) =>
       new Counter({
         name,
@@ -178,7 +179,7 @@ export class InferenceMetrics {
         registers,
         collect(this: Counter<'model' | 'version'>) {
           this.reset();
-          for (const [key, c] of service.cacheCounts) this.inc(keyLabels(key), read(c));
+          for (const c of service.cacheCounts()) this.inc({ model: c.model, version: String(c.version) }, read(c));
         },
       });
     this.metrics.push(
@@ -226,12 +227,6 @@ export class InferenceMetrics {
     this.#computeSeconds.observe(labels, run.computeMs / 1000);
     for (const queueMs of run.queueMs) this.#queueSeconds.observe(model, Math.max(0, queueMs) / 1000);
   }
-}
-
-// Private: "name@version" (versionKey) as labels.
-function keyLabels(key: string): { model: string; version: string } {
-  const at = key.lastIndexOf('@');
-  return { model: key.slice(0, at), version: key.slice(at + 1) };
 }
 
 // Private: a batcher's model and version as labels, with `extra`.

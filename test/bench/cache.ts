@@ -15,6 +15,7 @@
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { numberFlag } from './bench-flags.ts';
 import {
   body,
   errorsOf,
@@ -32,10 +33,9 @@ import {
 import { reviewTexts } from './review-texts.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const models = (args.includes('--models') ? args[args.indexOf('--models') + 1]! : 'gbdt,text').split(',');
 const run: LoadRun = {
-  durationS: option('--duration', 3),
+  durationS: numberFlag('--duration', 3),
   // One measurement per body set: a repeat would send the same bodies again, found cached.
   repeats: 1,
   niceDriver: false,

@@ -20,6 +20,7 @@
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { numberFlag } from './bench-flags.ts';
 import {
   body,
   fmt,
@@ -38,10 +39,9 @@ import {
 } from './load-cases.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const run: LoadRun = {
-  durationS: option('--duration', 3),
-  repeats: option('--repeats', 3),
+  durationS: numberFlag('--duration', 3),
+  repeats: numberFlag('--repeats', 3),
   niceDriver: args.includes('--nice-driver'),
   dir: mkdtempSync(join(tmpdir(), 'predictql-floor-')),
 };

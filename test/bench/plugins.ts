@@ -13,11 +13,10 @@
 import { cpus } from 'node:os';
 import { type AppPluginName, appOptions, appPluginNames, createApp, loadServices, type PredictQLApp } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
+import { numberFlag } from './bench-flags.ts';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-const ROUNDS = option('--rounds', 15);
-const REQUESTS = option('--requests', 2000);
+const ROUNDS = numberFlag('--rounds', 15);
+const REQUESTS = numberFlag('--requests', 2000);
 const IN_FLIGHT = 64;
 
 const config = readConfig({});

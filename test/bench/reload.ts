@@ -20,11 +20,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultModelsDir, readConfig } from '../../src/config.ts';
 import { runServer } from '../../src/server.ts';
+import { numberFlag } from './bench-flags.ts';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-const RELOADS = option('--reloads', 100);
-const REQUESTS = option('--requests', 4000);
+const RELOADS = numberFlag('--reloads', 100);
+const REQUESTS = numberFlag('--requests', 4000);
 const CONCURRENCY = 16;
 const MODEL = 'request-latency';
 const gc = (globalThis as { gc?: () => void }).gc;
